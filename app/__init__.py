@@ -1,0 +1,86 @@
+"""Buurtpad: outreach cases, warm handovers and consent-governed data sharing."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+
+from app.config import load_config
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, static_folder=None)
+    app.config.from_mapping(load_config(config))
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    engine_options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    # SQL errors must never echo bound values (personal data) into logs.
+    engine_options.setdefault("hide_parameters", True)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options
+    _ensure_sqlite_directory(app)
+
+    from app import i18n, models, security
+    from app.db import configure_sqlite
+    from app.extensions import api, csrf, db, login_manager, migrate
+
+    models.import_all()
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True,
+                     compare_type=True)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            configure_sqlite(db.engine)
+    login_manager.init_app(app)
+    login_manager.login_view = "web.login"
+    login_manager.session_protection = "basic"
+    csrf.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    api.init_app(app)
+    _register_blueprints(app)
+    _register_commands(app)
+    if not app.debug and not app.testing:
+        logging.getLogger("app").setLevel(logging.INFO)
+    return app
+
+
+def _migrations_dir() -> Any:
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent / "migrations"
+
+
+def _ensure_sqlite_directory(app: Flask) -> None:
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.auth.api import blp as auth_api
+    from app.buildings.api import blp as buildings_api
+    from app.extensions import api, csrf
+    from app.organizations.api import blp as organizations_api
+    from app.residents.api import blp as residents_api
+    from app.web.docs import bp as docs_bp
+    from app.web.views import bp as web_bp
+
+    for blueprint in (auth_api, organizations_api, buildings_api, residents_api):
+        api.register_blueprint(blueprint)
+        # The API authenticates with bearer tokens, never cookies: CSRF does not apply.
+        csrf.exempt(blueprint)
+    app.register_blueprint(docs_bp)
+    app.register_blueprint(web_bp)
+
+
+def _register_commands(app: Flask) -> None:
+    from app.audit.cli import audit_cli
+    from app.demo.cli import demo_command
+
+    app.cli.add_command(demo_command)
+    app.cli.add_command(audit_cli)

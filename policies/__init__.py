@@ -1,0 +1,88 @@
+"""Buurtpad's privacy policy as plain Python: data categories, the processing register
+(GDPR Art. 30), consent facts, the one disclosure decision, the BSN ban and consent records.
+
+No web framework and no database here: a privacy officer can read, test and review this
+package on its own. The application calls `decide()` before every disclosure of a
+resident's data and logs the `Decision`.
+"""
+
+from policies.bsn import contains_bsn, is_bsn, reject_bsn
+from policies.categories import (
+    ALL_CATEGORIES,
+    CATEGORY_FIELDS,
+    CATEGORY_INFO,
+    FIELD_CATEGORY,
+    SPECIAL_CATEGORIES,
+    CategoryInfo,
+    DataCategory,
+    fields_for,
+    parse_categories,
+)
+from policies.consent import (
+    DEFAULT_VALIDITY_MONTHS,
+    DPV_CONSENT_STATUS,
+    ConsentFacts,
+    ConsentState,
+    default_valid_until,
+)
+from policies.consent_record import ConsentEvent, Party, build_consent_record
+from policies.decision import (
+    SHARING_RULES,
+    Action,
+    Decision,
+    DisclosureRequest,
+    ReviewStatus,
+    SafetyDisclosureFacts,
+    decide,
+    describe_rules,
+)
+from policies.errors import BsnNotAllowed, PolicyError, UnknownCategory, UnknownPurpose
+from policies.register import (
+    REGISTER,
+    Confidentiality,
+    LegalBasis,
+    ProcessingActivity,
+    RetentionStart,
+    get_activity,
+)
+
+__all__ = [
+    "ALL_CATEGORIES",
+    "CATEGORY_FIELDS",
+    "CATEGORY_INFO",
+    "DEFAULT_VALIDITY_MONTHS",
+    "DPV_CONSENT_STATUS",
+    "FIELD_CATEGORY",
+    "REGISTER",
+    "SHARING_RULES",
+    "SPECIAL_CATEGORIES",
+    "Action",
+    "BsnNotAllowed",
+    "CategoryInfo",
+    "Confidentiality",
+    "ConsentEvent",
+    "ConsentFacts",
+    "ConsentState",
+    "DataCategory",
+    "Decision",
+    "DisclosureRequest",
+    "LegalBasis",
+    "Party",
+    "PolicyError",
+    "ProcessingActivity",
+    "RetentionStart",
+    "ReviewStatus",
+    "SafetyDisclosureFacts",
+    "UnknownCategory",
+    "UnknownPurpose",
+    "build_consent_record",
+    "contains_bsn",
+    "decide",
+    "default_valid_until",
+    "describe_rules",
+    "fields_for",
+    "get_activity",
+    "is_bsn",
+    "parse_categories",
+    "reject_bsn",
+]

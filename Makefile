@@ -1,0 +1,54 @@
+# Buurtpad — `make run` serves the demo on http://127.0.0.1:5000, `make test` runs the tests.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app app
+DEMO_PASSWORD ?= buurtpad-demo
+PORT ?= 5000
+
+.PHONY: install run demo test test-postgres lint translations bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+instance/secret_key:
+	mkdir -p instance
+	$(BIN)/python -c "import secrets; print(secrets.token_hex(32))" > $@
+
+# One command: install, migrate, load the demo neighbourhood (once), serve.
+run: install instance/secret_key
+	SECRET_KEY=$$(cat instance/secret_key) $(FLASK) db upgrade
+	SECRET_KEY=$$(cat instance/secret_key) $(FLASK) demo --password '$(DEMO_PASSWORD)' 2>/dev/null \
+		&& echo "Demo loaded: every demo account has password '$(DEMO_PASSWORD)'" \
+		|| echo "Database already filled; keeping it (make demo rebuilds it)."
+	SECRET_KEY=$$(cat instance/secret_key) SESSION_COOKIE_SECURE=0 $(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+demo: install instance/secret_key
+	SECRET_KEY=$$(cat instance/secret_key) $(FLASK) db upgrade
+	SECRET_KEY=$$(cat instance/secret_key) $(FLASK) demo --reset --password '$(DEMO_PASSWORD)'
+
+# The whole test suite (SQLite; set TEST_DATABASE_URL=postgresql+psycopg://… for PostgreSQL).
+test: install
+	$(BIN)/python -m pytest -q
+
+lint: install
+	$(BIN)/ruff check .
+
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot --no-location --sort-output --omit-header app
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-location --omit-header
+	$(BIN)/python tools/translate.py
+	$(BIN)/pybabel compile -d app/translations
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from app.audit.operations import record_event
+from app.auth import throttle
+from app.auth.models import ApiToken, User, new_session_nonce
+from app.auth.passwords import verify_dummy, verify_password
+from app.db import db, utcnow
+
+
+class InvalidCredentials(Exception):
+    pass
+
+
+class LoginThrottled(Exception):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.execute(
+        select(User).where(func.lower(User.email) == email.strip().lower())
+    ).scalar_one_or_none()
+
+
+def authenticate(email: str, password: str, address: str, channel: str) -> User:
+    """Check a password login. Failures are counted and audited; the caller commits."""
+    now = utcnow()
+    account, addr = throttle.account_key(email), throttle.address_key(address)
+    wait = throttle.seconds_to_wait([account, addr], now)
+    if wait:
+        record_event("login_throttled", details={"channel": channel, "account": account[8:20]})
+        raise LoginThrottled(wait)
+    user = find_user_by_email(email)
+    if user is None:
+        verify_dummy(password)
+        ok = False
+    else:
+        ok = verify_password(user.password_hash, password) and user.active
+    if not ok:
+        throttle.record_failure(account, addr, now)
+        record_event(
+            "login_failed",
+            actor=user,
+            object_type="user" if user else None,
+            object_id=user.id if user else None,
+            details={"channel": channel, "account": account[8:20]},
+        )
+        raise InvalidCredentials()
+    throttle.record_success(account, now)
+    record_event("login_succeeded", actor=user, object_type="user", object_id=user.id,
+                 details={"channel": channel})
+    return user
+
+
+def _token_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def issue_token(user: User) -> tuple[str, ApiToken]:
+    raw = secrets.token_urlsafe(32)
+    token = ApiToken(
+        user_id=user.id,
+        token_hash=_token_hash(raw),
+        expires_at=utcnow() + current_app.config["API_TOKEN_LIFETIME"],
+    )
+    db.session.add(token)
+    db.session.flush()
+    return raw, token
+
+
+def token_for(raw: str, now: datetime | None = None) -> ApiToken | None:
+    now = now or utcnow()
+    token = db.session.execute(
+        select(ApiToken).where(ApiToken.token_hash == _token_hash(raw))
+    ).scalar_one_or_none()
+    if token is None or token.revoked_at is not None or token.expires_at <= now:
+        return None
+    if not token.user.active:
+        return None
+    return token
+
+
+def revoke_token(token: ApiToken) -> None:
+    token.revoked_at = utcnow()
+    record_event("token_revoked", actor=token.user, object_type="user", object_id=token.user_id)
+
+
+def end_all_sessions(user: User) -> None:
+    """Deactivation and resets: every web session and API token of the user ends now."""
+    user.session_nonce = new_session_nonce()
+    now = utcnow()
+    for token in db.session.execute(
+        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    ).scalars():
+        token.revoked_at = now

@@ -1,0 +1,106 @@
+"""Roles and permissions as named constants: the one table every check reads.
+
+A view names the permission it needs; `app.auth.access.require` enforces it. What lies
+outside a caller's scope (another building, another organisation) is answered with 404
+by the scope functions in `app.auth.scope`, so existence is never revealed.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    FLATCOACH = "flatcoach"
+    PROFESSIONAL = "professional"
+    PRIVACY_OFFICER = "privacy_officer"
+    COORDINATOR = "coordinator"
+
+
+class Permission(StrEnum):
+    ME_READ = "me:read"
+    ORGANIZATIONS_READ = "organizations:read"
+    BUILDINGS_READ = "buildings:read"
+    DWELLINGS_READ = "dwellings:read"
+    RESIDENTS_CREATE = "residents:create"
+    RESIDENTS_READ = "residents:read"
+    RESIDENTS_EXPORT = "residents:export"
+    RESIDENTS_ERASE = "residents:erase"
+    VISITS_CREATE = "visits:create"
+    VISITS_READ = "visits:read"
+    CASES_CREATE = "cases:create"
+    CASES_READ = "cases:read"
+    CASES_UPDATE = "cases:update"
+    CASES_TRANSITION = "cases:transition"
+    HANDOVERS_CREATE = "handovers:create"
+    HANDOVERS_READ = "handovers:read"
+    HANDOVERS_TRANSITION = "handovers:transition"
+    SAFETY_DISCLOSURE_CREATE = "safety_disclosures:create"
+    CONSENTS_CREATE = "consents:create"
+    CONSENTS_READ = "consents:read"
+    CONSENTS_TRANSITION = "consents:transition"
+    AUDIT_READ = "audit:read"
+    AUDIT_REVIEW = "audit:review"
+    WORKFLOWS_READ = "workflows:read"
+    POLICIES_READ = "policies:read"
+    INSIGHTS_READ = "insights:read"
+    ADMIN_MANAGE = "admin:manage"
+
+
+_EVERYONE = frozenset(
+    {
+        Permission.ME_READ,
+        Permission.ORGANIZATIONS_READ,
+        # Everyone may ask; scope answers 404 to all but the resident's coaches.
+        Permission.RESIDENTS_READ,
+        Permission.WORKFLOWS_READ,
+        Permission.POLICIES_READ,
+    }
+)
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.FLATCOACH: _EVERYONE
+    | {
+        Permission.BUILDINGS_READ,
+        Permission.DWELLINGS_READ,
+        Permission.RESIDENTS_CREATE,
+        Permission.VISITS_CREATE,
+        Permission.VISITS_READ,
+        Permission.CASES_CREATE,
+        Permission.CASES_READ,
+        Permission.CASES_UPDATE,
+        Permission.CASES_TRANSITION,
+        Permission.HANDOVERS_CREATE,
+        Permission.HANDOVERS_READ,
+        Permission.HANDOVERS_TRANSITION,
+        Permission.SAFETY_DISCLOSURE_CREATE,
+        Permission.CONSENTS_CREATE,
+        Permission.CONSENTS_READ,
+        Permission.CONSENTS_TRANSITION,
+        Permission.INSIGHTS_READ,
+    },
+    Role.PROFESSIONAL: _EVERYONE
+    | {
+        Permission.HANDOVERS_READ,
+        Permission.HANDOVERS_TRANSITION,
+    },
+    Role.PRIVACY_OFFICER: _EVERYONE
+    | {
+        Permission.CONSENTS_READ,
+        Permission.CONSENTS_TRANSITION,
+        Permission.AUDIT_READ,
+        Permission.AUDIT_REVIEW,
+        Permission.RESIDENTS_EXPORT,
+        Permission.RESIDENTS_ERASE,
+    },
+    Role.COORDINATOR: _EVERYONE
+    | {
+        Permission.BUILDINGS_READ,
+        Permission.INSIGHTS_READ,
+        Permission.ADMIN_MANAGE,
+    },
+}
+
+
+def has_permission(role: Role | str, permission: Permission) -> bool:
+    return permission in ROLE_PERMISSIONS.get(Role(role), frozenset())

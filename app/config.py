@@ -1,0 +1,81 @@
+"""Configuration from the environment.
+
+`DATABASE_URL` picks the database (SQLite file under `instance/` by default, PostgreSQL in
+production); `SECRET_KEY` is required unless the app runs in debug or testing mode.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+DEFAULT_INSTANCE = Path(__file__).resolve().parent.parent / "instance"
+
+
+class ConfigurationError(RuntimeError):
+    pass
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{DEFAULT_INSTANCE / 'buurtpad.sqlite3'}"
+
+
+def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    overrides = dict(overrides or {})
+    env = os.environ
+    testing = bool(overrides.get("TESTING", False))
+    debug = bool(overrides.get("DEBUG", env.get("FLASK_DEBUG", "") in {"1", "true", "True"}))
+    config: dict[str, Any] = {
+        "SECRET_KEY": env.get("SECRET_KEY"),
+        "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL") or default_database_url(),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", 1024 * 1024)),
+        # Sessions: an idle web session ends after 30 minutes; the signed cookie carries
+        # its own age, so this holds across workers without server state.
+        "PERMANENT_SESSION_LIFETIME": timedelta(minutes=30),
+        "SESSION_REFRESH_EACH_REQUEST": True,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        # Secure cookies outside debug; a laptop serving plain http on 127.0.0.1 may opt out.
+        "SESSION_COOKIE_SECURE": env.get("SESSION_COOKIE_SECURE", "" if (debug or testing) else "1")
+        in {"1", "true", "True"},
+        "REMEMBER_COOKIE_DURATION": timedelta(0),
+        "API_TOKEN_LIFETIME": timedelta(hours=int(env.get("API_TOKEN_HOURS", 8))),
+        # Argon2id parameters: OWASP minimum is m=19 MiB, t=2, p=1.
+        "ARGON2_MEMORY_KIB": int(env.get("ARGON2_MEMORY_KIB", 19 * 1024)),
+        "ARGON2_TIME_COST": int(env.get("ARGON2_TIME_COST", 2)),
+        "BABEL_DEFAULT_LOCALE": "nl",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Amsterdam",
+        "LANGUAGES": ("nl", "en"),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "API_TITLE": "Buurtpad API",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "API_SPEC_OPTIONS": {
+            "info": {
+                "description": "Buurtpad: outreach cases, warm handovers and consent-governed "
+                "data sharing. Authenticate with POST /api/v1/auth/token, then send "
+                "`Authorization: Bearer <token>`."
+            },
+            "components": {
+                "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}
+            },
+            "security": [{"bearerAuth": []}],
+        },
+        "DEBUG": debug,
+        "TESTING": testing,
+    }
+    config.update(overrides)
+    if not config["SECRET_KEY"]:
+        if config["DEBUG"] or config["TESTING"]:
+            config["SECRET_KEY"] = "insecure-development-key"  # noqa: S105 - debug/testing only
+        else:
+            raise ConfigurationError(
+                "SECRET_KEY is not set. Set a long random SECRET_KEY in the environment "
+                "(for example: python -c 'import secrets; print(secrets.token_hex(32))')."
+            )
+    return config

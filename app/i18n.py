@@ -1,0 +1,27 @@
+"""Dutch first, English available: the locale comes from the user's choice (a cookie),
+then the browser's Accept-Language, then Dutch."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, request
+from flask_babel import get_locale
+
+from app.extensions import babel
+
+LOCALE_COOKIE = "buurtpad_lang"
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    chosen = request.cookies.get(LOCALE_COOKIE)
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages) or current_app.config[
+        "BABEL_DEFAULT_LOCALE"
+    ]
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories="translations")
+    app.jinja_env.globals["current_locale"] = lambda: str(get_locale())

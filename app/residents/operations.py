@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from typing import Any
+
+from app.audit.operations import record_event
+from app.auth.models import User
+from app.buildings.models import Dwelling
+from app.db import db
+from app.residents.models import Resident
+
+
+def register_resident(coach: User, dwelling: Dwelling, data: dict[str, Any]) -> Resident:
+    resident = Resident(
+        dwelling_id=dwelling.id,
+        display_name=data["display_name"],
+        birth_year=data.get("birth_year"),
+        phone=data.get("phone"),
+        languages=list(data.get("languages") or []),
+        created_by_id=coach.id,
+    )
+    db.session.add(resident)
+    db.session.flush()
+    record_event("resident_registered", actor=coach, object_type="resident", object_id=resident.id)
+    return resident

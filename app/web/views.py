@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import func, select
+
+from app.audit.operations import record_event
+from app.auth.operations import InvalidCredentials, LoginThrottled, authenticate
+from app.auth.permissions import Role
+from app.auth.scope import buildings_query
+from app.buildings.models import Dwelling
+from app.db import db
+from app.i18n import LOCALE_COOKIE
+from app.web.forms import LoginForm
+
+bp = Blueprint("web", __name__, template_folder="templates", static_folder="static",
+               static_url_path="/static/web")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    if current_user.is_authenticated:
+        return redirect(url_for("web.home"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = authenticate(form.email.data or "", form.password.data or "",
+                                request.remote_addr or "", "web")
+        except LoginThrottled as throttled:
+            db.session.commit()
+            form.password.errors = [
+                _("Too many failed attempts. Try again in %(seconds)s seconds.",
+                  seconds=throttled.retry_after)
+            ]
+            status = 429
+        except InvalidCredentials:
+            db.session.commit()
+            form.password.errors = [_("Email address or password is incorrect.")]
+            status = 401
+        else:
+            session.clear()
+            session.permanent = True
+            login_user(user)
+            db.session.commit()
+            return redirect(url_for("web.home"))
+    elif request.method == "POST":
+        status = 422
+    return render_template("web/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout() -> Any:
+    record_event("logout", actor=current_user, object_type="user", object_id=current_user.id)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("You have been logged out."))
+    return redirect(url_for("web.login"))
+
+
+@bp.route("/language/<code>", methods=["POST"])
+def set_language(code: str) -> Any:
+    target = request.form.get("next") or ""
+    # Only local paths: never an open redirect.
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("web.home")
+    response = redirect(target)
+    if code in ("nl", "en"):
+        response.set_cookie(LOCALE_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax",
+                            httponly=True)
+    return response
+
+
+@bp.route("/")
+@login_required
+def home() -> Any:
+    buildings = []
+    if current_user.role in (Role.FLATCOACH, Role.COORDINATOR):
+        for building in db.session.execute(buildings_query(current_user)).scalars():
+            count = db.session.execute(
+                select(func.count(Dwelling.id)).where(Dwelling.building_id == building.id)
+            ).scalar_one()
+            buildings.append((building, count))
+    return render_template("web/home.html", buildings=buildings)

@@ -1,0 +1,392 @@
+"""The one decision on every disclosure of a resident's data.
+
+Whenever anyone other than the coach holding the case would see a resident's data — a
+handover offered to an organisation, a professional reading it, an export, a contact
+shared with another resident — the application asks `decide()` first and writes the
+answer to the processing log, allowed or denied. The rules, in the order they are
+applied, are `SHARING_RULES`; `describe_rules()` publishes them with the register.
+
+`decide()` is pure: it reads only the facts in the request (consents, safety
+disclosure, the clock) and the policy data in this package.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from policies.categories import (
+    ALL_CATEGORIES,
+    CATEGORY_FIELDS,
+    CATEGORY_INFO,
+    DataCategory,
+    parse_categories,
+)
+from policies.consent import DEFAULT_VALIDITY_MONTHS, DPV_CONSENT_STATUS, ConsentFacts, ConsentState
+from policies.register import REGISTER, LegalBasis, ProcessingActivity
+
+
+class Action(StrEnum):
+    OFFER_HANDOVER = "offer_handover"  # the coach offers a handover to an organisation
+    READ_HANDOVER = "read_handover"  # a professional of that organisation reads it
+    EXPORT = "export"  # data leaves Buurtpad as a file
+    SHARE_CONTACT = "share_contact"  # contact details go to another resident or the Buurtkamer
+
+
+class ReviewStatus(StrEnum):
+    PENDING = "pending"
+    JUSTIFIED = "justified"
+    UNJUSTIFIED = "unjustified"
+
+
+ACCESS_REQUEST_PURPOSE = "data_subject_request"
+ACCESS_REQUEST_ROLE = "privacy_officer"
+SAFETY_BASES: frozenset[LegalBasis] = REGISTER["safety_disclosure"].legal_bases
+
+SHARING_RULES: tuple[str, ...] = (
+    "Every disclosure of a resident's data to anyone other than the coach holding the case "
+    "is decided by this one rule set and logged with its purpose, legal basis and the consent "
+    "or safety disclosure it relied on — whether it was allowed or denied.",
+    "The purpose must be an activity in the processing register, the action must be known, "
+    "and every requested data category must be one that the activity processes.",
+    "Neighbourhood insight releases aggregates only, never an individual resident's data.",
+    "An access request export (GDPR Art. 15) is made only by a privacy officer, under the "
+    "legal obligation to answer data subject requests.",
+    "A professional reads a resident's data only through a handover offered to their own "
+    "organisation.",
+    "A consent covers a disclosure only while it is in state 'given' and before its "
+    "valid_until moment, and only for the same resident, the same purpose, the same "
+    "recipient organisation and every requested data category.",
+    "Health data (special category, GDPR Art. 9) is shared only under a consent that names "
+    "the category 'health' explicitly; no other category implies it.",
+    "When several consents cover a disclosure, the one that stays valid longest is used.",
+    "Only the requested categories are released (data minimisation); a professional reading "
+    "a handover receives only those of its categories that a valid consent still covers.",
+    "Without a covering consent, data is shared only under a safety disclosure for that "
+    "recipient organisation with basis vital_interest or legal_obligation. It holds while the "
+    "privacy officer's review is pending or concluded as justified, and ends when the review "
+    "concludes it was unjustified.",
+    "Everything else is denied, and the denial states exactly what was missing.",
+)
+
+_ACTIONS = frozenset(Action)
+_ORDER: dict[str, int] = {category: index for index, category in enumerate(DataCategory)}
+
+
+@dataclass(frozen=True, slots=True)
+class SafetyDisclosureFacts:
+    id: str
+    legal_basis: str
+    review_status: str
+    recipient_organization_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class DisclosureRequest:
+    actor_id: str
+    actor_role: str
+    actor_organization_id: str | None
+    action: str
+    resident_id: str
+    recipient_organization_id: str | None
+    purpose: str  # a processing activity id
+    categories: frozenset[str]
+    now: datetime  # timezone-aware
+    consents: tuple[ConsentFacts, ...] = ()
+    safety_disclosure: SafetyDisclosureFacts | None = None
+
+    def __post_init__(self) -> None:
+        # Callers often hold lists; the decision relies on set algebra and immutability.
+        if not isinstance(self.categories, frozenset):
+            object.__setattr__(self, "categories", frozenset(self.categories))
+        if not isinstance(self.consents, tuple):
+            object.__setattr__(self, "consents", tuple(self.consents))
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    allowed: bool
+    purpose: str
+    legal_basis: str | None
+    consent_id: str | None
+    safety_disclosure_id: str | None
+    released_categories: frozenset[DataCategory]
+    reasons: tuple[str, ...]
+    # What a full disclosure lacked, in one sentence; "" when nothing was missing.
+    missing: str = ""
+    # Requested but not released (a read of a handover that its consent only partly covers).
+    withheld_categories: frozenset[DataCategory] = frozenset()
+
+    @property
+    def released_fields(self) -> frozenset[str]:
+        return frozenset(field for category in self.released_categories
+                         for field in CATEGORY_FIELDS[category])
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready, for the processing log and API answers."""
+        return {
+            "allowed": self.allowed,
+            "purpose": self.purpose,
+            "legal_basis": self.legal_basis,
+            "consent_id": self.consent_id,
+            "safety_disclosure_id": self.safety_disclosure_id,
+            "released_categories": _ordered(self.released_categories),
+            "withheld_categories": _ordered(self.withheld_categories),
+            "reasons": list(self.reasons),
+            "missing": self.missing,
+        }
+
+
+def decide(request: DisclosureRequest) -> Decision:
+    """Decide whether the resident's data may be disclosed as requested, and explain why."""
+    now = request.now
+    if now.utcoffset() is None:
+        raise ValueError("DisclosureRequest.now must be timezone-aware")
+    activity = REGISTER.get(request.purpose)
+    if (activity is None or request.action not in _ACTIONS or not request.categories
+            or not request.categories <= activity.categories):
+        return _deny(request, _invalid_request(request, activity))
+    requested = parse_categories(request.categories)
+
+    if activity.aggregates_only:
+        return _deny(request, [f"purpose {activity.id} releases aggregates only, "
+                               "never an individual resident's data"])
+    if activity.id == ACCESS_REQUEST_PURPOSE:
+        return _decide_access_request(request, requested)
+    if (request.action == Action.READ_HANDOVER
+            and request.actor_organization_id != request.recipient_organization_id):
+        return _deny(request, ["the reader's organisation is not the organisation the "
+                               "handover was offered to"])
+
+    if activity.legal_basis is LegalBasis.CONSENT:
+        consent, released = _covering_consent(request, requested)
+        if consent is not None:
+            return _allow_by_consent(request, consent, requested, released)
+        gaps = _consent_gaps(request, requested)
+    else:
+        gaps = [f"purpose {activity.id} rests on {activity.legal_basis}, not on consent; "
+                "only a safety disclosure can allow sharing"]
+
+    safety = request.safety_disclosure
+    if safety is None:
+        return _deny(request, gaps, "no safety disclosure was made")
+    safety_gaps = _safety_gaps(safety, request)
+    if safety_gaps:
+        return _deny(request, gaps + safety_gaps)
+    return Decision(
+        allowed=True, purpose=request.purpose, legal_basis=str(safety.legal_basis),
+        consent_id=None, safety_disclosure_id=safety.id, released_categories=requested,
+        reasons=(f"shared under safety disclosure {safety.id} (basis {safety.legal_basis}, "
+                 f"review {safety.review_status}) because no consent covers it: "
+                 + "; ".join(gaps),),
+    )
+
+
+def _invalid_request(request: DisclosureRequest,
+                     activity: ProcessingActivity | None) -> list[str]:
+    problems = []
+    if activity is None:
+        problems.append(f"unknown purpose: {request.purpose!r} is not in the processing register")
+    if request.action not in _ACTIONS:
+        problems.append(f"unknown action: {request.action!r}")
+    unknown = request.categories - ALL_CATEGORIES
+    if unknown:
+        problems.append(f"unknown data categories: {_names(unknown)}")
+    elif not request.categories:
+        problems.append("no data categories requested")
+    elif activity is not None and not request.categories <= activity.categories:
+        problems.append(f"purpose {activity.id} does not process categories: "
+                        f"{_names(request.categories - activity.categories)}")
+    return problems
+
+
+def _decide_access_request(request: DisclosureRequest,
+                           requested: frozenset[DataCategory]) -> Decision:
+    if request.action != Action.EXPORT or request.actor_role != ACCESS_REQUEST_ROLE:
+        return _deny(request, ["an access request is answered only by a privacy officer, "
+                               "with an export"])
+    return Decision(
+        allowed=True, purpose=request.purpose, legal_basis=str(LegalBasis.LEGAL_OBLIGATION),
+        consent_id=None, safety_disclosure_id=None, released_categories=requested,
+        reasons=("export for a data subject access request (GDPR Art. 15)",),
+    )
+
+
+def _covering_consent(
+    request: DisclosureRequest, requested: frozenset[DataCategory],
+) -> tuple[ConsentFacts | None, frozenset[DataCategory]]:
+    """The consent to rely on and the categories it covers — the hot loop, kept lean."""
+    purpose, recipient = request.purpose, request.recipient_organization_id
+    resident, now = request.resident_id, request.now
+    partial = request.action == Action.READ_HANDOVER
+    best: ConsentFacts | None = None
+    best_covered: frozenset[DataCategory] = frozenset()
+    for consent in request.consents:
+        if (consent.state != "given" or consent.purpose != purpose
+                or consent.recipient_organization_id != recipient
+                or consent.resident_id != resident or not now < consent.valid_until):
+            continue
+        if requested <= consent.categories:
+            covered = requested
+        elif partial:
+            covered = requested & consent.categories
+            if not covered:
+                continue
+        else:
+            continue
+        if best is None or ((len(covered), consent.valid_until, consent.id)
+                            > (len(best_covered), best.valid_until, best.id)):
+            best, best_covered = consent, covered
+    return best, best_covered
+
+
+def _allow_by_consent(request: DisclosureRequest, consent: ConsentFacts,
+                      requested: frozenset[DataCategory],
+                      released: frozenset[DataCategory]) -> Decision:
+    reasons = [f"consent {consent.id} covers purpose {request.purpose} for organisation "
+               f"{request.recipient_organization_id} until {consent.valid_until.isoformat()}"]
+    if DataCategory.HEALTH in released:
+        reasons.append("health is shared under explicit consent (GDPR Art. 9(2)(a))")
+    withheld = requested - released
+    missing = ""
+    if withheld:
+        missing = f"consent does not cover categories: {_names(withheld)} (consent {consent.id})"
+        reasons.append(f"withheld: {missing}")
+    return Decision(
+        allowed=True, purpose=request.purpose, legal_basis=str(LegalBasis.CONSENT),
+        consent_id=consent.id, safety_disclosure_id=None, released_categories=released,
+        reasons=tuple(reasons), missing=missing, withheld_categories=withheld,
+    )
+
+
+_STATE_GAP = {
+    ConsentState.REQUESTED: "consent is requested but not given",
+    ConsentState.REFUSED: "consent was refused",
+    ConsentState.WITHDRAWN: "consent is withdrawn",
+    ConsentState.REVOKED: "consent is revoked (recorded in error)",
+}
+
+
+def _consent_gaps(request: DisclosureRequest,
+                  requested: frozenset[DataCategory]) -> list[str]:
+    """Why no consent covers the request.
+
+    Consents for this purpose and organisation come first: a valid one names the categories
+    it lacks; when none is valid, the one ending last says why it is not. Only otherwise are
+    valid consents for another purpose or organisation named, as near misses. Old, invalid
+    consents elsewhere are history and are not listed.
+    """
+    purpose, recipient, now = request.purpose, request.recipient_organization_id, request.now
+    own = [c for c in request.consents if c.resident_id == request.resident_id]
+    if not own:
+        return ["no consent is recorded for this resident"]
+    scoped = [c for c in own if c.purpose == purpose and c.recipient_organization_id == recipient]
+    valid = [c for c in scoped if c.state == "given" and now < c.valid_until]
+    if valid:
+        return [gap for consent in valid for gap in _gaps_of(consent, now, requested)]
+    if scoped:
+        last = max(scoped, key=lambda c: (c.valid_until, c.id))
+        gaps = _gaps_of(last, now, requested)
+        if len(scoped) > 1:
+            gaps.append(f"{len(scoped) - 1} older consents for this purpose and organisation "
+                        "are not valid either")
+        return gaps
+    gaps = [f"no consent for purpose {purpose} and organisation {recipient}"]
+    for c in own:
+        if c.state != "given" or not now < c.valid_until:
+            continue
+        if c.recipient_organization_id == recipient:
+            gaps.append(f"purpose differs: consent is for {c.purpose}, not {purpose} "
+                        f"(consent {c.id})")
+        elif c.purpose == purpose:
+            gaps.append(f"consent is for organisation {c.recipient_organization_id}, "
+                        f"not {recipient} (consent {c.id})")
+    return gaps
+
+
+def _gaps_of(consent: ConsentFacts, now: datetime,
+             requested: frozenset[DataCategory]) -> list[str]:
+    gaps = []
+    if consent.state == ConsentState.EXPIRED or (
+            consent.state == ConsentState.GIVEN and not now < consent.valid_until):
+        gaps.append(f"consent expired on {consent.valid_until.isoformat()} (consent {consent.id})")
+    elif consent.state != ConsentState.GIVEN:
+        gap = _STATE_GAP.get(consent.state, f"consent state {consent.state!r} is not valid")
+        gaps.append(f"{gap} (consent {consent.id})")
+    uncovered = requested - consent.categories
+    if uncovered:
+        gaps.append(f"consent does not cover categories: {_names(uncovered)} "
+                    f"(consent {consent.id})")
+        if DataCategory.HEALTH in uncovered:
+            gaps.append("health is a special category (GDPR Art. 9) and is shared only when "
+                        f"the consent names it explicitly (consent {consent.id})")
+    return gaps
+
+
+def _safety_gaps(safety: SafetyDisclosureFacts, request: DisclosureRequest) -> list[str]:
+    ref = f"(safety disclosure {safety.id})"
+    gaps = []
+    if safety.recipient_organization_id != request.recipient_organization_id:
+        gaps.append(f"safety disclosure is for organisation {safety.recipient_organization_id}, "
+                    f"not {request.recipient_organization_id} {ref}")
+    if safety.legal_basis not in SAFETY_BASES:
+        gaps.append(f"safety disclosure basis {safety.legal_basis!r} is not vital_interest or "
+                    f"legal_obligation {ref}")
+    if safety.review_status == ReviewStatus.UNJUSTIFIED:
+        gaps.append(f"safety disclosure was reviewed as unjustified {ref}")
+    elif safety.review_status not in (ReviewStatus.PENDING, ReviewStatus.JUSTIFIED):
+        gaps.append(f"safety disclosure has unknown review status {safety.review_status!r} {ref}")
+    return gaps
+
+
+def _deny(request: DisclosureRequest, gaps: list[str], *notes: str) -> Decision:
+    return Decision(
+        allowed=False, purpose=request.purpose, legal_basis=None, consent_id=None,
+        safety_disclosure_id=None, released_categories=frozenset(),
+        reasons=("denied", *gaps, *notes), missing="; ".join(gaps),
+    )
+
+
+def _ordered(categories: Iterable[str]) -> list[str]:
+    """Category names in declaration order, so messages read the same every time."""
+    return sorted(map(str, categories), key=lambda name: (_ORDER.get(name, len(_ORDER)), name))
+
+
+def _names(categories: Iterable[str]) -> str:
+    return ", ".join(_ordered(categories))
+
+
+def describe_rules() -> dict[str, Any]:
+    """The register, the data categories and the sharing rules, ready for JSON."""
+    return {
+        "categories": [
+            {
+                "id": str(category),
+                "label_nl": info.label_nl,
+                "label_en": info.label_en,
+                "description": info.description,
+                "special": info.special,
+                "fields": list(CATEGORY_FIELDS[category]),
+            }
+            for category, info in CATEGORY_INFO.items()
+        ],
+        "legal_bases": [{"id": str(basis), "gdpr_article": basis.gdpr_article}
+                        for basis in LegalBasis],
+        "consent": {
+            "states": [{"state": str(state), "dpv_status": DPV_CONSENT_STATUS[state],
+                        "valid": state is ConsentState.GIVEN} for state in ConsentState],
+            "default_validity_months": DEFAULT_VALIDITY_MONTHS,
+            "valid_when": "state is 'given' and the current time is before valid_until",
+        },
+        "safety_disclosure": {
+            "legal_bases": sorted(str(basis) for basis in SAFETY_BASES),
+            "review_statuses": [str(status) for status in ReviewStatus],
+            "shares_while": [str(ReviewStatus.PENDING), str(ReviewStatus.JUSTIFIED)],
+        },
+        "actions": [str(action) for action in Action],
+        "register": [activity.as_dict() for activity in REGISTER.values()],
+        "rules": list(SHARING_RULES),
+    }

@@ -1,0 +1,39 @@
+"""Every user-facing string exists in Dutch, and the compiled catalogues are current."""
+
+from __future__ import annotations
+
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "app" / "translations"
+
+
+def _po(locale: str):
+    with (TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        return read_po(handle, locale=locale)
+
+
+def test_template_and_dutch_catalogue_agree():
+    with (TRANSLATIONS / "messages.pot").open("rb") as handle:
+        template = read_po(handle)
+    dutch = _po("nl")
+    template_ids = {m.id if isinstance(m.id, str) else m.id[0] for m in template if m.id}
+    dutch_ids = {m.id if isinstance(m.id, str) else m.id[0] for m in dutch if m.id}
+    assert template_ids <= dutch_ids
+
+
+def test_every_dutch_message_is_translated():
+    untranslated = [m.id for m in _po("nl") if m.id and (not m.string or m.fuzzy)]
+    assert untranslated == []
+
+
+@pytest.mark.parametrize("locale", ["nl", "en"])
+def test_compiled_catalogue_matches_source(locale):
+    source = {m.id: m.string for m in _po(locale) if m.id and m.string and not m.fuzzy}
+    with (TRANSLATIONS / locale / "LC_MESSAGES" / "messages.mo").open("rb") as handle:
+        compiled = {m.id: m.string for m in read_mo(BytesIO(handle.read())) if m.id}
+    assert compiled == source

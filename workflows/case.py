@@ -1,0 +1,72 @@
+"""The case (traject): one resident's path from first contact to support."""
+
+from workflows.definition import FLATCOACH, SYSTEM, Guard, Transition, Workflow
+
+CASE_STATES: tuple[str, ...] = (
+    "contacted",
+    "exploring",
+    "question_formulated",
+    "referred",
+    "supported",
+    "paused",
+    "closed",
+)
+CASE_FINAL_STATES: tuple[str, ...] = ("closed",)
+CASE_OPEN_STATES: tuple[str, ...] = tuple(s for s in CASE_STATES if s not in CASE_FINAL_STATES)
+CASE_PAUSABLE_STATES: tuple[str, ...] = tuple(s for s in CASE_OPEN_STATES if s != "paused")
+
+CLOSE_OUTCOMES: tuple[str, ...] = (
+    "help_started",
+    "no_help_needed",
+    "connected",
+    "declined",
+    "moved",
+    "unreachable",
+)
+
+_COACH = frozenset({FLATCOACH})
+_SYSTEM = frozenset({SYSTEM})
+
+CASE = Workflow(
+    name="case",
+    description=(
+        "One resident's path from the first conversation at the door to support. The flatcoach "
+        "helps put the help question into words; handovers move the case on by themselves."
+    ),
+    states=CASE_STATES,
+    initial="contacted",
+    final_states=CASE_FINAL_STATES,
+    remembered_state_attribute="paused_from",
+    transitions=(
+        Transition("start_exploring", ("contacted",), "exploring", _COACH,
+                   description="The coach starts exploring how the resident lives and what they need."),
+        Transition("formulate_question", ("exploring",), "question_formulated", _COACH,
+                   guards=("help_question_complete",),
+                   description="The help question is written down together with the resident."),
+        Transition("revise_question", ("question_formulated",), "exploring", _COACH,
+                   description="The help question needs another look."),
+        Transition("refer", ("question_formulated",), "referred", _SYSTEM,
+                   description="Fired when the case's first handover is offered."),
+        Transition("start_support", ("referred",), "supported", _SYSTEM,
+                   description="Fired when a handover completes: help has started."),
+        Transition("referral_failed", ("referred",), "question_formulated", _SYSTEM,
+                   description="Fired when no handover of the case is still active."),
+        Transition("pause", CASE_PAUSABLE_STATES, "paused", _COACH, required=("reason",),
+                   description="Put the case on hold; handovers and their timers keep running."),
+        Transition("resume", ("paused",), None, _COACH,
+                   description="Continue the case in the state it was paused from."),
+        Transition("close", CASE_OPEN_STATES, "closed", _COACH,
+                   guards=("no_active_handover",), required=("outcome",),
+                   allowed_values={"outcome": CLOSE_OUTCOMES},
+                   description="Close the case with its outcome."),
+        Transition("reopen", ("closed",), "exploring", _COACH, guards=("not_anonymised",),
+                   description="Pick a closed case up again."),
+    ),
+    guards=(
+        Guard("help_question_complete",
+              "A help question exists, written with the resident: text and at least one theme."),
+        Guard("no_active_handover",
+              "No handover of the case is still active; withdraw or finish them first."),
+        Guard("not_anonymised", "The case has not been anonymised."),
+    ),
+)

@@ -1,0 +1,43 @@
+"""Consent (toestemming); statuses follow the W3C DPV consent statuses.
+
+A consent's scope never changes; a new scope is a new consent. Only `given` and not past
+`valid_until` is valid.
+"""
+
+from workflows.definition import FLATCOACH, PRIVACY_OFFICER, SYSTEM, Timer, Transition, Workflow
+
+CONSENT_STATES: tuple[str, ...] = ("requested", "given", "refused", "withdrawn", "expired", "revoked")
+CONSENT_FINAL_STATES: tuple[str, ...] = ("refused", "withdrawn", "expired", "revoked")
+CONSENT_METHODS: tuple[str, ...] = ("verbal", "written", "digital")
+
+_COACH = frozenset({FLATCOACH})
+
+CONSENT = Workflow(
+    name="consent",
+    description=(
+        "A resident's consent to share data: bound to a purpose, a recipient organisation, a set "
+        "of data categories and a period."
+    ),
+    states=CONSENT_STATES,
+    initial="requested",
+    final_states=CONSENT_FINAL_STATES,
+    transitions=(
+        Transition("give", ("requested",), "given", _COACH,
+                   required=("method", "notice_version"),
+                   allowed_values={"method": CONSENT_METHODS},
+                   description="The coach records the resident's consent and the notice shown."),
+        Transition("refuse", ("requested",), "refused", _COACH,
+                   description="The resident does not consent."),
+        Transition("withdraw", ("given",), "withdrawn", frozenset({FLATCOACH, PRIVACY_OFFICER}),
+                   required=("reason",),
+                   description="Withdrawn on the resident's word."),
+        Transition("expire", ("given",), "expired", frozenset({SYSTEM}),
+                   description="Fired when valid_until passes."),
+        Transition("revoke", ("given",), "revoked", frozenset({PRIVACY_OFFICER}),
+                   required=("reason",),
+                   description="Recorded in error: invalid."),
+    ),
+    timers=(
+        Timer("expire_consent", "given", "Expires when valid_until passes.", trigger="expire"),
+    ),
+)

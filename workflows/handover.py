@@ -1,0 +1,90 @@
+"""The warm handover (warme overdracht): a referral that completes only through a joint introduction."""
+
+from workflows.definition import FLATCOACH, PROFESSIONAL, SYSTEM, Guard, Timer, Transition, Workflow
+
+HANDOVER_STATES: tuple[str, ...] = (
+    "draft",
+    "awaiting_consent",
+    "offered",
+    "accepted",
+    "intro_scheduled",
+    "intro_held",
+    "completed",
+    "declined",
+    "withdrawn",
+)
+HANDOVER_FINAL_STATES: tuple[str, ...] = ("completed", "declined", "withdrawn")
+HANDOVER_ACTIVE_STATES: tuple[str, ...] = tuple(
+    s for s in HANDOVER_STATES if s not in HANDOVER_FINAL_STATES
+)
+
+_COACH = frozenset({FLATCOACH})
+_PROFESSIONAL = frozenset({PROFESSIONAL})
+_COACH_OR_PROFESSIONAL = frozenset({FLATCOACH, PROFESSIONAL})
+
+HANDOVER = Workflow(
+    name="handover",
+    description=(
+        "A warm handover of a resident to a professional of the buurtteam or another partner. "
+        "It is done only when the joint introduction took place and help has started."
+    ),
+    states=HANDOVER_STATES,
+    initial="draft",
+    final_states=HANDOVER_FINAL_STATES,
+    transitions=(
+        Transition("request_consent", ("draft",), "awaiting_consent", _COACH,
+                   guards=("consent_requested_linked",),
+                   description="Wait for the resident's consent to share."),
+        Transition("offer", ("draft", "awaiting_consent"), "offered", _COACH,
+                   guards=("disclosure_allowed",),
+                   description=(
+                       "Offer the handover to the receiving organisation; starts the response "
+                       "timer and refers the case."
+                   )),
+        Transition("accept", ("offered",), "accepted", _PROFESSIONAL,
+                   guards=("actor_in_receiving_organisation",),
+                   description="A professional of the receiving organisation takes it on."),
+        Transition("decline", ("offered",), "declined", _PROFESSIONAL,
+                   guards=("actor_in_receiving_organisation",), required=("reason",),
+                   description="The receiving organisation cannot take it on."),
+        Transition("schedule_intro", ("accepted",), "intro_scheduled", _COACH_OR_PROFESSIONAL,
+                   guards=("actor_is_coach_or_accepting_professional",),
+                   required=("intro_at", "place"),
+                   description="Agree when and where the joint introduction takes place."),
+        Transition("reschedule_intro", ("intro_scheduled",), "intro_scheduled",
+                   _COACH_OR_PROFESSIONAL,
+                   guards=("actor_is_coach_or_accepting_professional",),
+                   required=("intro_at", "place"),
+                   description="Move the joint introduction."),
+        Transition("record_intro", ("intro_scheduled",), "intro_held", _COACH_OR_PROFESSIONAL,
+                   guards=("actor_is_coach_or_accepting_professional",),
+                   description="The joint meeting took place with the resident present."),
+        Transition("complete", ("intro_held",), "completed", _PROFESSIONAL,
+                   guards=("actor_is_accepting_professional",),
+                   description="Help has started; the case moves to supported."),
+        Transition("withdraw", HANDOVER_ACTIVE_STATES, "withdrawn", frozenset({FLATCOACH, SYSTEM}),
+                   required=("reason",),
+                   description=(
+                       "The coach withdraws it, or the system does when the consent it relies "
+                       "on stops being valid."
+                   )),
+    ),
+    guards=(
+        Guard("consent_requested_linked", "A consent in state requested is linked."),
+        Guard("disclosure_allowed",
+              "A valid consent covers the receiving organisation, the purpose and every chosen "
+              "data category, or an approved safety disclosure exists."),
+        Guard("actor_in_receiving_organisation",
+              "The professional works for the receiving organisation."),
+        Guard("actor_is_coach_or_accepting_professional",
+              "The actor is the case's coach or the professional who accepted the handover."),
+        Guard("actor_is_accepting_professional",
+              "The actor is the professional who accepted the handover."),
+    ),
+    timers=(
+        Timer("escalate_unanswered_offer", "offered",
+              "Offered and unanswered for 5 working days: escalated to the coordinators."),
+        Timer("remind_unrecorded_intro", "intro_scheduled",
+              "The introduction date passed 2 days ago without record_intro: reminder."),
+    ),
+)

@@ -1,0 +1,29 @@
+"""A match: a connection between two residents, one offering what the other needs."""
+
+from workflows.definition import FLATCOACH, Guard, Transition, Workflow
+
+MATCH_STATES: tuple[str, ...] = ("proposed", "agreed", "met", "declined")
+MATCH_FINAL_STATES: tuple[str, ...] = ("met", "declined")
+
+_COACH = frozenset({FLATCOACH})
+
+MATCH = Workflow(
+    name="match",
+    description="A coach connects two residents: one offers what the other is looking for.",
+    states=MATCH_STATES,
+    initial="proposed",
+    final_states=MATCH_FINAL_STATES,
+    transitions=(
+        Transition("agree", ("proposed",), "agreed", _COACH,
+                   guards=("both_residents_consented",),
+                   description="Both residents want to meet."),
+        Transition("record_meeting", ("agreed",), "met", _COACH,
+                   description="The residents have met."),
+        Transition("decline", ("proposed", "agreed"), "declined", _COACH, required=("reason",),
+                   description="The connection does not go ahead."),
+    ),
+    guards=(
+        Guard("both_residents_consented",
+              "Both residents consented to sharing their contact details with each other."),
+    ),
+)
