@@ -62,15 +62,24 @@ def _ensure_sqlite_directory(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from app.audit.api import blp as audit_api
     from app.auth.api import blp as auth_api
     from app.buildings.api import blp as buildings_api
+    from app.cases.api import blp as cases_api
+    from app.consent.api import blp as consent_api
     from app.extensions import api, csrf
+    from app.handovers.api import blp as handovers_api
     from app.organizations.api import blp as organizations_api
+    from app.privacy.api import blp as privacy_api
+    from app.reference.api import blp as reference_api
     from app.residents.api import blp as residents_api
+    from app.visits.api import blp as visits_api
     from app.web.docs import bp as docs_bp
     from app.web.views import bp as web_bp
 
-    for blueprint in (auth_api, organizations_api, buildings_api, residents_api):
+    for blueprint in (auth_api, organizations_api, buildings_api, residents_api, visits_api,
+                      cases_api, handovers_api, consent_api, audit_api, privacy_api,
+                      reference_api):
         api.register_blueprint(blueprint)
         # The API authenticates with bearer tokens, never cookies: CSRF does not apply.
         csrf.exempt(blueprint)
@@ -81,6 +90,10 @@ def _register_blueprints(app: Flask) -> None:
 def _register_commands(app: Flask) -> None:
     from app.audit.cli import audit_cli
     from app.demo.cli import demo_command
+    from app.privacy.cli import retention_cli
+    from app.timers.cli import workflows_cli
 
     app.cli.add_command(demo_command)
     app.cli.add_command(audit_cli)
+    app.cli.add_command(workflows_cli)
+    app.cli.add_command(retention_cli)

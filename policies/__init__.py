@@ -16,6 +16,7 @@ from policies.categories import (
     CategoryInfo,
     DataCategory,
     fields_for,
+    in_order,
     parse_categories,
 )
 from policies.consent import (
@@ -82,6 +83,7 @@ __all__ = [
     "describe_rules",
     "fields_for",
     "get_activity",
+    "in_order",
     "is_bsn",
     "parse_categories",
     "reject_bsn",

@@ -132,6 +132,14 @@ def _parse(values: frozenset[str]) -> frozenset[DataCategory]:
     return frozenset(DataCategory(value) for value in values)
 
 
+_ORDER: Mapping[str, int] = MappingProxyType({c: i for i, c in enumerate(DataCategory)})
+
+
+def in_order(categories: Iterable[str]) -> list[str]:
+    """Category names in declaration order, so lists and messages read the same every time."""
+    return sorted(map(str, categories), key=lambda name: (_ORDER.get(name, len(_ORDER)), name))
+
+
 def fields_for(categories: Iterable[str]) -> frozenset[str]:
     """The resident and case fields a recipient of `categories` may see."""
     return frozenset(field for category in parse_categories(categories)

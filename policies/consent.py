@@ -47,6 +47,11 @@ class ConsentFacts:
     categories: frozenset[str]
     valid_until: datetime  # timezone-aware; the consent is valid strictly before this moment
 
+    def __post_init__(self) -> None:
+        # Coverage is a subset test; a list from the database layer would not support it.
+        if not isinstance(self.categories, frozenset):
+            object.__setattr__(self, "categories", frozenset(self.categories))
+
     def is_valid_at(self, now: datetime) -> bool:
         return self.state == ConsentState.GIVEN and now < self.valid_until
 

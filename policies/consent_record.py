@@ -73,7 +73,7 @@ def build_consent_record(
     return {
         "schema_version": SCHEMA_VERSION,
         "profile": DPV_PROFILE,
-        "prefixes": PREFIXES,
+        "prefixes": dict(PREFIXES),
         "record_id": consent.id,
         "pii_principal_id": consent.resident_id,
         "pii_principal_id_type": "pseudonymous",

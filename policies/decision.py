@@ -23,6 +23,7 @@ from policies.categories import (
     CATEGORY_FIELDS,
     CATEGORY_INFO,
     DataCategory,
+    in_order,
     parse_categories,
 )
 from policies.consent import DEFAULT_VALIDITY_MONTHS, DPV_CONSENT_STATUS, ConsentFacts, ConsentState
@@ -73,7 +74,7 @@ SHARING_RULES: tuple[str, ...] = (
 )
 
 _ACTIONS = frozenset(Action)
-_ORDER: dict[str, int] = {category: index for index, category in enumerate(DataCategory)}
+_GIVEN = ConsentState.GIVEN
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,8 +134,8 @@ class Decision:
             "legal_basis": self.legal_basis,
             "consent_id": self.consent_id,
             "safety_disclosure_id": self.safety_disclosure_id,
-            "released_categories": _ordered(self.released_categories),
-            "withheld_categories": _ordered(self.withheld_categories),
+            "released_categories": in_order(self.released_categories),
+            "withheld_categories": in_order(self.withheld_categories),
             "reasons": list(self.reasons),
             "missing": self.missing,
         }
@@ -222,10 +223,12 @@ def _covering_consent(
     purpose, recipient = request.purpose, request.recipient_organization_id
     resident, now = request.resident_id, request.now
     partial = request.action == Action.READ_HANDOVER
+    given = _GIVEN  # a local name: this loop runs for every consent of the resident
     best: ConsentFacts | None = None
     best_covered: frozenset[DataCategory] = frozenset()
+    best_rank: tuple[int, datetime, str] | None = None
     for consent in request.consents:
-        if (consent.state != "given" or consent.purpose != purpose
+        if (consent.state != given or consent.purpose != purpose
                 or consent.recipient_organization_id != recipient
                 or consent.resident_id != resident or not now < consent.valid_until):
             continue
@@ -237,9 +240,10 @@ def _covering_consent(
                 continue
         else:
             continue
-        if best is None or ((len(covered), consent.valid_until, consent.id)
-                            > (len(best_covered), best.valid_until, best.id)):
-            best, best_covered = consent, covered
+        # Prefer covering more, then lasting longer; the id only makes the choice repeatable.
+        rank = (len(covered), consent.valid_until, consent.id)
+        if best_rank is None or rank > best_rank:
+            best, best_covered, best_rank = consent, covered, rank
     return best, best_covered
 
 
@@ -284,19 +288,19 @@ def _consent_gaps(request: DisclosureRequest,
     if not own:
         return ["no consent is recorded for this resident"]
     scoped = [c for c in own if c.purpose == purpose and c.recipient_organization_id == recipient]
-    valid = [c for c in scoped if c.state == "given" and now < c.valid_until]
+    valid = [c for c in scoped if c.state == _GIVEN and now < c.valid_until]
     if valid:
         return [gap for consent in valid for gap in _gaps_of(consent, now, requested)]
     if scoped:
         last = max(scoped, key=lambda c: (c.valid_until, c.id))
         gaps = _gaps_of(last, now, requested)
         if len(scoped) > 1:
-            gaps.append(f"{len(scoped) - 1} older consents for this purpose and organisation "
-                        "are not valid either")
+            gaps.append("not valid either: "
+                        f"{len(scoped) - 1} other consent(s) for this purpose and organisation")
         return gaps
     gaps = [f"no consent for purpose {purpose} and organisation {recipient}"]
     for c in own:
-        if c.state != "given" or not now < c.valid_until:
+        if c.state != _GIVEN or not now < c.valid_until:
             continue
         if c.recipient_organization_id == recipient:
             gaps.append(f"purpose differs: consent is for {c.purpose}, not {purpose} "
@@ -311,9 +315,9 @@ def _gaps_of(consent: ConsentFacts, now: datetime,
              requested: frozenset[DataCategory]) -> list[str]:
     gaps = []
     if consent.state == ConsentState.EXPIRED or (
-            consent.state == ConsentState.GIVEN and not now < consent.valid_until):
+            consent.state == _GIVEN and not now < consent.valid_until):
         gaps.append(f"consent expired on {consent.valid_until.isoformat()} (consent {consent.id})")
-    elif consent.state != ConsentState.GIVEN:
+    elif consent.state != _GIVEN:
         gap = _STATE_GAP.get(consent.state, f"consent state {consent.state!r} is not valid")
         gaps.append(f"{gap} (consent {consent.id})")
     uncovered = requested - consent.categories
@@ -350,13 +354,8 @@ def _deny(request: DisclosureRequest, gaps: list[str], *notes: str) -> Decision:
     )
 
 
-def _ordered(categories: Iterable[str]) -> list[str]:
-    """Category names in declaration order, so messages read the same every time."""
-    return sorted(map(str, categories), key=lambda name: (_ORDER.get(name, len(_ORDER)), name))
-
-
 def _names(categories: Iterable[str]) -> str:
-    return ", ".join(_ordered(categories))
+    return ", ".join(in_order(categories))
 
 
 def describe_rules() -> dict[str, Any]:

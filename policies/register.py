@@ -13,7 +13,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
-from policies.categories import ALL_CATEGORIES, DataCategory
+from policies.categories import ALL_CATEGORIES, DataCategory, in_order
 from policies.errors import UnknownPurpose
 
 
@@ -112,7 +112,7 @@ class ProcessingActivity:
             "legal_basis_article": self.legal_basis.gdpr_article,
             "legal_basis_iri": self.legal_basis.dpv_iri,
             "other_legal_bases": sorted(str(basis) for basis in self.other_legal_bases),
-            "categories": sorted(str(category) for category in self.categories),
+            "categories": in_order(self.categories),
             "recipients": list(self.recipients),
             "retention_days": self.retention_days,
             "retention_starts": str(self.retention_starts),

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from app.audit.models import AuditEvent
+from app.audit.models import AuditEvent, ProcessingLogEntry
 
-CHAINED_LOGS = (AuditEvent,)
+CHAINED_LOGS = (AuditEvent, ProcessingLogEntry)

@@ -30,7 +30,11 @@ class AuditEvent(db.Model):
     actor_id: Mapped[int | None]
     actor_role: Mapped[str | None] = mapped_column(String(30))
     object_type: Mapped[str | None] = mapped_column(String(30))
-    object_id: Mapped[str | None] = mapped_column(String(64))
+    object_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    # Transitions: what fired, from which state to which (null for other events).
+    trigger: Mapped[str | None] = mapped_column(String(40))
+    from_state: Mapped[str | None] = mapped_column(String(30))
+    to_state: Mapped[str | None] = mapped_column(String(30))
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
     request_id: Mapped[str | None] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
@@ -45,6 +49,67 @@ class AuditEvent(db.Model):
         "actor_role",
         "object_type",
         "object_id",
+        "trigger",
+        "from_state",
+        "to_state",
         "details",
+        "request_id",
+    )
+
+
+class ProcessingLogEntry(db.Model):
+    """Who processed whose data, under which processing activity and legal basis.
+
+    Fields follow the VNG *Verwerkingenlogging* standard: action, processing activity,
+    time, confidentiality, retention, data subject (a pseudonymous id, never a name).
+    Append-only and hash-chained like the audit events.
+    """
+
+    __tablename__ = "processing_log"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    processing_activity: Mapped[str] = mapped_column(String(40))
+    legal_basis: Mapped[str | None] = mapped_column(String(30))
+    decision: Mapped[str] = mapped_column(String(10))
+    data_subject_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    categories: Mapped[list[str]] = mapped_column(default=list)
+    consent_id: Mapped[str | None] = mapped_column(String(36))
+    safety_disclosure_id: Mapped[str | None] = mapped_column(String(36))
+    actor_id: Mapped[int | None]
+    actor_role: Mapped[str | None] = mapped_column(String(30))
+    actor_organization_id: Mapped[int | None]
+    recipient_organization_id: Mapped[int | None]
+    object_type: Mapped[str | None] = mapped_column(String(30))
+    object_id: Mapped[str | None] = mapped_column(String(64))
+    confidentiality: Mapped[str] = mapped_column(String(20))
+    retention_days: Mapped[int]
+    reasons: Mapped[list[str]] = mapped_column(default=list)
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+    CHAIN = "processing_log"
+    HASHED_FIELDS = (
+        "seq",
+        "occurred_at",
+        "action",
+        "processing_activity",
+        "legal_basis",
+        "decision",
+        "data_subject_id",
+        "categories",
+        "consent_id",
+        "safety_disclosure_id",
+        "actor_id",
+        "actor_role",
+        "actor_organization_id",
+        "recipient_organization_id",
+        "object_type",
+        "object_id",
+        "confidentiality",
+        "retention_days",
+        "reasons",
         "request_id",
     )

@@ -19,6 +19,9 @@ def record_event(
     object_type: str | None = None,
     object_id: Any = None,
     details: dict[str, Any] | None = None,
+    trigger: str | None = None,
+    from_state: str | None = None,
+    to_state: str | None = None,
 ) -> AuditEvent:
     """Append one audit event (login, transition, administrative change)."""
     event = AuditEvent(
@@ -27,6 +30,9 @@ def record_event(
         actor_role=str(actor.role) if actor is not None and hasattr(actor, "role") else None,
         object_type=object_type,
         object_id=str(object_id) if object_id is not None else None,
+        trigger=trigger,
+        from_state=from_state,
+        to_state=to_state,
         details=details or {},
         request_id=current_request_id(),
     )

@@ -71,3 +71,108 @@ def resident_in_scope(user: User, resident_id: uuid.UUID | str) -> Resident:
     if resident is None:
         not_found()
     return resident
+
+
+def _uuid_or_404(value: uuid.UUID | str) -> uuid.UUID:
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except ValueError:
+        not_found()
+        raise  # unreachable: not_found aborts
+
+
+def cases_query(user: User) -> Select[tuple[Any]]:
+    """Coaches see the cases of residents in their buildings; nobody else sees cases."""
+    from app.cases.models import Case
+
+    query = select(Case).join(Resident, Case.resident_id == Resident.id).join(
+        Dwelling, Resident.dwelling_id == Dwelling.id)
+    if user.role == Role.FLATCOACH:
+        return query.where(Dwelling.building_id.in_(coach_building_ids(user)))
+    return query.where(False)
+
+
+def case_in_scope(user: User, case_id: uuid.UUID | str) -> Any:
+    from app.cases.models import Case
+
+    case = db.session.execute(
+        cases_query(user).where(Case.id == _uuid_or_404(case_id))
+    ).scalar_one_or_none()
+    if case is None:
+        not_found()
+    return case
+
+
+def handovers_query(user: User) -> Select[tuple[Any]]:
+    """Coaches: the handovers of their cases. Professionals: handovers offered to their
+    organisation (from the moment of offering on). Others: none."""
+    from app.cases.models import Case
+    from app.handovers.models import Handover
+
+    query = select(Handover)
+    if user.role == Role.FLATCOACH:
+        return query.where(Handover.case_id.in_(cases_query(user).with_only_columns(Case.id)))
+    if user.role == Role.PROFESSIONAL and user.organization_id is not None:
+        return query.where(Handover.organization_id == user.organization_id,
+                           Handover.offered_at.is_not(None))
+    return query.where(False)
+
+
+def handover_in_scope(user: User, handover_id: uuid.UUID | str) -> Any:
+    from app.handovers.models import Handover
+
+    handover = db.session.execute(
+        handovers_query(user).where(Handover.id == _uuid_or_404(handover_id))
+    ).scalar_one_or_none()
+    if handover is None:
+        not_found()
+    return handover
+
+
+def consents_query(user: User) -> Select[tuple[Any]]:
+    """Coaches: consents of residents in their buildings. Privacy officers: all."""
+    from app.consent.models import Consent
+
+    query = select(Consent)
+    if user.role == Role.PRIVACY_OFFICER:
+        return query
+    if user.role == Role.FLATCOACH:
+        return query.where(Consent.resident_id.in_(residents_query(user).with_only_columns(
+            Resident.id)))
+    return query.where(False)
+
+
+def consent_in_scope(user: User, consent_id: uuid.UUID | str) -> Any:
+    from app.consent.models import Consent
+
+    consent = db.session.execute(
+        consents_query(user).where(Consent.id == _uuid_or_404(consent_id))
+    ).scalar_one_or_none()
+    if consent is None:
+        not_found()
+    return consent
+
+
+def resident_for_privacy_officer(user: User, resident_id: uuid.UUID | str) -> Resident:
+    """Privacy officers handle data subject requests for every resident."""
+    resident = None
+    if user.role == Role.PRIVACY_OFFICER:
+        resident = db.session.get(Resident, _uuid_or_404(resident_id))
+    if resident is None:
+        not_found()
+    return resident
+
+
+def resident_for_consents(user: User, resident_id: uuid.UUID | str) -> Resident:
+    if user.role == Role.PRIVACY_OFFICER:
+        return resident_for_privacy_officer(user, resident_id)
+    return resident_in_scope(user, resident_id)
+
+
+def visits_query(user: User) -> Select[tuple[Any]]:
+    from app.visits.models import Visit
+
+    query = select(Visit).join(Dwelling, Visit.dwelling_id == Dwelling.id)
+    if user.role == Role.FLATCOACH:
+        return query.where(Dwelling.building_id.in_(coach_building_ids(user)))
+    return query.where(False)

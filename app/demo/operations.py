@@ -52,7 +52,7 @@ def fill_demo(password: str, seed: int = 2026,
               progress: Callable[[int], None] | None = None) -> dict[str, int]:
     if not database_is_empty():
         raise DatabaseNotEmpty()
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - demo data, not security
     fake = Faker("nl_NL")
     fake.seed_instance(seed)
     step = progress or (lambda _n: None)

@@ -24,5 +24,7 @@ class Resident(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     anonymised_at: Mapped[datetime | None]
+    # Set by a privacy officer when data must be kept (e.g. a legal procedure): erasure waits.
+    legal_hold_reason: Mapped[str | None] = mapped_column(String(500))
 
     dwelling: Mapped[Dwelling] = relationship()

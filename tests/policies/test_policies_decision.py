@@ -179,7 +179,7 @@ def test_without_a_valid_consent_the_one_ending_last_explains_and_older_ones_are
 
     assert not decision.allowed
     assert decision.reasons[1] == "consent expired on 2025-05-31T12:00:00+00:00 (consent last)"
-    assert "3 older consents for this purpose and organisation are not valid either" in (
+    assert "not valid either: 3 other consent(s) for this purpose and organisation" in (
         decision.reasons)
 
 
@@ -372,7 +372,9 @@ def test_the_clock_must_be_timezone_aware():
 
 
 def test_lists_are_accepted_where_sets_are_expected():
-    decision = decide(request(*[consent()], categories=["identity", "contact"]))
+    listed = consent(categories=["identity", "contact", "help_question"])
+
+    decision = decide(request(*[listed], categories=["identity", "contact"]))
 
     assert decision.allowed
     assert decision.released_categories == {DataCategory.IDENTITY, DataCategory.CONTACT}

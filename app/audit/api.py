@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask_login import current_user
+from flask_smorest import abort
+from sqlalchemy import desc, select
+
+from app.api_base import api_blueprint
+from app.audit import chain
+from app.audit.logs import CHAINED_LOGS
+from app.audit.models import AuditEvent, ProcessingLogEntry
+from app.audit.schemas import (
+    AuditEventQuerySchema,
+    AuditEventSchema,
+    ProcessingLogEntrySchema,
+    ProcessingLogQuerySchema,
+    ReviewConcludeSchema,
+    ReviewQuerySchema,
+    VerifySchema,
+)
+from app.auth.access import require
+from app.auth.permissions import Permission
+from app.db import db
+from app.handovers.models import SafetyDisclosure
+from app.handovers.operations import conclude_review
+from app.handovers.schemas import SafetyDisclosureSchema
+from app.pagination import paginate
+
+blp = api_blueprint("audit", __name__, "/audit", "The privacy officer's logs and reviews")
+
+
+def processing_log_query(args: dict[str, Any]) -> Any:
+    query = select(ProcessingLogEntry)
+    if "resident_id" in args:
+        query = query.where(ProcessingLogEntry.data_subject_id == str(args["resident_id"]))
+    if "action" in args:
+        query = query.where(ProcessingLogEntry.action == args["action"])
+    if "decision" in args:
+        query = query.where(ProcessingLogEntry.decision == args["decision"])
+    if "from_" in args:
+        query = query.where(ProcessingLogEntry.occurred_at >= args["from_"])
+    if "to" in args:
+        query = query.where(ProcessingLogEntry.occurred_at < args["to"])
+    return query.order_by(desc(ProcessingLogEntry.seq))
+
+
+def audit_events_query(args: dict[str, Any]) -> Any:
+    query = select(AuditEvent)
+    for name in ("event_type", "object_type", "object_id", "actor_id"):
+        if name in args:
+            query = query.where(getattr(AuditEvent, name) == args[name])
+    if "from_" in args:
+        query = query.where(AuditEvent.occurred_at >= args["from_"])
+    if "to" in args:
+        query = query.where(AuditEvent.occurred_at < args["to"])
+    return query.order_by(desc(AuditEvent.seq))
+
+
+@blp.route("/processing-log")
+@require(Permission.AUDIT_READ)
+@blp.arguments(ProcessingLogQuerySchema, location="query")
+@blp.response(200, ProcessingLogEntrySchema(many=True))
+@blp.paginate()
+def processing_log(args: dict[str, Any], pagination_parameters: Any) -> Any:
+    """Who processed whose data, under which activity and basis; newest first.
+    Filters: `resident_id`, `action`, `decision`, `from`, `to`."""
+    return paginate(processing_log_query(args), pagination_parameters)
+
+
+@blp.route("/events")
+@require(Permission.AUDIT_READ)
+@blp.arguments(AuditEventQuerySchema, location="query")
+@blp.response(200, AuditEventSchema(many=True))
+@blp.paginate()
+def audit_events(args: dict[str, Any], pagination_parameters: Any) -> Any:
+    """Transitions, logins and administrative changes; newest first."""
+    return paginate(audit_events_query(args), pagination_parameters)
+
+
+@blp.route("/verify")
+@require(Permission.AUDIT_READ)
+@blp.response(200, VerifySchema)
+def verify_logs() -> Any:
+    """Recompute every log's hash chain; names the first broken entry."""
+    results = [chain.verify(model) for model in CHAINED_LOGS]
+    return {"valid": all(r.valid for r in results), "logs": [r.as_dict() for r in results]}
+
+
+@blp.route("/reviews")
+@require(Permission.AUDIT_REVIEW)
+@blp.arguments(ReviewQuerySchema, location="query")
+@blp.response(200, SafetyDisclosureSchema(many=True))
+@blp.paginate()
+def reviews(args: dict[str, Any], pagination_parameters: Any) -> Any:
+    """Safety disclosures (shares without consent); by default those awaiting review."""
+    query = select(SafetyDisclosure).where(SafetyDisclosure.review_status == args["status"])
+    return paginate(query.order_by(SafetyDisclosure.created_at), pagination_parameters)
+
+
+@blp.route("/reviews/<uuid:disclosure_id>", methods=["POST"])
+@require(Permission.AUDIT_REVIEW)
+@blp.arguments(ReviewConcludeSchema)
+@blp.response(200, SafetyDisclosureSchema)
+@blp.alt_response(404, description="Unknown safety disclosure")
+@blp.alt_response(422, description="Already concluded, or invalid input")
+def conclude(data: dict[str, Any], disclosure_id: uuid.UUID) -> Any:
+    """Conclude a review with a finding; unjustified ends the professional's access at once."""
+    disclosure = db.session.get(SafetyDisclosure, disclosure_id)
+    if disclosure is None:
+        abort(404, message="Not found.")
+    if disclosure.review_status != "pending":
+        abort(422, message="This review has already been concluded.")
+    conclude_review(current_user, disclosure, data["finding"], data["justified"])
+    db.session.commit()
+    return disclosure
+
+

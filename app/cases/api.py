@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask_login import current_user
+from flask_smorest import abort
+from sqlalchemy import desc
+
+from app.api_base import api_blueprint
+from app.auth.access import require
+from app.auth.permissions import Permission
+from app.auth.scope import case_in_scope, cases_query, resident_in_scope
+from app.cases.models import Case
+from app.cases.operations import fire_case, open_case, set_help_question, update_notes
+from app.cases.schemas import (
+    CaseCreateSchema,
+    CaseListItemSchema,
+    CaseNotesSchema,
+    CaseQuerySchema,
+    CaseSchema,
+    HelpQuestionInputSchema,
+)
+from app.db import db
+from app.pagination import paginate
+from app.schemas_common import TransitionRequestSchema, transition_arguments
+from app.transitions import check_version, transition_errors
+
+blp = api_blueprint("cases", __name__, "/cases", "Cases: a resident's path, as a state machine")
+
+
+@blp.route("", methods=["POST"])
+@require(Permission.CASES_CREATE)
+@blp.arguments(CaseCreateSchema)
+@blp.response(201, CaseSchema)
+@blp.alt_response(404, description="Resident unknown or outside the coach's buildings")
+def create_case(data: dict[str, Any]) -> Any:
+    """Open a case for a resident of one of the coach's buildings (state `contacted`)."""
+    resident = resident_in_scope(current_user, data["resident_id"])
+    if resident.anonymised_at is not None:
+        abort(422, message="This resident has been anonymised.")
+    case = open_case(current_user, resident)
+    db.session.commit()
+    return case
+
+
+@blp.route("")
+@require(Permission.CASES_READ)
+@blp.arguments(CaseQuerySchema, location="query")
+@blp.response(200, CaseListItemSchema(many=True))
+@blp.paginate()
+def list_cases(args: dict[str, Any], pagination_parameters: Any) -> Any:
+    """Cases in the coach's buildings, newest first; filter by `state`."""
+    query = cases_query(current_user)
+    if "state" in args:
+        query = query.where(Case.state == args["state"])
+    return paginate(query.order_by(desc(Case.opened_at)), pagination_parameters)
+
+
+@blp.route("/<uuid:case_id>")
+@require(Permission.CASES_READ)
+@blp.response(200, CaseSchema)
+@blp.alt_response(404, description="Unknown, or outside the caller's scope")
+def get_case(case_id: uuid.UUID) -> Any:
+    """A case with its state, version, the triggers the caller may fire, help question and
+    handovers."""
+    return case_in_scope(current_user, case_id)
+
+
+@blp.route("/<uuid:case_id>", methods=["PATCH"])
+@require(Permission.CASES_UPDATE)
+@blp.arguments(CaseNotesSchema)
+@blp.response(200, CaseSchema)
+@blp.alt_response(404, description="Unknown, or outside the caller's scope")
+@blp.alt_response(409, description="Stale version")
+def update_case(data: dict[str, Any], case_id: uuid.UUID) -> Any:
+    """What the coach learnt, per data category (household, living situation, finances,
+    health, safety, notes)."""
+    case = case_in_scope(current_user, case_id)
+    with transition_errors():
+        check_version(case, data.pop("version"))
+        update_notes(current_user, case, data)
+        db.session.commit()
+    return case
+
+
+@blp.route("/<uuid:case_id>/help-question", methods=["PUT"])
+@require(Permission.CASES_UPDATE)
+@blp.arguments(HelpQuestionInputSchema)
+@blp.response(200, CaseSchema)
+@blp.alt_response(404, description="Unknown, or outside the caller's scope")
+def put_help_question(data: dict[str, Any], case_id: uuid.UUID) -> Any:
+    """The help question in the resident's own words, with themes and urgency."""
+    case = case_in_scope(current_user, case_id)
+    if case.state in ("closed",):
+        abort(422, message="The case is closed; reopen it to change the help question.")
+    set_help_question(current_user, case, data)
+    db.session.commit()
+    return case
+
+
+@blp.route("/<uuid:case_id>/transitions", methods=["POST"])
+@require(Permission.CASES_TRANSITION)
+@blp.arguments(TransitionRequestSchema)
+@blp.response(200, CaseSchema)
+@blp.alt_response(403, description="The caller's role may not fire this trigger")
+@blp.alt_response(404, description="Unknown, or outside the caller's scope")
+@blp.alt_response(409, description="Stale version")
+@blp.alt_response(422, description="Unknown trigger, not allowed now, missing argument or "
+                  "failed guard")
+def transition_case(data: dict[str, Any], case_id: uuid.UUID) -> Any:
+    """Fire a trigger on the case (see `GET /api/v1/workflows/case`)."""
+    case = case_in_scope(current_user, case_id)
+    with transition_errors():
+        check_version(case, data["version"])
+        fire_case(case, data["trigger"], current_user, transition_arguments(data))
+        db.session.commit()
+    return case

@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import db, enum_column, utcnow
+from app.residents.models import Resident
+from app.statemachine import WorkflowSubject
+from workflows import CASE
+
+if TYPE_CHECKING:
+    from app.handovers.models import Handover
+
+
+class Urgency(StrEnum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+
+
+HELP_THEMES = (
+    "finances",
+    "work_income",
+    "housing",
+    "health",
+    "mental_wellbeing",
+    "loneliness",
+    "safety",
+    "youth_parenting",
+    "language",
+    "daily_administration",
+    "neighbours",
+)
+
+
+class Case(WorkflowSubject, db.Model):
+    """One resident's path from first contact to help that has started."""
+
+    __tablename__ = "cases"
+    workflow = CASE
+    object_type = "case"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    resident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("residents.id"), index=True)
+    coach_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    paused_from: Mapped[str | None] = mapped_column(String(30))
+    outcome: Mapped[str | None] = mapped_column(String(30))
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None]
+    # What the coach learnt, per data category; shared only as far as consent reaches.
+    household_notes: Mapped[str] = mapped_column(Text, default="")
+    living_situation_notes: Mapped[str] = mapped_column(Text, default="")
+    finances_notes: Mapped[str] = mapped_column(Text, default="")
+    health_notes: Mapped[str] = mapped_column(Text, default="")
+    safety_notes: Mapped[str] = mapped_column(Text, default="")
+    coach_notes: Mapped[str] = mapped_column(Text, default="")
+    household_size: Mapped[int | None]
+
+    resident: Mapped[Resident] = relationship()
+    help_question: Mapped[HelpQuestion | None] = relationship(back_populates="case",
+                                                               uselist=False)
+    handovers: Mapped[list[Handover]] = relationship(back_populates="case",
+                                                     order_by="Handover.created_at")
+
+
+class HelpQuestion(db.Model):
+    """The help question in the resident's own words, written with the resident."""
+
+    __tablename__ = "help_questions"
+
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    themes: Mapped[list[str]] = mapped_column(default=list)
+    urgency: Mapped[Urgency] = mapped_column(enum_column(Urgency), default=Urgency.NORMAL)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+    case: Mapped[Case] = relationship(back_populates="help_question")
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.text.strip()) and len(self.themes) >= 1

@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask_babel import gettext as _
+
+from app.audit.operations import record_event
+from app.cases.models import Case, HelpQuestion
+from app.db import db, utcnow
+from app.residents.models import Resident
+from app.transitions import apply
+from workflows.handover import HANDOVER_ACTIVE_STATES
+
+NOTE_FIELDS = ("household_notes", "living_situation_notes", "finances_notes", "health_notes",
+               "safety_notes", "coach_notes", "household_size")
+
+
+def open_case(coach: Any, resident: Resident) -> Case:
+    case = Case(resident_id=resident.id, coach_id=coach.id)
+    db.session.add(case)
+    db.session.flush()
+    record_event("case_opened", actor=coach, object_type="case", object_id=case.id,
+                 details={"state": case.state})
+    return case
+
+
+def set_help_question(coach: Any, case: Case, data: Mapping[str, Any]) -> HelpQuestion:
+    question = case.help_question
+    if question is None:
+        question = HelpQuestion(case_id=case.id, text=data["text"], themes=list(data["themes"]),
+                                urgency=data.get("urgency", "normal"), updated_by_id=coach.id)
+        db.session.add(question)
+        case.help_question = question
+    else:
+        question.text = data["text"]
+        question.themes = list(data["themes"])
+        question.urgency = data.get("urgency", question.urgency)
+        question.updated_by_id = coach.id
+        question.updated_at = utcnow()
+    db.session.flush()
+    record_event("help_question_saved", actor=coach, object_type="case", object_id=case.id,
+                 details={"themes": list(question.themes), "urgency": str(question.urgency)})
+    return question
+
+
+def update_notes(coach: Any, case: Case, data: Mapping[str, Any]) -> Case:
+    for field in NOTE_FIELDS:
+        if field in data:
+            setattr(case, field, data[field])
+    db.session.flush()
+    record_event("case_notes_saved", actor=coach, object_type="case", object_id=case.id,
+                 details={"fields": sorted(k for k in data if k in NOTE_FIELDS)})
+    return case
+
+
+def active_handovers(case: Case) -> list[Any]:
+    return [h for h in case.handovers if h.state in HANDOVER_ACTIVE_STATES]
+
+
+def _case_guards(case: Case) -> dict[str, Any]:
+    def help_question_complete(subject: Case, _args: Mapping[str, Any]) -> str | None:
+        question = subject.help_question
+        if question is None or not question.complete:
+            return _("Write the help question with the resident first: text and at least one "
+                     "theme.")
+        return None
+
+    def no_active_handover(subject: Case, _args: Mapping[str, Any]) -> str | None:
+        active = active_handovers(subject)
+        if active:
+            names = ", ".join(f"{h.organization.name} ({h.state})" for h in active)
+            return _("Handovers are still active: %(names)s. Withdraw or finish them first.",
+                     names=names)
+        return None
+
+    def not_anonymised(subject: Case, _args: Mapping[str, Any]) -> str | None:
+        if subject.resident.anonymised_at is not None:
+            return _("This case has been anonymised and cannot be reopened.")
+        return None
+
+    return {"help_question_complete": help_question_complete,
+            "no_active_handover": no_active_handover,
+            "not_anonymised": not_anonymised}
+
+
+def fire_case(case: Case, trigger: str, actor: Any | None, arguments: Mapping[str, Any]) -> None:
+    apply(case, trigger, actor=actor, arguments=arguments, guards=_case_guards(case))
+    if trigger == "close":
+        case.outcome = arguments["outcome"]
+        case.closed_at = utcnow()
+    elif trigger == "reopen":
+        case.outcome = None
+        case.closed_at = None
+
+
+def on_handover_offered(case: Case) -> None:
+    """The case's first offered handover refers it."""
+    if case.state == "question_formulated":
+        fire_case(case, "refer", None, {})
+
+
+def on_handover_completed(case: Case) -> None:
+    if case.state == "referred":
+        fire_case(case, "start_support", None, {})
+    elif case.state == "paused" and case.paused_from == "referred":
+        # Paused cases keep their handovers running; resuming returns to where help stands.
+        case.paused_from = "supported"
+
+
+def on_handover_ended(case: Case) -> None:
+    """No active handover left on a referred case: the referral failed."""
+    if active_handovers(case):
+        return
+    if case.state == "referred":
+        fire_case(case, "referral_failed", None, {})
+    elif case.state == "paused" and case.paused_from == "referred":
+        case.paused_from = "question_formulated"

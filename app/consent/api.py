@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask_babel import get_locale
+from flask_login import current_user
+from flask_smorest import abort
+from sqlalchemy import desc
+
+from app.api_base import api_blueprint
+from app.auth.access import require
+from app.auth.models import User
+from app.auth.permissions import Permission
+from app.auth.scope import consent_in_scope, consents_query, resident_for_consents
+from app.consent.gateway import consent_facts
+from app.consent.models import Consent
+from app.consent.operations import fire_consent, request_consent
+from app.consent.queries import consent_history
+from app.consent.schemas import ConsentCreateSchema, ConsentSchema
+from app.db import db, utcnow
+from app.organizations.models import Organization
+from app.pagination import paginate
+from app.schemas_common import TransitionRequestSchema, transition_arguments
+from app.transitions import check_version, transition_errors
+from policies import ConsentEvent, Party, build_consent_record, default_valid_until
+
+blp = api_blueprint("consent", __name__, "", "Consent: purpose-, recipient-, category- and "
+                    "time-bound")
+
+
+@blp.route("/residents/<uuid:resident_id>/consents", methods=["POST"])
+@require(Permission.CONSENTS_CREATE)
+@blp.arguments(ConsentCreateSchema)
+@blp.response(201, ConsentSchema)
+@blp.alt_response(404, description="Resident unknown or outside the coach's buildings")
+@blp.alt_response(422, description="Unknown purpose, category or recipient; bad validity")
+def create_consent(data: dict[str, Any], resident_id: uuid.UUID) -> Any:
+    """Ask the resident's consent for one purpose, one organisation and named categories
+    (state `requested`; record it with the `give` trigger)."""
+    resident = resident_for_consents(current_user, resident_id)
+    if db.session.get(Organization, data["recipient_organization_id"]) is None:
+        abort(422, message="Unknown recipient organisation.",
+              errors={"recipient_organization_id": ["Unknown recipient organisation."]})
+    if data.get("valid_until") is None:
+        data["valid_until"] = default_valid_until(utcnow())
+    consent = request_consent(current_user, resident.id, data)
+    db.session.commit()
+    return consent
+
+
+@blp.route("/residents/<uuid:resident_id>/consents")
+@require(Permission.CONSENTS_READ)
+@blp.response(200, ConsentSchema(many=True))
+@blp.paginate()
+def list_consents(resident_id: uuid.UUID, pagination_parameters: Any) -> Any:
+    """Every consent of the resident, newest first."""
+    resident = resident_for_consents(current_user, resident_id)
+    query = consents_query(current_user).where(Consent.resident_id == resident.id)
+    return paginate(query.order_by(desc(Consent.created_at)), pagination_parameters)
+
+
+@blp.route("/consents/<uuid:consent_id>")
+@require(Permission.CONSENTS_READ)
+@blp.response(200, ConsentSchema)
+@blp.alt_response(404, description="Unknown, or outside the caller's scope")
+def get_consent(consent_id: uuid.UUID) -> Any:
+    """A consent with its scope, state, version and event history."""
+    return consent_in_scope(current_user, consent_id)
+
+
+@blp.route("/consents/<uuid:consent_id>/transitions", methods=["POST"])
+@require(Permission.CONSENTS_TRANSITION)
+@blp.arguments(TransitionRequestSchema)
+@blp.response(200, ConsentSchema)
+@blp.alt_response(403, description="The caller's role may not fire this trigger")
+@blp.alt_response(404, description="Unknown, or outside the caller's scope")
+@blp.alt_response(409, description="Stale version")
+@blp.alt_response(422, description="Not allowed now, or a missing argument")
+def transition_consent(data: dict[str, Any], consent_id: uuid.UUID) -> Any:
+    """give (method, notice_version), refuse, withdraw (reason), revoke (reason).
+    Leaving `given` withdraws every handover relying on the consent, at once."""
+    consent = consent_in_scope(current_user, consent_id)
+    if data["trigger"] == "give" and consent.valid_until <= utcnow():
+        abort(422, message="This consent's validity has already ended; ask for a new one.")
+    with transition_errors():
+        check_version(consent, data["version"])
+        fire_consent(consent, data["trigger"], current_user, transition_arguments(data))
+        db.session.commit()
+    return consent
+
+
+@blp.route("/consents/<uuid:consent_id>/record")
+@require(Permission.CONSENTS_READ)
+@blp.response(200, description="An ISO/IEC TS 27560-style consent record (JSON)")
+@blp.alt_response(404, description="Unknown, or outside the caller's scope")
+def consent_record(consent_id: uuid.UUID) -> Any:
+    """The consent as an ISO/IEC TS 27560-style record with its full event history."""
+    consent = consent_in_scope(current_user, consent_id)
+    facts = next(f for f in consent_facts(consent.resident_id) if f.id == str(consent.id))
+    recorder = db.session.get(User, consent.recorded_by_id)
+    controller_org = recorder.organization if recorder else None
+    controller = Party(id=str(controller_org.id) if controller_org else "buurtpad",
+                       name=controller_org.name if controller_org else "Buurtpad",
+                       kind=str(controller_org.kind) if controller_org else None)
+    recipient = Party(id=str(consent.recipient_organization_id),
+                      name=consent.recipient_organization.name,
+                      kind=str(consent.recipient_organization.kind))
+    events = [
+        ConsentEvent(at=e["at"], state=e["to_state"], actor_role=e["actor_role"] or "system",
+                     method=e["details"].get("method"),
+                     notice_version=e["details"].get("notice_version"))
+        for e in consent_history(consent)
+    ]
+    return build_consent_record(facts, controller=controller, recipient=recipient,
+                                events=events, language=str(get_locale() or "nl"))

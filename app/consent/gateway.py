@@ -1,0 +1,168 @@
+"""The consent gateway: every disclosure of a resident's data goes through here.
+
+It gathers the facts (the resident's consents, a safety disclosure), asks the one policy
+decision (`policies.decide`) and appends the outcome to the processing log — allowed or
+denied. A denial must stay logged even when the request that caused it is rolled back,
+so denials are remembered for the request and re-appended after the rollback
+(`keep_denials_after_rollback`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from flask import g, has_request_context
+from sqlalchemy import select
+
+from app.audit import chain
+from app.audit.models import ProcessingLogEntry
+from app.audit.operations import current_request_id
+from app.consent.models import Consent
+from app.db import db, utcnow
+from policies import (
+    REGISTER,
+    ConsentFacts,
+    Decision,
+    DisclosureRequest,
+    SafetyDisclosureFacts,
+    decide,
+)
+
+
+def consent_facts(resident_id: uuid.UUID) -> tuple[ConsentFacts, ...]:
+    consents = db.session.execute(
+        select(Consent).where(Consent.resident_id == resident_id)
+    ).scalars()
+    return tuple(
+        ConsentFacts(
+            id=str(c.id),
+            resident_id=str(c.resident_id),
+            state=c.state,
+            purpose=c.purpose,
+            recipient_organization_id=str(c.recipient_organization_id),
+            categories=frozenset(c.data_categories),
+            valid_until=c.valid_until,
+        )
+        for c in consents
+    )
+
+
+def safety_facts(handover: Any) -> SafetyDisclosureFacts | None:
+    from app.handovers.models import SafetyDisclosure
+
+    disclosure = db.session.execute(
+        select(SafetyDisclosure)
+        .where(SafetyDisclosure.handover_id == handover.id)
+        .order_by(SafetyDisclosure.created_at.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if disclosure is None:
+        return None
+    return SafetyDisclosureFacts(
+        id=str(disclosure.id),
+        legal_basis=disclosure.legal_basis,
+        review_status=str(disclosure.review_status),
+        recipient_organization_id=str(handover.organization_id),
+    )
+
+
+def log_processing(
+    *,
+    action: str,
+    activity: str,
+    decision: str,
+    actor: Any | None,
+    data_subject_id: Any | None,
+    categories: Iterable[str] = (),
+    legal_basis: str | None = None,
+    consent_id: Any | None = None,
+    safety_disclosure_id: Any | None = None,
+    recipient_organization_id: int | None = None,
+    object_type: str | None = None,
+    object_id: Any | None = None,
+    reasons: Iterable[str] = (),
+) -> ProcessingLogEntry:
+    register_entry = REGISTER[activity]
+    entry = ProcessingLogEntry(
+        action=action,
+        processing_activity=activity,
+        legal_basis=legal_basis,
+        decision=decision,
+        data_subject_id=str(data_subject_id) if data_subject_id is not None else None,
+        categories=sorted(str(c) for c in categories),
+        consent_id=str(consent_id) if consent_id else None,
+        safety_disclosure_id=str(safety_disclosure_id) if safety_disclosure_id else None,
+        actor_id=getattr(actor, "id", None),
+        actor_role=str(actor.role) if actor is not None else "system",
+        actor_organization_id=getattr(actor, "organization_id", None),
+        recipient_organization_id=recipient_organization_id,
+        object_type=object_type,
+        object_id=str(object_id) if object_id is not None else None,
+        confidentiality=str(register_entry.confidentiality),
+        retention_days=register_entry.retention_days,
+        reasons=list(reasons),
+        request_id=current_request_id(),
+    )
+    return chain.append(entry)
+
+
+def disclose(
+    *,
+    actor: Any,
+    action: str,
+    resident_id: uuid.UUID,
+    recipient_organization_id: int | None,
+    purpose: str,
+    categories: Iterable[str],
+    handover: Any | None = None,
+    now: datetime | None = None,
+) -> Decision:
+    """Decide one disclosure and log it. The caller releases only `released_categories`."""
+    request = DisclosureRequest(
+        actor_id=str(actor.id) if actor is not None else "system",
+        actor_role=str(actor.role) if actor is not None else "system",
+        actor_organization_id=(
+            str(actor.organization_id)
+            if actor is not None and actor.organization_id is not None
+            else None
+        ),
+        action=action,
+        resident_id=str(resident_id),
+        recipient_organization_id=(
+            str(recipient_organization_id) if recipient_organization_id is not None else None
+        ),
+        purpose=purpose,
+        categories=frozenset(str(c) for c in categories),
+        now=now or utcnow(),
+        consents=consent_facts(resident_id),
+        safety_disclosure=safety_facts(handover) if handover is not None else None,
+    )
+    decision = decide(request)
+    fields = {
+        "action": action,
+        "activity": purpose if purpose in REGISTER else "case_support",
+        "decision": "allowed" if decision.allowed else "denied",
+        "actor": actor,
+        "data_subject_id": resident_id,
+        "categories": decision.released_categories if decision.allowed else request.categories,
+        "legal_basis": decision.legal_basis,
+        "consent_id": decision.consent_id,
+        "safety_disclosure_id": decision.safety_disclosure_id,
+        "recipient_organization_id": recipient_organization_id,
+        "object_type": "handover" if handover is not None else None,
+        "object_id": handover.id if handover is not None else None,
+        "reasons": decision.reasons,
+    }
+    log_processing(**fields)
+    if not decision.allowed and has_request_context():
+        g.setdefault("denied_disclosures", []).append(fields)
+    return decision
+
+
+def keep_denials_after_rollback() -> None:
+    """After a rollback, append the denials of this request again (and let the caller commit)."""
+    for fields in g.pop("denied_disclosures", []):
+        log_processing(**fields)

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import db, utcnow
+from app.organizations.models import Organization
+from app.residents.models import Resident
+from app.statemachine import WorkflowSubject
+from workflows import CONSENT
+
+
+class Consent(WorkflowSubject, db.Model):
+    """Purpose-, recipient-, category- and time-bound consent. Its scope never changes."""
+
+    __tablename__ = "consents"
+    workflow = CONSENT
+    object_type = "consent"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    resident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("residents.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(40))
+    recipient_organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    data_categories: Mapped[list[str]] = mapped_column(default=list)
+    valid_from: Mapped[datetime] = mapped_column(default=utcnow)
+    valid_until: Mapped[datetime] = mapped_column(index=True)
+    method: Mapped[str | None] = mapped_column(String(20))
+    notice_version: Mapped[str | None] = mapped_column(String(40))
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    given_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    end_reason: Mapped[str | None] = mapped_column(Text)
+
+    resident: Mapped[Resident] = relationship()
+    recipient_organization: Mapped[Organization] = relationship()

@@ -1,0 +1,69 @@
+"""Consent: recorded exactly, changed only through its workflow, and when it stops being
+valid every handover relying on it is withdrawn in the same transaction."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from app.consent.models import Consent
+from app.db import db, utcnow
+from app.transitions import apply
+from workflows.handover import HANDOVER_ACTIVE_STATES
+
+ENDING_TRIGGERS = {"withdraw", "expire", "revoke"}
+
+
+def request_consent(coach: Any, resident_id: uuid.UUID, data: dict[str, Any]) -> Consent:
+    consent = Consent(
+        resident_id=resident_id,
+        purpose=data["purpose"],
+        recipient_organization_id=data["recipient_organization_id"],
+        data_categories=list(data["data_categories"]),
+        valid_until=data["valid_until"],
+        recorded_by_id=coach.id,
+    )
+    db.session.add(consent)
+    db.session.flush()
+    from app.audit.operations import record_event
+
+    record_event("consent_requested", actor=coach, object_type="consent", object_id=consent.id,
+                 details={"purpose": consent.purpose,
+                          "recipient_organization_id": consent.recipient_organization_id,
+                          "data_categories": consent.data_categories})
+    return consent
+
+
+def fire_consent(consent: Consent, trigger: str, actor: Any | None,
+                 arguments: dict[str, Any], now: datetime | None = None) -> None:
+    now = now or utcnow()
+    apply(consent, trigger, actor=actor, arguments=arguments,
+          guards={})
+    if trigger == "give":
+        consent.method = arguments["method"]
+        consent.notice_version = arguments["notice_version"]
+        consent.given_at = now
+    elif trigger in ENDING_TRIGGERS or trigger == "refuse":
+        consent.ended_at = now
+        consent.end_reason = arguments.get("reason") or trigger
+    if trigger in ENDING_TRIGGERS:
+        withdraw_relying_handovers(consent, trigger)
+
+
+def withdraw_relying_handovers(consent: Consent, cause: str) -> None:
+    """Access that relied on the consent ends at once: its non-final handovers are withdrawn."""
+    from app.handovers.models import Handover
+    from app.handovers.operations import fire_handover
+
+    handovers = db.session.execute(
+        select(Handover).where(
+            Handover.consent_id == consent.id,
+            Handover.state.in_(HANDOVER_ACTIVE_STATES),
+        )
+    ).scalars()
+    for handover in handovers:
+        fire_handover(handover, "withdraw", None,
+                      {"reason": f"consent {cause}"})

@@ -1,0 +1,155 @@
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask_login import current_user
+from flask_smorest import abort
+from sqlalchemy import desc
+
+from app.api_base import api_blueprint
+from app.auth.access import require
+from app.auth.permissions import Permission, Role
+from app.auth.scope import case_in_scope, consent_in_scope, handover_in_scope, handovers_query
+from app.consent.gateway import disclose
+from app.db import db
+from app.handovers.models import Handover
+from app.handovers.operations import (
+    HandoverNotAllowed,
+    create_handover,
+    fire_handover,
+    make_safety_disclosure,
+)
+from app.handovers.released import released_data
+from app.handovers.schemas import (
+    HandoverCreateSchema,
+    HandoverListItemSchema,
+    HandoverQuerySchema,
+    HandoverSchema,
+    SafetyDisclosureInputSchema,
+    SafetyDisclosureSchema,
+)
+from app.organizations.models import Organization
+from app.pagination import paginate
+from app.schemas_common import TransitionRequestSchema, transition_arguments
+from app.transitions import check_version, transition_errors, triggers_for
+from policies import Action
+
+blp = api_blueprint("handovers", __name__, "", "Warm handovers to partner organisations")
+
+
+def handover_view(handover: Handover) -> dict[str, Any]:
+    """The handover as the caller may see it. A professional's read of resident data goes
+    through the consent gateway and is logged; they receive only released categories."""
+    view = {name: getattr(handover, name) for name in HandoverSchema.VIEW_FIELDS}
+    view.update(organization=handover.organization.name,
+                allowed_triggers=triggers_for(handover, current_user))
+    if current_user.role == Role.FLATCOACH:
+        view.update(case_id=handover.case_id, resident=None, released_categories=[],
+                    access={"allowed": True, "reasons": ["you hold this case"]})
+        return view
+    decision = disclose(actor=current_user, action=Action.READ_HANDOVER,
+                        resident_id=handover.case.resident_id,
+                        recipient_organization_id=handover.organization_id,
+                        purpose=handover.purpose, categories=handover.data_categories,
+                        handover=handover)
+    released = sorted(decision.released_categories) if decision.allowed else []
+    view.update(
+        case_id=None,
+        released_categories=released,
+        resident=released_data(handover, released) if decision.allowed else None,
+        access={"allowed": decision.allowed, "reasons": list(decision.reasons)},
+    )
+    return view
+
+
+@blp.route("/cases/<uuid:case_id>/handovers", methods=["POST"])
+@require(Permission.HANDOVERS_CREATE)
+@blp.arguments(HandoverCreateSchema)
+@blp.response(201, HandoverSchema)
+@blp.alt_response(404, description="Case unknown or outside the coach's buildings")
+@blp.alt_response(422, description="Invalid input, or the case is not ready for a handover")
+def create_handover_view(data: dict[str, Any], case_id: uuid.UUID) -> Any:
+    """Prepare a handover (state `draft`) to an organisation, for a purpose and categories."""
+    case = case_in_scope(current_user, case_id)
+    if db.session.get(Organization, data["organization_id"]) is None:
+        abort(422, message="Unknown organisation.",
+              errors={"organization_id": ["Unknown organisation."]})
+    if data.get("consent_id") is not None:
+        consent = consent_in_scope(current_user, data["consent_id"])
+        if consent.resident_id != case.resident_id:
+            abort(422, message="This consent belongs to another resident.",
+                  errors={"consent_id": ["This consent belongs to another resident."]})
+    try:
+        handover = create_handover(current_user, case, data)
+    except HandoverNotAllowed as refused:
+        db.session.rollback()
+        abort(422, message=refused.message)
+    db.session.commit()
+    return handover_view(handover)
+
+
+@blp.route("/handovers")
+@require(Permission.HANDOVERS_READ)
+@blp.arguments(HandoverQuerySchema, location="query")
+@blp.response(200, HandoverListItemSchema(many=True))
+@blp.paginate()
+def list_handovers(args: dict[str, Any], pagination_parameters: Any) -> Any:
+    """Professionals: handovers offered to their organisation. Coaches: those of their cases.
+    The list carries no resident data; open one to read what was released."""
+    query = handovers_query(current_user)
+    if "state" in args:
+        query = query.where(Handover.state == args["state"])
+    return paginate(query.order_by(desc(Handover.created_at)), pagination_parameters)
+
+
+@blp.route("/handovers/<uuid:handover_id>")
+@require(Permission.HANDOVERS_READ)
+@blp.response(200, HandoverSchema)
+@blp.alt_response(404, description="Unknown, or outside the caller's scope")
+def get_handover(handover_id: uuid.UUID) -> Any:
+    """A handover; a professional receives only the consented categories of the resident."""
+    handover = handover_in_scope(current_user, handover_id)
+    result = handover_view(handover)
+    db.session.commit()  # the processing-log entry of this read
+    return result
+
+
+@blp.route("/handovers/<uuid:handover_id>/transitions", methods=["POST"])
+@require(Permission.HANDOVERS_TRANSITION)
+@blp.arguments(TransitionRequestSchema)
+@blp.response(200, HandoverSchema)
+@blp.alt_response(403, description="The caller's role may not fire this trigger")
+@blp.alt_response(404, description="Unknown, or outside the caller's scope")
+@blp.alt_response(409, description="Stale version")
+@blp.alt_response(422, description="Unknown trigger, not allowed now, missing argument or "
+                  "failed guard (the message names what is missing)")
+def transition_handover(data: dict[str, Any], handover_id: uuid.UUID) -> Any:
+    """Fire a trigger on the handover (see `GET /api/v1/workflows/handover`)."""
+    handover = handover_in_scope(current_user, handover_id)
+    with transition_errors():
+        check_version(handover, data["version"])
+        fire_handover(handover, data["trigger"], current_user, transition_arguments(data))
+        db.session.commit()
+    result = handover_view(handover)
+    db.session.commit()
+    return result
+
+
+@blp.route("/handovers/<uuid:handover_id>/safety-disclosure", methods=["POST"])
+@require(Permission.SAFETY_DISCLOSURE_CREATE)
+@blp.arguments(SafetyDisclosureInputSchema)
+@blp.response(201, SafetyDisclosureSchema)
+@blp.alt_response(404, description="Unknown, or outside the caller's scope")
+@blp.alt_response(422, description="Invalid input, or the handover was already offered")
+def create_safety_disclosure(data: dict[str, Any], handover_id: uuid.UUID) -> Any:
+    """Share without consent on grounds of safety: written justification, basis
+    `vital_interest` or `legal_obligation`; lands in the privacy officer's review queue."""
+    handover = handover_in_scope(current_user, handover_id)
+    try:
+        disclosure = make_safety_disclosure(current_user, handover, data)
+    except HandoverNotAllowed as refused:
+        db.session.rollback()
+        abort(422, message=refused.message)
+    db.session.commit()
+    return disclosure

@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.cases.models import Case
+from app.db import db, enum_column, utcnow
+from app.organizations.models import Organization
+from app.statemachine import WorkflowSubject
+from workflows import HANDOVER
+from workflows.handover import HANDOVER_ACTIVE_STATES
+
+
+class Handover(WorkflowSubject, db.Model):
+    """A warm handover: a referral that completes only through a joint introduction."""
+
+    __tablename__ = "handovers"
+    workflow = HANDOVER
+    object_type = "handover"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"), index=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(40))
+    data_categories: Mapped[list[str]] = mapped_column(default=list)
+    consent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("consents.id"), index=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    offered_at: Mapped[datetime | None]
+    # Timers: due dates live here; `workflows tick` acts on them once.
+    response_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    escalated_at: Mapped[datetime | None]
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    accepted_at: Mapped[datetime | None]
+    intro_at: Mapped[datetime | None]
+    intro_place: Mapped[str | None] = mapped_column(String(200))
+    intro_reminder_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    intro_reminded_at: Mapped[datetime | None]
+    intro_held_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    ended_reason: Mapped[str | None] = mapped_column(Text)
+
+    case: Mapped[Case] = relationship(back_populates="handovers")
+    organization: Mapped[Organization] = relationship()
+
+    @property
+    def active(self) -> bool:
+        return self.state in HANDOVER_ACTIVE_STATES
+
+
+class ReviewStatus(StrEnum):
+    PENDING = "pending"
+    JUSTIFIED = "justified"
+    UNJUSTIFIED = "unjustified"
+
+
+class SafetyDisclosure(db.Model):
+    """A share without consent on grounds of safety, justified in writing and reviewed."""
+
+    __tablename__ = "safety_disclosures"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    handover_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("handovers.id"), index=True)
+    justification: Mapped[str] = mapped_column(Text)
+    legal_basis: Mapped[str] = mapped_column(String(30))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    review_status: Mapped[ReviewStatus] = mapped_column(enum_column(ReviewStatus),
+                                                        default=ReviewStatus.PENDING, index=True)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_at: Mapped[datetime | None]
+    finding: Mapped[str | None] = mapped_column(Text)
+
+    handover: Mapped[Handover] = relationship()
+
+
+class AlertKind(StrEnum):
+    ESCALATION = "escalation"
+    INTRO_REMINDER = "intro_reminder"
+
+
+class Alert(db.Model):
+    """What a timer raised: escalations for coordinators, reminders for the coach."""
+
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[AlertKind] = mapped_column(enum_column(AlertKind))
+    handover_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("handovers.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None]
+
+    handover: Mapped[Handover] = relationship()

@@ -1,0 +1,180 @@
+"""Warm handovers: creation, their workflow with its guards and effects, and the cascades
+into the case (refer, start_support, referral_failed) in the same transaction."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from flask_babel import gettext as _
+
+from app.audit.operations import record_event
+from app.auth.permissions import Role
+from app.cases import operations as case_ops
+from app.cases.models import Case
+from app.consent.gateway import disclose
+from app.db import db, utcnow
+from app.handovers.models import Alert, Handover, ReviewStatus, SafetyDisclosure
+from app.transitions import apply
+from policies import Action
+from workflows.timers import intro_reminder_due, offer_response_due
+
+HANDOVER_CASE_STATES = ("question_formulated", "referred", "supported")
+
+
+class HandoverNotAllowed(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def create_handover(coach: Any, case: Case, data: Mapping[str, Any]) -> Handover:
+    if case.state not in HANDOVER_CASE_STATES:
+        raise HandoverNotAllowed(
+            _("A handover can be prepared once the help question is formulated "
+              "(the case is now %(state)s).", state=case.state))
+    handover = Handover(
+        case_id=case.id,
+        organization_id=data["organization_id"],
+        purpose=data["purpose"],
+        data_categories=list(data["data_categories"]),
+        consent_id=data.get("consent_id"),
+        note=data.get("note", ""),
+        created_by_id=coach.id,
+    )
+    db.session.add(handover)
+    db.session.flush()
+    record_event("handover_created", actor=coach, object_type="handover", object_id=handover.id,
+                 details={"case_id": str(case.id), "organization_id": handover.organization_id,
+                          "purpose": handover.purpose,
+                          "data_categories": handover.data_categories})
+    return handover
+
+
+def _guards(handover: Handover, actor: Any | None) -> dict[str, Any]:
+    def consent_requested_linked(subject: Handover, _args: Mapping[str, Any]) -> str | None:
+        from app.consent.models import Consent
+
+        consent = db.session.get(Consent, subject.consent_id) if subject.consent_id else None
+        if consent is None or consent.state != "requested":
+            return _("Link a consent that has been requested (state 'requested') first.")
+        return None
+
+    def disclosure_allowed(subject: Handover, _args: Mapping[str, Any]) -> str | None:
+        decision = disclose(
+            actor=actor,
+            action=Action.OFFER_HANDOVER,
+            resident_id=subject.case.resident_id,
+            recipient_organization_id=subject.organization_id,
+            purpose=subject.purpose,
+            categories=subject.data_categories,
+            handover=subject,
+        )
+        if decision.allowed:
+            # Remember the consent relied on: when it stops being valid, this ends.
+            if decision.consent_id:
+                subject.consent_id = uuid.UUID(decision.consent_id)
+            return None
+        return _("No valid consent or approved safety disclosure covers this handover: "
+                 "%(missing)s", missing="; ".join(decision.reasons))
+
+    def actor_in_receiving_organisation(subject: Handover, _args: Mapping[str, Any]) -> str | None:
+        if actor is None or actor.organization_id != subject.organization_id:
+            return _("Only a professional of the receiving organisation can do this.")
+        return None
+
+    def actor_is_coach_or_accepting_professional(subject: Handover,
+                                                 _args: Mapping[str, Any]) -> str | None:
+        if actor is None:
+            return None
+        if actor.role == Role.FLATCOACH or actor.id == subject.accepted_by_id:
+            return None
+        return _("Only the coach or the professional who accepted can do this.")
+
+    def actor_is_accepting_professional(subject: Handover,
+                                        _args: Mapping[str, Any]) -> str | None:
+        if actor is None or actor.id != subject.accepted_by_id:
+            return _("Only the professional who accepted the handover can complete it.")
+        return None
+
+    return {
+        "consent_requested_linked": consent_requested_linked,
+        "disclosure_allowed": disclosure_allowed,
+        "actor_in_receiving_organisation": actor_in_receiving_organisation,
+        "actor_is_coach_or_accepting_professional": actor_is_coach_or_accepting_professional,
+        "actor_is_accepting_professional": actor_is_accepting_professional,
+    }
+
+
+def fire_handover(handover: Handover, trigger: str, actor: Any | None,
+                  arguments: Mapping[str, Any], now: datetime | None = None) -> None:
+    now = now or utcnow()
+    apply(handover, trigger, actor=actor, arguments=arguments, guards=_guards(handover, actor))
+    case = handover.case
+    if trigger == "offer":
+        handover.offered_at = now
+        handover.response_due_at = offer_response_due(now)
+        case_ops.on_handover_offered(case)
+    elif trigger == "accept":
+        handover.accepted_by_id = actor.id
+        handover.accepted_at = now
+        handover.response_due_at = None
+        _resolve_alerts(handover, now)
+    elif trigger in ("schedule_intro", "reschedule_intro"):
+        handover.intro_at = arguments["intro_at"]
+        handover.intro_place = arguments["place"]
+        handover.intro_reminder_due_at = intro_reminder_due(arguments["intro_at"])
+        handover.intro_reminded_at = None
+    elif trigger == "record_intro":
+        handover.intro_held_at = now
+        handover.intro_reminder_due_at = None
+        _resolve_alerts(handover, now)
+    elif trigger == "complete":
+        handover.completed_at = now
+        case_ops.on_handover_completed(case)
+    elif trigger in ("decline", "withdraw"):
+        handover.ended_reason = arguments.get("reason")
+        handover.response_due_at = None
+        handover.intro_reminder_due_at = None
+        _resolve_alerts(handover, now)
+        case_ops.on_handover_ended(case)
+
+
+def _resolve_alerts(handover: Handover, now: datetime) -> None:
+    for alert in db.session.query(Alert).filter(Alert.handover_id == handover.id,
+                                                Alert.resolved_at.is_(None)):
+        alert.resolved_at = now
+
+
+def make_safety_disclosure(coach: Any, handover: Handover,
+                           data: Mapping[str, Any]) -> SafetyDisclosure:
+    if handover.state not in ("draft", "awaiting_consent"):
+        raise HandoverNotAllowed(
+            _("A safety disclosure can only be made before the handover is offered."))
+    disclosure = SafetyDisclosure(handover_id=handover.id, justification=data["justification"],
+                                  legal_basis=data["legal_basis"], created_by_id=coach.id)
+    db.session.add(disclosure)
+    db.session.flush()
+    record_event("safety_disclosure_made", actor=coach, object_type="handover",
+                 object_id=handover.id,
+                 details={"safety_disclosure_id": str(disclosure.id),
+                          "legal_basis": disclosure.legal_basis})
+    return disclosure
+
+
+def conclude_review(officer: Any, disclosure: SafetyDisclosure, finding: str,
+                    justified: bool) -> SafetyDisclosure:
+    disclosure.review_status = ReviewStatus.JUSTIFIED if justified else ReviewStatus.UNJUSTIFIED
+    disclosure.reviewed_by_id = officer.id
+    disclosure.reviewed_at = utcnow()
+    disclosure.finding = finding
+    record_event("safety_disclosure_reviewed", actor=officer, object_type="handover",
+                 object_id=disclosure.handover_id,
+                 details={"safety_disclosure_id": str(disclosure.id),
+                          "review_status": str(disclosure.review_status)})
+    if not justified and disclosure.handover.active:
+        fire_handover(disclosure.handover, "withdraw", None,
+                      {"reason": "safety disclosure concluded unjustified"})
+    return disclosure

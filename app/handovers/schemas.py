@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate, validates
+
+from app.validation import Text, choice
+from policies import REGISTER, DataCategory
+from workflows.handover import HANDOVER_STATES
+
+CATEGORY_VALUES = [c.value for c in DataCategory]
+
+
+class HandoverCreateSchema(Schema):
+    organization_id = fields.Integer(required=True, strict=True)
+    purpose = fields.String(required=True, validate=choice(sorted(REGISTER)))
+    data_categories = fields.List(fields.String(validate=choice(CATEGORY_VALUES)), required=True,
+                                  validate=validate.Length(min=1, max=len(CATEGORY_VALUES)))
+    consent_id = fields.UUID(allow_none=True)
+    note = Text(max_length=2000, load_default="")
+
+    @validates("data_categories")
+    def _unique(self, value: list[str], **_kwargs: object) -> None:
+        if len(set(value)) != len(value):
+            raise ValidationError("Name each category once.")
+
+
+class HandoverQuerySchema(Schema):
+    state = fields.String(validate=choice(HANDOVER_STATES))
+
+
+class SafetyDisclosureInputSchema(Schema):
+    justification = Text(required=True, min_length=40, max_length=4000)
+    legal_basis = fields.String(required=True,
+                                validate=choice(["vital_interest", "legal_obligation"]))
+
+    @validates("justification")
+    def _substantive(self, value: str, **_kwargs: object) -> None:
+        if len(set(value.lower().split())) < 6:
+            raise ValidationError("Explain in your own words why sharing without consent is "
+                                  "needed (at least a few sentences).")
+
+
+class SafetyDisclosureSchema(Schema):
+    id = fields.UUID()
+    handover_id = fields.UUID()
+    justification = fields.String()
+    legal_basis = fields.String()
+    created_by_id = fields.Integer()
+    created_at = fields.DateTime()
+    review_status = fields.String()
+    reviewed_by_id = fields.Integer(allow_none=True)
+    reviewed_at = fields.DateTime(allow_none=True)
+    finding = fields.String(allow_none=True)
+
+
+class HandoverSchema(Schema):
+    """The handover itself; resident data appears only in `resident` (released categories)."""
+
+    id = fields.UUID()
+    case_id = fields.UUID(allow_none=True)
+    state = fields.String()
+    version = fields.Integer()
+    allowed_triggers = fields.List(fields.String())
+    organization_id = fields.Integer()
+    organization = fields.String()
+    purpose = fields.String()
+    data_categories = fields.List(fields.String())
+    consent_id = fields.UUID(allow_none=True)
+    note = fields.String()
+    created_at = fields.DateTime()
+    offered_at = fields.DateTime(allow_none=True)
+    response_due_at = fields.DateTime(allow_none=True)
+    accepted_by_id = fields.Integer(allow_none=True)
+    accepted_at = fields.DateTime(allow_none=True)
+    intro_at = fields.DateTime(allow_none=True)
+    intro_place = fields.String(allow_none=True)
+    intro_held_at = fields.DateTime(allow_none=True)
+    completed_at = fields.DateTime(allow_none=True)
+    ended_reason = fields.String(allow_none=True)
+    released_categories = fields.List(fields.String())
+    resident = fields.Dict(allow_none=True)
+    access = fields.Dict()
+
+    VIEW_FIELDS = ("id", "state", "version", "organization_id", "purpose", "data_categories",
+                   "consent_id", "note", "created_at", "offered_at", "response_due_at",
+                   "accepted_by_id", "accepted_at", "intro_at", "intro_place", "intro_held_at",
+                   "completed_at", "ended_reason")
+
+
+class HandoverListItemSchema(Schema):
+    id = fields.UUID()
+    state = fields.String()
+    version = fields.Integer()
+    organization_id = fields.Integer()
+    organization = fields.Function(lambda h: h.organization.name)
+    purpose = fields.String()
+    data_categories = fields.List(fields.String())
+    offered_at = fields.DateTime(allow_none=True)
+    response_due_at = fields.DateTime(allow_none=True)
+    intro_at = fields.DateTime(allow_none=True)

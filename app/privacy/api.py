@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask_login import current_user
+from flask_smorest import abort
+from marshmallow import Schema, fields
+
+from app.api_base import api_blueprint
+from app.auth.access import require
+from app.auth.permissions import Permission
+from app.auth.scope import resident_for_privacy_officer
+from app.db import db
+from app.privacy.operations import LegalHold, erase, export
+
+blp = api_blueprint("privacy", __name__, "/residents", "Data subject requests (GDPR)")
+
+
+class ErasureResultSchema(Schema):
+    resident_id = fields.UUID()
+    anonymised = fields.Boolean()
+    anonymised_at = fields.DateTime()
+
+
+@blp.route("/<uuid:resident_id>/export")
+@require(Permission.RESIDENTS_EXPORT)
+@blp.response(200, description="Every datum held on the resident and its processing log")
+@blp.alt_response(404, description="Unknown resident")
+def export_resident(resident_id: uuid.UUID) -> Any:
+    """Art. 15 access request: all data held on the resident, as JSON. The export is logged."""
+    resident = resident_for_privacy_officer(current_user, resident_id)
+    data = export(current_user, resident)
+    db.session.commit()
+    return data
+
+
+@blp.route("/<uuid:resident_id>/erasure", methods=["POST"])
+@require(Permission.RESIDENTS_ERASE)
+@blp.response(200, ErasureResultSchema)
+@blp.alt_response(404, description="Unknown resident")
+@blp.alt_response(422, description="A legal hold applies (the message says which)")
+def erase_resident(resident_id: uuid.UUID) -> Any:
+    """Art. 17 erasure: anonymise everywhere, keep the logs (they hold no names)."""
+    resident = resident_for_privacy_officer(current_user, resident_id)
+    try:
+        erase(current_user, resident)
+    except LegalHold as hold:
+        db.session.rollback()
+        abort(422, message=f"Not erased: {hold.reason}.", errors={"legal_hold": [hold.reason]})
+    db.session.commit()
+    return {"resident_id": resident.id, "anonymised": True,
+            "anonymised_at": resident.anonymised_at}

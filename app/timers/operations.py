@@ -1,0 +1,88 @@
+"""Timers: due dates stored in the database, fired by `flask --app app workflows tick`.
+
+Idempotent (every piece of work is marked done when done, and only undone work is
+selected) and safe on several machines at once (rows are claimed with
+SELECT … FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite serialises writers)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.audit.operations import record_event
+from app.consent.models import Consent
+from app.consent.operations import fire_consent
+from app.db import db, utcnow
+from app.handovers.models import Alert, AlertKind, Handover
+
+
+@dataclass
+class TickReport:
+    escalated: list[str] = field(default_factory=list)
+    reminded: list[str] = field(default_factory=list)
+    expired: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        return [
+            f"escalated {len(self.escalated)} handover(s) unanswered for 5 working days",
+            f"reminded about {len(self.reminded)} introduction(s) not recorded",
+            f"expired {len(self.expired)} consent(s) past valid_until",
+        ]
+
+
+def _escalate(now: datetime, report: TickReport) -> None:
+    due = db.session.execute(
+        select(Handover)
+        .where(Handover.state == "offered", Handover.response_due_at <= now,
+               Handover.escalated_at.is_(None))
+        .with_for_update(skip_locked=True)
+    ).scalars().all()
+    for handover in due:
+        handover.escalated_at = now
+        db.session.add(Alert(kind=AlertKind.ESCALATION, handover_id=handover.id, created_at=now))
+        record_event("handover_escalated", object_type="handover", object_id=handover.id,
+                     details={"response_due_at": handover.response_due_at.isoformat()})
+        report.escalated.append(str(handover.id))
+
+
+def _remind(now: datetime, report: TickReport) -> None:
+    due = db.session.execute(
+        select(Handover)
+        .where(Handover.state == "intro_scheduled", Handover.intro_reminder_due_at <= now,
+               Handover.intro_reminded_at.is_(None))
+        .with_for_update(skip_locked=True)
+    ).scalars().all()
+    for handover in due:
+        handover.intro_reminded_at = now
+        db.session.add(Alert(kind=AlertKind.INTRO_REMINDER, handover_id=handover.id,
+                             created_at=now))
+        record_event("intro_reminder", object_type="handover", object_id=handover.id)
+        report.reminded.append(str(handover.id))
+
+
+def _expire(now: datetime, report: TickReport) -> None:
+    due = db.session.execute(
+        select(Consent)
+        .where(Consent.state == "given", Consent.valid_until <= now)
+        .with_for_update(skip_locked=True)
+    ).scalars().all()
+    for consent in due:
+        try:
+            with db.session.begin_nested():
+                fire_consent(consent, "expire", None, {}, now=now)
+        except StaleDataError:
+            continue  # changed by someone else meanwhile; the next tick looks again
+        report.expired.append(str(consent.id))
+
+
+def tick(now: datetime | None = None) -> TickReport:
+    now = now or utcnow()
+    report = TickReport()
+    _expire(now, report)
+    _escalate(now, report)
+    _remind(now, report)
+    db.session.commit()
+    return report

@@ -1,0 +1,122 @@
+"""The one place where workflow state changes.
+
+`apply` binds the object's workflow for this one call, fires the trigger (role, state,
+required arguments and guards are checked by `workflows.engine`), writes the state through
+the model's protected writer, and appends the transition to the audit log in the same
+database transaction. Nothing is committed here: the request commits once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_smorest import abort
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.audit.operations import record_event
+from app.db import db
+from app.statemachine import WorkflowSubject
+from workflows import allowed_triggers, fire
+from workflows.engine import FiredTransition, RoleNotAllowed, WorkflowError
+
+SYSTEM = "system"
+Guard = Callable[[Any, Mapping[str, Any]], "str | None"]
+
+
+class StaleVersion(Exception):
+    def __init__(self, current: int) -> None:
+        super().__init__(current)
+        self.current = current
+
+
+def _loggable(arguments: Mapping[str, Any]) -> dict[str, Any]:
+    result = {}
+    for key, value in arguments.items():
+        result[key] = value.isoformat() if isinstance(value, datetime) else value
+    return result
+
+
+def check_version(subject: WorkflowSubject, version: int | None) -> None:
+    if version is not None and version != subject.version:
+        raise StaleVersion(subject.version)
+
+
+def apply(
+    subject: WorkflowSubject,
+    trigger: str,
+    *,
+    actor: Any | None,
+    arguments: Mapping[str, Any] | None = None,
+    guards: Mapping[str, Guard] | None = None,
+    logged_arguments: tuple[str, ...] = ("reason", "outcome", "method", "notice_version",
+                                         "intro_at", "place"),
+) -> FiredTransition:
+    """Fire `trigger` on `subject` as `actor` (None: the system itself)."""
+    role = SYSTEM if actor is None else str(actor.role)
+    arguments = dict(arguments or {})
+    fired = fire(
+        subject.workflow,
+        subject,
+        trigger,
+        role=role,
+        arguments=arguments,
+        guards=guards or {},
+        set_state=lambda obj, state: obj._write_state(state),
+    )
+    record_event(
+        "transition",
+        actor=actor,
+        object_type=subject.object_type,
+        object_id=subject.id,
+        trigger=fired.trigger,
+        from_state=fired.source,
+        to_state=fired.dest,
+        details=_loggable({k: v for k, v in arguments.items() if k in logged_arguments}),
+    )
+    return fired
+
+
+def triggers_for(subject: WorkflowSubject, user: Any) -> list[str]:
+    return allowed_triggers(subject.workflow, subject.state, str(user.role))
+
+
+def abort_for_workflow_error(error: WorkflowError) -> Any:
+    """422 (403 for a role that may never fire the trigger), naming the problem and the
+    triggers the caller may fire now."""
+    status = 403 if isinstance(error, RoleNotAllowed) else 422
+    abort(
+        status,
+        message=error.message,
+        errors={"trigger": [error.message], "allowed_triggers": list(error.allowed_triggers)},
+    )
+
+
+def abort_stale() -> Any:
+    abort(
+        409,
+        message=_("Someone else changed this in the meantime. Reload it and try again."),
+        errors={"version": [_("Stale version: reload and try again.")]},
+    )
+
+
+@contextmanager
+def transition_errors() -> Iterator[None]:
+    """Wrap a request that fires triggers and commits: a refused trigger or a stale version
+    leaves nothing changed — except the processing-log entries of denied disclosures,
+    which are kept."""
+    from app.consent.gateway import keep_denials_after_rollback
+
+    try:
+        yield
+    except WorkflowError as error:
+        db.session.rollback()
+        keep_denials_after_rollback()
+        db.session.commit()
+        abort_for_workflow_error(error)
+    except (StaleVersion, StaleDataError):
+        db.session.rollback()
+        abort_stale()
