@@ -14,6 +14,7 @@ from app.auth.permissions import Role
 from app.buildings.models import Building, CoachAssignment, Dwelling, Neighbourhood
 from app.db import db
 from app.demo import data
+from app.demo.activity import fill_activity
 from app.organizations.models import Organization, OrganizationKind
 from app.residents.models import Resident
 
@@ -110,7 +111,9 @@ def fill_demo(password: str, seed: int = 2026,
                         counts["residents"] += 1
         db.session.flush()
         step(1)
+    counts.update(fill_activity(rng, organizations))
+    step(1)
     return counts
 
 
-DEMO_STEPS = 1 + len(data.BUILDINGS)
+DEMO_STEPS = 2 + len(data.BUILDINGS)

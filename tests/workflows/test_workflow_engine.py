@@ -2,7 +2,6 @@
 and that a refused or failed firing leaves the subject exactly as it was."""
 
 import gc
-import time
 import weakref
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -443,10 +442,8 @@ class Row:
 def test_ten_thousand_firings_leave_no_references_behind():
     rows = [Row("exploring") for _ in range(10_000)]
     references = [weakref.ref(row) for row in rows]
-    started = time.perf_counter()
     for row in rows:
         fire_ok(CASE, row, "pause", reason="holiday")
-    elapsed = time.perf_counter() - started
 
     assert all(row.state == "paused" for row in rows)
     assert all(vars(row).keys() == {"state", "paused_from"} for row in rows)  # nothing attached
@@ -454,7 +451,6 @@ def test_ten_thousand_firings_leave_no_references_behind():
     del rows, row
     gc.collect()
     assert not any(reference() for reference in references)
-    assert elapsed < 10  # 1 ms a firing at most; typically a few hundredths of that
 
 
 def test_concurrent_firings_do_not_mix_up_subjects():

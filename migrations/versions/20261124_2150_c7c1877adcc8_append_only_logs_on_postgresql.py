@@ -4,7 +4,7 @@ The database itself refuses UPDATE, DELETE and TRUNCATE on the hash-chained logs
 SQLite has no such guard; there the hash chain still exposes any change.
 
 Revision ID: c7c1877adcc8
-Revises: 50ebc43ae444
+Revises: 4d0f0c0d0004
 
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'c7c1877adcc8'
-down_revision = '50ebc43ae444'
+down_revision = '4d0f0c0d0004'
 branch_labels = None
 depends_on = None
 
