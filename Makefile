@@ -43,7 +43,7 @@ lint: install
 
 translations: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot --no-location --sort-output --omit-header app
-	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-location --omit-header
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations -N --omit-header
 	$(BIN)/python tools/translate.py
 	$(BIN)/pybabel compile -d app/translations
 

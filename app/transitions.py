@@ -21,7 +21,14 @@ from app.audit.operations import record_event
 from app.db import db
 from app.statemachine import WorkflowSubject
 from workflows import allowed_triggers, fire
-from workflows.engine import FiredTransition, RoleNotAllowed, WorkflowError
+from workflows.engine import (
+    FiredTransition,
+    MissingArgument,
+    RoleNotAllowed,
+    TriggerNotAllowed,
+    UnknownTrigger,
+    WorkflowError,
+)
 
 SYSTEM = "system"
 Guard = Callable[[Any, Mapping[str, Any]], "str | None"]
@@ -84,14 +91,32 @@ def triggers_for(subject: WorkflowSubject, user: Any) -> list[str]:
     return allowed_triggers(subject.workflow, subject.state, str(user.role))
 
 
+def localised_message(error: WorkflowError) -> str:
+    """The refusal in the user's language; guard reasons are already localised."""
+    allowed = ", ".join(error.allowed_triggers) or _("none")
+    if isinstance(error, UnknownTrigger):
+        return _("Unknown trigger. Possible now: %(allowed)s.", allowed=allowed)
+    if isinstance(error, RoleNotAllowed):
+        return _("Your role cannot fire '%(trigger)s'.", trigger=error.trigger)
+    if isinstance(error, TriggerNotAllowed):
+        return _("'%(trigger)s' is not possible in state '%(state)s'. Possible now: "
+                 "%(allowed)s.", trigger=error.trigger, state=error.state, allowed=allowed)
+    if isinstance(error, MissingArgument):
+        return _("'%(argument)s' is missing or invalid for '%(trigger)s': %(detail)s",
+                 argument=error.argument, trigger=error.trigger, detail=error.message)
+    return error.message
+
+
 def abort_for_workflow_error(error: WorkflowError) -> Any:
     """422 (403 for a role that may never fire the trigger), naming the problem and the
     triggers the caller may fire now."""
     status = 403 if isinstance(error, RoleNotAllowed) else 422
+    message = localised_message(error)
+    field = error.argument if isinstance(error, MissingArgument) else "trigger"
     abort(
         status,
-        message=error.message,
-        errors={"trigger": [error.message], "allowed_triggers": list(error.allowed_triggers)},
+        message=message,
+        errors={field: [message], "allowed_triggers": list(error.allowed_triggers)},
     )
 
 

@@ -20,6 +20,10 @@ def main() -> int:
     dictionary: dict[str, str] = json.loads(DICTIONARY.read_text(encoding="utf-8"))
     with PO.open("rb") as handle:
         catalog = read_po(handle, locale="nl")
+    catalog.fuzzy = False
+    catalog.project, catalog.version = "Buurtpad", "1"
+    catalog.copyright_holder, catalog.msgid_bugs_address = "Buurtpad", ""
+    catalog.last_translator = catalog.language_team = "Buurtpad <nl>"
     missing = []
     for message in catalog:
         if not message.id:
@@ -32,6 +36,13 @@ def main() -> int:
             missing.append(key)
     with PO.open("wb") as handle:
         write_po(handle, catalog, omit_header=False, sort_output=True, width=100)
+    # English is the source language: its catalogue stays empty but must compile.
+    english = ROOT / "app/translations/en/LC_MESSAGES/messages.po"
+    with english.open("rb") as handle:
+        english_catalog = read_po(handle, locale="en")
+    english_catalog.fuzzy = False
+    with english.open("wb") as handle:
+        write_po(handle, english_catalog, omit_header=False, sort_output=True, width=100)
     for key in missing:
         print(f"missing Dutch translation: {key!r}", file=sys.stderr)
     return 1 if missing else 0

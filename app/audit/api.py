@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import abort
 from sqlalchemy import desc, select
@@ -109,9 +110,9 @@ def conclude(data: dict[str, Any], disclosure_id: uuid.UUID) -> Any:
     """Conclude a review with a finding; unjustified ends the professional's access at once."""
     disclosure = db.session.get(SafetyDisclosure, disclosure_id)
     if disclosure is None:
-        abort(404, message="Not found.")
+        abort(404, message=_("Not found."))
     if disclosure.review_status != "pending":
-        abort(422, message="This review has already been concluded.")
+        abort(422, message=_("This review has already been concluded."))
     conclude_review(current_user, disclosure, data["finding"], data["justified"])
     db.session.commit()
     return disclosure

@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import abort
 from sqlalchemy import desc
@@ -38,7 +39,7 @@ def create_case(data: dict[str, Any]) -> Any:
     """Open a case for a resident of one of the coach's buildings (state `contacted`)."""
     resident = resident_in_scope(current_user, data["resident_id"])
     if resident.anonymised_at is not None:
-        abort(422, message="This resident has been anonymised.")
+        abort(422, message=_("This resident has been anonymised."))
     case = open_case(current_user, resident)
     db.session.commit()
     return case
@@ -93,7 +94,7 @@ def put_help_question(data: dict[str, Any], case_id: uuid.UUID) -> Any:
     """The help question in the resident's own words, with themes and urgency."""
     case = case_in_scope(current_user, case_id)
     if case.state in ("closed",):
-        abort(422, message="The case is closed; reopen it to change the help question.")
+        abort(422, message=_("The case is closed; reopen it to change the help question."))
     set_help_question(current_user, case, data)
     db.session.commit()
     return case

@@ -4,6 +4,7 @@ import uuid
 from typing import Any
 
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import abort
 from sqlalchemy import desc
@@ -40,8 +41,8 @@ def create_consent(data: dict[str, Any], resident_id: uuid.UUID) -> Any:
     (state `requested`; record it with the `give` trigger)."""
     resident = resident_for_consents(current_user, resident_id)
     if db.session.get(Organization, data["recipient_organization_id"]) is None:
-        abort(422, message="Unknown recipient organisation.",
-              errors={"recipient_organization_id": ["Unknown recipient organisation."]})
+        abort(422, message=_("Unknown recipient organisation."),
+              errors={"recipient_organization_id": [_("Unknown recipient organisation.")]})
     if data.get("valid_until") is None:
         data["valid_until"] = default_valid_until(utcnow())
     consent = request_consent(current_user, resident.id, data)
@@ -82,7 +83,7 @@ def transition_consent(data: dict[str, Any], consent_id: uuid.UUID) -> Any:
     Leaving `given` withdraws every handover relying on the consent, at once."""
     consent = consent_in_scope(current_user, consent_id)
     if data["trigger"] == "give" and consent.valid_until <= utcnow():
-        abort(422, message="This consent's validity has already ended; ask for a new one.")
+        abort(422, message=_("This consent's validity has already ended; ask for a new one."))
     with transition_errors():
         check_version(consent, data["version"])
         fire_consent(consent, data["trigger"], current_user, transition_arguments(data))

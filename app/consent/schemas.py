@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
@@ -27,7 +28,7 @@ class ConsentCreateSchema(Schema):
     @validates("data_categories")
     def _unique(self, value: list[str], **_kwargs: object) -> None:
         if len(set(value)) != len(value):
-            raise ValidationError("Name each category once.")
+            raise ValidationError(_("Name each category once."))
 
     @validates("valid_until")
     def _within_24_months(self, value: object, **_kwargs: object) -> None:
@@ -35,9 +36,9 @@ class ConsentCreateSchema(Schema):
             return
         now = utcnow()
         if value <= now:  # type: ignore[operator]
-            raise ValidationError("valid_until must lie in the future.")
+            raise ValidationError(_("valid_until must lie in the future."))
         if value > now + MAX_VALIDITY:  # type: ignore[operator]
-            raise ValidationError("Consent can be given for at most 24 months.")
+            raise ValidationError(_("Consent can be given for at most 24 months."))
 
     @validates_schema
     def _categories_fit_purpose(self, data: dict[str, object], **_kwargs: object) -> None:
@@ -48,7 +49,8 @@ class ConsentCreateSchema(Schema):
         outside = sorted(set(categories) - set(activity.categories))  # type: ignore[arg-type]
         if outside:
             raise ValidationError(
-                f"Purpose {activity.id} does not process: {', '.join(outside)}.",
+                _("Purpose %(purpose)s does not process: %(categories)s.",
+                  purpose=activity.id, categories=", ".join(outside)),
                 field_name="data_categories",
             )
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import abort
 from sqlalchemy import desc
@@ -73,13 +74,13 @@ def create_handover_view(data: dict[str, Any], case_id: uuid.UUID) -> Any:
     """Prepare a handover (state `draft`) to an organisation, for a purpose and categories."""
     case = case_in_scope(current_user, case_id)
     if db.session.get(Organization, data["organization_id"]) is None:
-        abort(422, message="Unknown organisation.",
-              errors={"organization_id": ["Unknown organisation."]})
+        abort(422, message=_("Unknown organisation."),
+              errors={"organization_id": [_("Unknown organisation.")]})
     if data.get("consent_id") is not None:
         consent = consent_in_scope(current_user, data["consent_id"])
         if consent.resident_id != case.resident_id:
-            abort(422, message="This consent belongs to another resident.",
-                  errors={"consent_id": ["This consent belongs to another resident."]})
+            abort(422, message=_("This consent belongs to another resident."),
+                  errors={"consent_id": [_("This consent belongs to another resident.")]})
     try:
         handover = create_handover(current_user, case, data)
     except HandoverNotAllowed as refused:

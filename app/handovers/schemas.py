@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from app.validation import Text, choice
@@ -20,7 +21,7 @@ class HandoverCreateSchema(Schema):
     @validates("data_categories")
     def _unique(self, value: list[str], **_kwargs: object) -> None:
         if len(set(value)) != len(value):
-            raise ValidationError("Name each category once.")
+            raise ValidationError(_("Name each category once."))
 
 
 class HandoverQuerySchema(Schema):
@@ -35,8 +36,8 @@ class SafetyDisclosureInputSchema(Schema):
     @validates("justification")
     def _substantive(self, value: str, **_kwargs: object) -> None:
         if len(set(value.lower().split())) < 6:
-            raise ValidationError("Explain in your own words why sharing without consent is "
-                                  "needed (at least a few sentences).")
+            raise ValidationError(_("Explain in your own words why sharing without consent is "
+                                  "needed (at least a few sentences)."))
 
 
 class SafetyDisclosureSchema(Schema):

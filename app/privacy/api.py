@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import abort
 from marshmallow import Schema, fields
@@ -47,7 +48,8 @@ def erase_resident(resident_id: uuid.UUID) -> Any:
         erase(current_user, resident)
     except LegalHold as hold:
         db.session.rollback()
-        abort(422, message=f"Not erased: {hold.reason}.", errors={"legal_hold": [hold.reason]})
+        message = _("Not erased: %(reason)s.", reason=hold.reason)
+        abort(422, message=message, errors={"legal_hold": [message]})
     db.session.commit()
     return {"resident_id": resident.id, "anonymised": True,
             "anonymised_at": resident.anonymised_at}

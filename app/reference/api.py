@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response
+from flask_babel import gettext as _
 from flask_smorest import abort
 from marshmallow import Schema, fields, validate
 
@@ -38,7 +39,7 @@ def get_workflow(args: dict[str, Any], name: str) -> Any:
     """One workflow; `?format=mermaid` returns a Mermaid state diagram (text/plain)."""
     workflow = WORKFLOWS.get(name)
     if workflow is None:
-        abort(404, message="Unknown workflow.")
+        abort(404, message=_("Unknown workflow."))
     if args["format"] == "mermaid":
         return Response(to_mermaid(workflow), mimetype="text/plain")
     return describe(workflow)

@@ -3,6 +3,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from flask_babel import gettext as _
+
 from app.audit.operations import record_event
 from app.buildings.models import Dwelling
 from app.cases.operations import open_case
@@ -23,7 +25,7 @@ def record_visit(coach: Any, dwelling: Dwelling, data: Mapping[str, Any]) -> Vis
     if data.get("resident_id") is not None:
         resident = db.session.get(Resident, data["resident_id"])
         if resident is None or resident.dwelling_id != dwelling.id:
-            raise VisitInvalid("resident_id", "This resident does not live at this dwelling.")
+            raise VisitInvalid("resident_id", _("This resident does not live at this dwelling."))
     visit = Visit(
         dwelling_id=dwelling.id,
         coach_id=coach.id,
@@ -40,7 +42,7 @@ def record_visit(coach: Any, dwelling: Dwelling, data: Mapping[str, Any]) -> Vis
     if data.get("open_case"):
         if resident is None or visit.outcome != VisitOutcome.TALKED:
             raise VisitInvalid("open_case",
-                               "A case opens from a conversation with a known resident.")
+                               _("A case opens from a conversation with a known resident."))
         visit.case_id = open_case(coach, resident).id
     record_event("visit_recorded", actor=coach, object_type="visit", object_id=visit.id,
                  details={"outcome": str(visit.outcome)})
