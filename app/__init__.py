@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 
 from app.config import load_config
+from app.db import canonical_json
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -17,6 +18,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     engine_options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     # SQL errors must never echo bound values (personal data) into logs.
     engine_options.setdefault("hide_parameters", True)
+    engine_options.setdefault("json_serializer", canonical_json)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options
     _ensure_sqlite_directory(app)
 

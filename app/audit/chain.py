@@ -3,23 +3,32 @@
 Each entry stores the hash of its predecessor and its own hash over its fields. Appends
 lock the log's chain-head row (SELECT … FOR UPDATE on PostgreSQL; SQLite serialises
 writers itself), so concurrent writers can never fork the chain.
+
+The hashed payload is a canonical text: the entry's fields in a fixed order, joined by
+the unit separator, with None as the record separator, datetimes as UTC
+`YYYY-MM-DD HH:MM:SS.ffffff` (SQLite's own storage text) and JSON as compact JSON with sorted keys (exactly the text
+the database stores, see `app.db.canonical_json`). Verification asks the database for
+that same text, so it hashes without parsing rows — fast, and in constant memory.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-from collections.abc import Iterator
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import JSON, DateTime, Integer, Text, cast, func, literal, select
+from sqlalchemy.sql.elements import ColumnElement
 
 from app.audit.models import ChainHead
-from app.db import db, utcnow
+from app.db import canonical_json, db, utcnow
 
 GENESIS_HASH = "0" * 64
+SEPARATOR = "\x1f"
+NULL = "\x1e"
 
 
 class ChainedEntry(Protocol):
@@ -30,25 +39,27 @@ class ChainedEntry(Protocol):
     hash: Any
 
 
-def _canonical(value: Any) -> Any:
+def encode(value: Any) -> str:
+    if value is None:
+        return NULL
     if isinstance(value, datetime):
-        return value.isoformat(timespec="microseconds")
-    return value
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, dict | list | tuple):
+        return canonical_json(value)
+    return str(value)
 
 
-def entry_hash(prev_hash: str, fields: dict[str, Any]) -> str:
-    payload = json.dumps(
-        {k: _canonical(v) for k, v in fields.items()},
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-        default=str,
-    )
-    return hashlib.sha256((prev_hash + payload).encode()).hexdigest()
+def entry_hash(prev_hash: str, payload: str) -> str:
+    return hashlib.sha256(f"{prev_hash}{SEPARATOR}{payload}".encode()).hexdigest()
 
 
-def _fields(entry: Any) -> dict[str, Any]:
-    return {name: getattr(entry, name) for name in entry.HASHED_FIELDS}
+def payload_of_fields(model: Any, fields: Mapping[str, Any]) -> str:
+    """The canonical text hashed for an entry of `model` with these field values."""
+    return SEPARATOR.join(encode(fields[name]) for name in model.HASHED_FIELDS)
+
+
+def payload_of(entry: Any) -> str:
+    return payload_of_fields(entry, {name: getattr(entry, name) for name in entry.HASHED_FIELDS})
 
 
 def append(entry: Any) -> Any:
@@ -64,7 +75,7 @@ def append(entry: Any) -> Any:
     if entry.occurred_at is None:
         entry.occurred_at = utcnow()
     entry.prev_hash = head.last_hash
-    entry.hash = entry_hash(entry.prev_hash, _fields(entry))
+    entry.hash = entry_hash(entry.prev_hash, payload_of(entry))
     head.last_seq = entry.seq
     head.last_hash = entry.hash
     session.add(entry)
@@ -90,38 +101,125 @@ class VerifyResult:
         }
 
 
-def _stream(model: Any, batch: int) -> Iterator[Any]:
-    """Entries in order, in batches, so memory stays flat over millions of rows."""
-    last = 0
+def _encoded_column(column: Any, dialect: str) -> ColumnElement[str]:
+    """The column as the database's text of `encode(value)`."""
+    column_type = column.type
+    if isinstance(getattr(column_type, "impl", column_type), DateTime):
+        if dialect == "postgresql":
+            text = func.to_char(func.timezone("UTC", column), "YYYY-MM-DD HH24:MI:SS.US")
+        else:
+            text = column  # stored as exactly this text
+    elif isinstance(column_type, Integer | JSON):
+        text = cast(column, Text)
+    else:
+        text = column
+    return func.coalesce(text, literal(NULL)) if column.nullable else text
+
+
+# Above this many entries, PostgreSQL verifies two halves at once over two connections
+# (the server does most of the work; it has cores to spare). Only committed entries are
+# seen that way, which is what verification is for; smaller logs use the session's own.
+PARALLEL_THRESHOLD = 50_000
+
+
+def _payload_query(model: Any, dialect: Any) -> Any:
+    encoded = [_encoded_column(getattr(model, name), dialect.name)
+               for name in model.HASHED_FIELDS]
+    # The database joins the fields itself: one string per row to hand over to Python.
+    payload = encoded[0]
+    for part in encoded[1:]:
+        payload = payload.concat(literal(SEPARATOR)).concat(part)
+    return select(model.seq, model.prev_hash, model.hash, payload).order_by(model.seq)
+
+
+@dataclass
+class _Segment:
+    first_seq: int | None = None
+    first_prev: str | None = None
+    last_hash: str | None = None
+    count: int = 0
+    problem: tuple[int, str] | None = None
+
+
+def _verify_segment(cursor: Any, model: Any, dialect: Any, low: int, high: int | None,
+                    batch: int) -> _Segment:
+    """Check entries low..high (open-ended when None): contiguous, linked, unaltered.
+    Keyset-paged batches with the driver's own cursor: flat memory, no ORM work per row."""
+    segment = _Segment()
+    base = _payload_query(model, dialect)
+    sha256 = hashlib.sha256
+    expected_seq = low
+    prev: str | None = None
     while True:
-        rows = db.session.execute(
-            select(*[getattr(model, n) for n in (*model.HASHED_FIELDS, "prev_hash", "hash")])
-            .where(model.seq > last)
-            .order_by(model.seq)
-            .limit(batch)
-        ).all()
+        query = base.where(model.seq >= expected_seq)
+        if high is not None:
+            query = query.where(model.seq <= high)
+        cursor.execute(str(query.limit(batch).compile(
+            dialect=dialect, compile_kwargs={"literal_binds": True})))
+        rows = cursor.fetchall()
         if not rows:
-            return
-        yield from rows
-        last = rows[-1].seq
+            break
+        if prev is None:
+            segment.first_seq, segment.first_prev = rows[0][0], rows[0][1]
+            prev = rows[0][1]
+        # The hot loop: locals only; each row must follow on, link to and hash like its
+        # predecessor.
+        for seq, prev_hash, stored_hash, payload in rows:
+            if seq != expected_seq or prev_hash != prev or sha256(
+                    f"{prev_hash}{SEPARATOR}{payload}".encode()).hexdigest() != stored_hash:
+                segment.count = expected_seq - low
+                segment.problem = (
+                    (expected_seq, "entry missing") if seq != expected_seq
+                    else (seq, "link to predecessor broken") if prev_hash != prev
+                    else (seq, "entry altered"))
+                return segment
+            prev = stored_hash
+            expected_seq += 1
+    segment.count = expected_seq - low
+    segment.last_hash = prev
+    if high is not None and expected_seq != high + 1:
+        segment.problem = (expected_seq, "entry missing")
+    return segment
 
 
-def verify(model: Any, batch: int = 5000) -> VerifyResult:
-    prev = GENESIS_HASH
-    expected_seq = 1
-    count = 0
-    for row in _stream(model, batch):
-        fields = {name: getattr(row, name) for name in model.HASHED_FIELDS}
-        if row.seq != expected_seq:
-            return VerifyResult(model.CHAIN, False, count, expected_seq, "entry missing")
-        if row.prev_hash != prev:
-            return VerifyResult(model.CHAIN, False, count, row.seq, "link to predecessor broken")
-        if entry_hash(prev, fields) != row.hash:
-            return VerifyResult(model.CHAIN, False, count, row.seq, "entry altered")
-        prev = row.hash
-        expected_seq += 1
-        count += 1
+def _segment_on_new_connection(engine: Any, model: Any, low: int, high: int | None,
+                               batch: int) -> _Segment:
+    with engine.connect() as connection:
+        cursor = connection.connection.driver_connection.cursor()
+        try:
+            return _verify_segment(cursor, model, engine.dialect, low, high, batch)
+        finally:
+            cursor.close()
+
+
+def verify(model: Any, batch: int = 20000) -> VerifyResult:
     head = db.session.get(ChainHead, model.CHAIN)
+    engine = db.engine
+    if engine.dialect.name == "postgresql" and head is not None \
+            and head.last_seq >= PARALLEL_THRESHOLD:
+        middle = head.last_seq // 2
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            segments = list(pool.map(
+                lambda bounds: _segment_on_new_connection(engine, model, *bounds, batch),
+                [(1, middle), (middle + 1, None)],
+            ))
+    else:
+        cursor = db.session.connection().connection.driver_connection.cursor()
+        try:
+            segments = [_verify_segment(cursor, model, engine.dialect, 1, None, batch)]
+        finally:
+            cursor.close()
+    prev, count = GENESIS_HASH, 0
+    for segment in segments:
+        if segment.count and segment.first_prev != prev and (
+                segment.problem is None or segment.problem[0] > (segment.first_seq or 0)):
+            return VerifyResult(model.CHAIN, False, count, segment.first_seq,
+                                "link to predecessor broken")
+        if segment.problem is not None:
+            seq, reason = segment.problem
+            return VerifyResult(model.CHAIN, False, seq - 1, seq, reason)
+        count += segment.count
+        prev = segment.last_hash or prev
     if head is not None and (head.last_seq != count or head.last_hash != prev):
         return VerifyResult(model.CHAIN, False, count, count + 1, "entries removed from the end")
     return VerifyResult(model.CHAIN, True, count, None)
