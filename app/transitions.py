@@ -59,10 +59,15 @@ def apply(
     actor: Any | None,
     arguments: Mapping[str, Any] | None = None,
     guards: Mapping[str, Guard] | None = None,
+    effects: Callable[[], None] | None = None,
     logged_arguments: tuple[str, ...] = ("reason", "outcome", "method", "notice_version",
                                          "intro_at", "place"),
 ) -> FiredTransition:
-    """Fire `trigger` on `subject` as `actor` (None: the system itself)."""
+    """Fire `trigger` on `subject` as `actor` (None: the system itself).
+
+    `effects` sets what the transition records on the subject itself (timestamps, due
+    dates, outcome); it runs before anything is flushed, so the state change and its
+    effects are one UPDATE and one version step."""
     role = SYSTEM if actor is None else str(actor.role)
     arguments = dict(arguments or {})
     fired = fire(
@@ -74,6 +79,8 @@ def apply(
         guards=guards or {},
         set_state=lambda obj, state: obj._write_state(state),
     )
+    if effects is not None:
+        effects()
     record_event(
         "transition",
         actor=actor,

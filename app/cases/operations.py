@@ -85,13 +85,16 @@ def _case_guards(case: Case) -> dict[str, Any]:
 
 
 def fire_case(case: Case, trigger: str, actor: Any | None, arguments: Mapping[str, Any]) -> None:
-    apply(case, trigger, actor=actor, arguments=arguments, guards=_case_guards(case))
-    if trigger == "close":
-        case.outcome = arguments["outcome"]
-        case.closed_at = utcnow()
-    elif trigger == "reopen":
-        case.outcome = None
-        case.closed_at = None
+    def effects() -> None:
+        if trigger == "close":
+            case.outcome = arguments["outcome"]
+            case.closed_at = utcnow()
+        elif trigger == "reopen":
+            case.outcome = None
+            case.closed_at = None
+
+    apply(case, trigger, actor=actor, arguments=arguments, guards=_case_guards(case),
+          effects=effects)
 
 
 def on_handover_offered(case: Case) -> None:

@@ -40,15 +40,17 @@ def request_consent(coach: Any, resident_id: uuid.UUID, data: dict[str, Any]) ->
 def fire_consent(consent: Consent, trigger: str, actor: Any | None,
                  arguments: dict[str, Any], now: datetime | None = None) -> None:
     now = now or utcnow()
-    apply(consent, trigger, actor=actor, arguments=arguments,
-          guards={})
-    if trigger == "give":
-        consent.method = arguments["method"]
-        consent.notice_version = arguments["notice_version"]
-        consent.given_at = now
-    elif trigger in ENDING_TRIGGERS or trigger == "refuse":
-        consent.ended_at = now
-        consent.end_reason = arguments.get("reason") or trigger
+
+    def effects() -> None:
+        if trigger == "give":
+            consent.method = arguments["method"]
+            consent.notice_version = arguments["notice_version"]
+            consent.given_at = now
+        elif trigger in ENDING_TRIGGERS or trigger == "refuse":
+            consent.ended_at = now
+            consent.end_reason = arguments.get("reason") or trigger
+
+    apply(consent, trigger, actor=actor, arguments=arguments, effects=effects)
     if trigger in ENDING_TRIGGERS:
         withdraw_relying_handovers(consent, trigger)
 

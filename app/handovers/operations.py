@@ -63,6 +63,11 @@ def _guards(handover: Handover, actor: Any | None) -> dict[str, Any]:
         return None
 
     def disclosure_allowed(subject: Handover, _args: Mapping[str, Any]) -> str | None:
+        # Offered from any other case state (a draft kept through revise_question or pause),
+        # the case would miss its `refer` and never reach `supported`.
+        if subject.case.state not in HANDOVER_CASE_STATES:
+            return _("A handover can be offered once the help question is formulated "
+                     "(the case is now %(state)s).", state=subject.case.state)
         decision = disclose(
             actor=actor,
             action=Action.OFFER_HANDOVER,
@@ -108,20 +113,16 @@ def _guards(handover: Handover, actor: Any | None) -> dict[str, Any]:
     }
 
 
-def fire_handover(handover: Handover, trigger: str, actor: Any | None,
-                  arguments: Mapping[str, Any], now: datetime | None = None) -> None:
-    now = now or utcnow()
-    apply(handover, trigger, actor=actor, arguments=arguments, guards=_guards(handover, actor))
-    case = handover.case
+def _record_effects(handover: Handover, trigger: str, actor: Any | None,
+                    arguments: Mapping[str, Any], now: datetime) -> None:
+    """What a transition notes on the handover itself: timestamps and timer due dates."""
     if trigger == "offer":
         handover.offered_at = now
         handover.response_due_at = offer_response_due(now)
-        case_ops.on_handover_offered(case)
     elif trigger == "accept":
         handover.accepted_by_id = actor.id
         handover.accepted_at = now
         handover.response_due_at = None
-        _resolve_alerts(handover, now)
     elif trigger in ("schedule_intro", "reschedule_intro"):
         handover.intro_at = arguments["intro_at"]
         handover.intro_place = arguments["place"]
@@ -130,16 +131,28 @@ def fire_handover(handover: Handover, trigger: str, actor: Any | None,
     elif trigger == "record_intro":
         handover.intro_held_at = now
         handover.intro_reminder_due_at = None
-        _resolve_alerts(handover, now)
     elif trigger == "complete":
         handover.completed_at = now
-        case_ops.on_handover_completed(case)
     elif trigger in ("decline", "withdraw"):
         handover.ended_reason = arguments.get("reason")
         handover.response_due_at = None
         handover.intro_reminder_due_at = None
+
+
+def fire_handover(handover: Handover, trigger: str, actor: Any | None,
+                  arguments: Mapping[str, Any], now: datetime | None = None) -> None:
+    now = now or utcnow()
+    apply(handover, trigger, actor=actor, arguments=arguments, guards=_guards(handover, actor),
+          effects=lambda: _record_effects(handover, trigger, actor, arguments, now))
+    # Cascades to other objects, in the same transaction.
+    if trigger in ("accept", "record_intro", "decline", "withdraw"):
         _resolve_alerts(handover, now)
-        case_ops.on_handover_ended(case)
+    if trigger == "offer":
+        case_ops.on_handover_offered(handover.case)
+    elif trigger == "complete":
+        case_ops.on_handover_completed(handover.case)
+    elif trigger in ("decline", "withdraw"):
+        case_ops.on_handover_ended(handover.case)
 
 
 def _resolve_alerts(handover: Handover, now: datetime) -> None:

@@ -42,12 +42,12 @@ def released_data(handover: Handover, categories: Iterable[str]) -> dict[str, An
         data["identity"] = {"display_name": resident.display_name,
                             "age_band": age_band(resident.birth_year)}
     if "contact" in released:
+        # Exactly policies.CATEGORY_FIELDS["contact"]; languages belong to no category.
         data["contact"] = {"phone": resident.phone, "street": dwelling.street,
                            "house_number": dwelling.number,
                            "house_number_addition": dwelling.addition,
                            "postcode": dwelling.postcode,
-                           "building_name": dwelling.building.name,
-                           "languages": list(resident.languages)}
+                           "building_name": dwelling.building.name}
     if "household" in released:
         data["household"] = {"household_size": case.household_size,
                              "household_notes": case.household_notes}
