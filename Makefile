@@ -47,6 +47,8 @@ translations: install
 	$(BIN)/python tools/translate.py
 	$(BIN)/pybabel compile -d app/translations
 
+# Benchmarks: one table (figure | measured | goal | holds?), also in bench/results/latest.json.
+# Faster: `.venv/bin/python -m bench --quick`; one database: `--db sqlite`; see bench/__init__.py.
 bench: install
 	$(BIN)/python -m bench
 

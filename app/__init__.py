@@ -87,6 +87,22 @@ def _register_blueprints(app: Flask) -> None:
         csrf.exempt(blueprint)
     app.register_blueprint(docs_bp)
     app.register_blueprint(web_bp)
+    from app.admin.views import bp as admin_pages
+    from app.audit.views import bp as audit_pages
+    from app.buildings.views import bp as buildings_pages
+    from app.cases.views import bp as cases_pages
+    from app.consent.views import bp as consent_pages
+    from app.handovers.views import bp as handovers_pages
+    from app.privacy.views import bp as privacy_pages
+    from app.reference.views import bp as reference_pages
+    from app.residents.views import bp as residents_pages
+    from app.today.views import bp as today_pages
+    from app.visits.views import bp as visits_pages
+
+    for pages in (buildings_pages, visits_pages, residents_pages, cases_pages, consent_pages,
+                  handovers_pages, today_pages, audit_pages, privacy_pages, admin_pages,
+                  reference_pages):
+        app.register_blueprint(pages)
 
 
 def _register_commands(app: Flask) -> None:

@@ -10,9 +10,8 @@ from sqlalchemy import desc
 
 from app.api_base import api_blueprint
 from app.auth.access import require
-from app.auth.permissions import Permission, Role
+from app.auth.permissions import Permission
 from app.auth.scope import case_in_scope, consent_in_scope, handover_in_scope, handovers_query
-from app.consent.gateway import disclose
 from app.db import db
 from app.handovers.models import Handover
 from app.handovers.operations import (
@@ -21,7 +20,7 @@ from app.handovers.operations import (
     fire_handover,
     make_safety_disclosure,
 )
-from app.handovers.released import released_data
+from app.handovers.reading import read_handover
 from app.handovers.schemas import (
     HandoverCreateSchema,
     HandoverListItemSchema,
@@ -33,35 +32,14 @@ from app.handovers.schemas import (
 from app.organizations.models import Organization
 from app.pagination import paginate
 from app.schemas_common import TransitionRequestSchema, transition_arguments
-from app.transitions import check_version, transition_errors, triggers_for
-from policies import Action
+from app.transitions import check_version, transition_errors
 
 blp = api_blueprint("handovers", __name__, "", "Warm handovers to partner organisations")
 
 
 def handover_view(handover: Handover) -> dict[str, Any]:
-    """The handover as the caller may see it. A professional's read of resident data goes
-    through the consent gateway and is logged; they receive only released categories."""
-    view = {name: getattr(handover, name) for name in HandoverSchema.VIEW_FIELDS}
-    view.update(organization=handover.organization.name,
-                allowed_triggers=triggers_for(handover, current_user))
-    if current_user.role == Role.FLATCOACH:
-        view.update(case_id=handover.case_id, resident=None, released_categories=[],
-                    access={"allowed": True, "reasons": ["you hold this case"]})
-        return view
-    decision = disclose(actor=current_user, action=Action.READ_HANDOVER,
-                        resident_id=handover.case.resident_id,
-                        recipient_organization_id=handover.organization_id,
-                        purpose=handover.purpose, categories=handover.data_categories,
-                        handover=handover)
-    released = sorted(decision.released_categories) if decision.allowed else []
-    view.update(
-        case_id=None,
-        released_categories=released,
-        resident=released_data(handover, released) if decision.allowed else None,
-        access={"allowed": decision.allowed, "reasons": list(decision.reasons)},
-    )
-    return view
+    """The handover as the caller may see it (see `app.handovers.reading`)."""
+    return read_handover(current_user, handover)
 
 
 @blp.route("/cases/<uuid:case_id>/handovers", methods=["POST"])

@@ -36,7 +36,7 @@ def create_handover(coach: Any, case: Case, data: Mapping[str, Any]) -> Handover
             _("A handover can be prepared once the help question is formulated "
               "(the case is now %(state)s).", state=case.state))
     handover = Handover(
-        case_id=case.id,
+        case=case,  # through the relationship, so `case.handovers` (the guards' view) includes it
         organization_id=data["organization_id"],
         purpose=data["purpose"],
         data_categories=list(data["data_categories"]),

@@ -11,13 +11,14 @@ from app.audit.operations import record_event
 from app.auth.operations import InvalidCredentials, LoginThrottled, authenticate
 from app.auth.permissions import Role
 from app.auth.scope import buildings_query
-from app.buildings.models import Dwelling
 from app.db import db
 from app.i18n import LOCALE_COOKIE
 from app.web.forms import LoginForm
+from app.web.templating import install as install_template_helpers
 
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static/web")
+bp.record_once(install_template_helpers)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -79,11 +80,18 @@ def set_language(code: str) -> Any:
 @bp.route("/")
 @login_required
 def home() -> Any:
+    """Each role lands on what it needs first; the feature pages are one tap away."""
+    from app.auth.scope import handovers_query
+    from app.handovers.models import Handover
+    from app.visits.queries import building_progress
+
     buildings = []
+    waiting = 0
     if current_user.role in (Role.FLATCOACH, Role.COORDINATOR):
-        for building in db.session.execute(buildings_query(current_user)).scalars():
-            count = db.session.execute(
-                select(func.count(Dwelling.id)).where(Dwelling.building_id == building.id)
-            ).scalar_one()
-            buildings.append((building, count))
-    return render_template("web/home.html", buildings=buildings)
+        buildings = building_progress(db.session.execute(buildings_query(current_user)).scalars())
+    if current_user.role == Role.PROFESSIONAL:
+        waiting = db.session.execute(
+            select(func.count()).select_from(
+                handovers_query(current_user).where(Handover.state == "offered").subquery())
+        ).scalar_one()
+    return render_template("web/home.html", buildings=buildings, waiting=waiting)

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import Regexp, ValidationError
+
+from app.admin.operations import MIN_PASSWORD_LENGTH
+from app.auth.permissions import Role
+from app.consent.forms import organization_choices
+from app.organizations.models import OrganizationKind
+from app.web.formkit import length, no_bsn, required
+from app.web.labels import choices
+
+
+class UserForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[required(), length(200), no_bsn])
+    email = EmailField(_l("Email address"),
+                       validators=[required(), length(254),
+                                   Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+                                          message=_l("Not a valid email address."))])
+    role = SelectField(_l("Role"), validators=[required()])
+    organization_id = SelectField(_l("Organisation"))
+    password = PasswordField(
+        _l("Temporary password"),
+        validators=[required(), length(1024, MIN_PASSWORD_LENGTH)],
+        description=_l("At least %(count)d characters; tell it to the user in person.",
+                       count=MIN_PASSWORD_LENGTH))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.role.choices = [("", str(_l("Choose…"))),
+                             *choices("role", [r.value for r in Role])]
+        self.organization_id.choices = organization_choices(str(_l("None")))
+
+    def validate_role(self, field: Any) -> None:
+        if field.data not in {r.value for r in Role}:
+            raise ValidationError(_l("Choose a role."))
+
+    def validate_organization_id(self, field: Any) -> None:
+        if field.data and field.data not in {value for value, _label in field.choices}:
+            raise ValidationError(_l("Choose from the options shown."))
+
+
+class OrganizationForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[required(), length(200), no_bsn])
+    kind = SelectField(_l("Kind"), validators=[required()])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.kind.choices = choices("org_kind", [k.value for k in OrganizationKind])
+
+
+class AssignForm(FlaskForm):
+    user_id = SelectField(_l("Coach"), validators=[required()], validate_choice=False)

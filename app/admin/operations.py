@@ -1,0 +1,92 @@
+"""Administrative changes by a coordinator: users, organisations, coach assignments.
+Each is audited; deactivating a user ends their sessions and API tokens at once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.audit.operations import record_event
+from app.auth.models import User
+from app.auth.operations import end_all_sessions, find_user_by_email
+from app.auth.passwords import hash_password
+from app.auth.permissions import Role
+from app.buildings.models import Building, CoachAssignment
+from app.db import db
+from app.organizations.models import Organization, OrganizationKind
+
+MIN_PASSWORD_LENGTH = 12
+
+
+class AdminRefused(Exception):
+    """A change that cannot be made; `field` names the input concerned."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def create_user(admin: Any, *, email: str, name: str, role: Role,
+                organization_id: int | None, password: str) -> User:
+    email = email.strip().lower()
+    if find_user_by_email(email) is not None:
+        raise AdminRefused("email", _("A user with this email address already exists."))
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AdminRefused("password", _("Use at least %(count)d characters.",
+                                         count=MIN_PASSWORD_LENGTH))
+    if role == Role.PROFESSIONAL and organization_id is None:
+        raise AdminRefused("organization_id",
+                           _("A professional works for an organisation: choose it."))
+    user = User(email=email, name=name.strip(), role=role, organization_id=organization_id,
+                password_hash=hash_password(password))
+    db.session.add(user)
+    db.session.flush()
+    record_event("user_created", actor=admin, object_type="user", object_id=user.id,
+                 details={"role": str(role), "organization_id": organization_id})
+    return user
+
+
+def deactivate_user(admin: Any, user: User) -> None:
+    if user.id == admin.id:
+        raise AdminRefused("user", _("You cannot deactivate your own account."))
+    user.active = False
+    end_all_sessions(user)
+    record_event("user_deactivated", actor=admin, object_type="user", object_id=user.id)
+
+
+def create_organization(admin: Any, *, name: str, kind: OrganizationKind) -> Organization:
+    name = name.strip()
+    exists = db.session.execute(
+        select(Organization.id).where(Organization.name == name)).scalar_one_or_none()
+    if exists is not None:
+        raise AdminRefused("name", _("An organisation with this name already exists."))
+    organization = Organization(name=name, kind=kind)
+    db.session.add(organization)
+    db.session.flush()
+    record_event("organization_created", actor=admin, object_type="organization",
+                 object_id=organization.id, details={"kind": str(kind)})
+    return organization
+
+
+def assign_coach(admin: Any, building: Building, coach: User) -> None:
+    if coach.role != Role.FLATCOACH or not coach.active:
+        raise AdminRefused("user_id", _("Only an active flatcoach can be assigned."))
+    if db.session.get(CoachAssignment, (coach.id, building.id)) is not None:
+        raise AdminRefused("user_id", _("This coach already works this building."))
+    db.session.add(CoachAssignment(user_id=coach.id, building_id=building.id))
+    db.session.flush()
+    record_event("coach_assigned", actor=admin, object_type="building", object_id=building.id,
+                 details={"user_id": coach.id})
+
+
+def unassign_coach(admin: Any, building: Building, coach: User) -> None:
+    assignment = db.session.get(CoachAssignment, (coach.id, building.id))
+    if assignment is None:
+        raise AdminRefused("user_id", _("This coach does not work this building."))
+    db.session.delete(assignment)
+    db.session.flush()
+    record_event("coach_unassigned", actor=admin, object_type="building",
+                 object_id=building.id, details={"user_id": coach.id})

@@ -1,0 +1,217 @@
+"""The coordinator's pages: users, organisations, buildings and their coaches, and the
+escalations of handovers nobody picked up. No case content appears here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+
+from app.admin.forms import AssignForm, OrganizationForm, UserForm
+from app.admin.operations import (
+    AdminRefused,
+    assign_coach,
+    create_organization,
+    create_user,
+    deactivate_user,
+    unassign_coach,
+)
+from app.auth.access import require
+from app.auth.models import User
+from app.auth.permissions import Permission, Role
+from app.auth.scope import not_found
+from app.buildings.models import Building, CoachAssignment
+from app.db import db
+from app.handovers.models import Alert, AlertKind, Handover
+from app.organizations.models import Organization, OrganizationKind
+from app.visits.queries import building_progress
+from app.web.formkit import MAX_INT
+from app.web.pages import DB_ID, paginate
+
+bp = Blueprint("admin_pages", __name__, template_folder="templates", url_prefix="/admin")
+
+
+def _refused(form: FlaskForm, refused: AdminRefused) -> None:
+    db.session.rollback()
+    target = getattr(form, refused.field, None)
+    if target is not None and hasattr(target, "errors"):
+        target.errors = [*target.errors, refused.message]
+    else:
+        form.form_errors.append(refused.message)
+
+
+@bp.route("/users")
+@require(Permission.ADMIN_MANAGE)
+def users() -> Any:
+    page = paginate(select(User).order_by(User.active.desc(), User.name))
+    return render_template("admin/users.html", page=page)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@require(Permission.ADMIN_MANAGE)
+def new_user() -> Any:
+    form = UserForm()
+    if not form.is_submitted():
+        return render_template("admin/user_new.html", form=form)
+    if not form.validate():
+        return render_template("admin/user_new.html", form=form), 422
+    try:
+        user = create_user(current_user, email=form.email.data, name=form.name.data,
+                           role=Role(form.role.data),
+                           organization_id=int(form.organization_id.data)
+                           if form.organization_id.data else None,
+                           password=form.password.data)
+    except AdminRefused as refused:
+        _refused(form, refused)
+        return render_template("admin/user_new.html", form=form), 422
+    db.session.commit()
+    flash(_("User %(name)s created. Give them the temporary password in person.",
+            name=user.name))
+    return redirect(url_for("admin_pages.users"))
+
+
+@bp.route(f"/users/<{DB_ID}:user_id>/deactivate", methods=["POST"])
+@require(Permission.ADMIN_MANAGE)
+def deactivate(user_id: int) -> Any:
+    user = db.session.get(User, user_id)
+    if user is None:
+        not_found()
+    if not FlaskForm().validate_on_submit():
+        flash(_("The form has expired; try again."))
+        return redirect(url_for("admin_pages.users"))
+    try:
+        deactivate_user(current_user, user)
+    except AdminRefused as refused:
+        db.session.rollback()
+        flash(refused.message)
+        return redirect(url_for("admin_pages.users"))
+    db.session.commit()
+    flash(_("%(name)s is deactivated; their sessions and API tokens have ended.",
+            name=user.name))
+    return redirect(url_for("admin_pages.users"))
+
+
+@bp.route("/organizations", methods=["GET", "POST"])
+@require(Permission.ADMIN_MANAGE)
+def organizations() -> Any:
+    form = OrganizationForm()
+    status = 200
+    if form.is_submitted():
+        if form.validate():
+            try:
+                organization = create_organization(current_user, name=form.name.data,
+                                                   kind=OrganizationKind(form.kind.data))
+            except AdminRefused as refused:
+                _refused(form, refused)
+            else:
+                db.session.commit()
+                flash(_("Organisation %(name)s created.", name=organization.name))
+                return redirect(url_for("admin_pages.organizations"))
+        status = 422
+    page = paginate(select(Organization).order_by(Organization.name))
+    return render_template("admin/organizations.html", page=page, form=form), status
+
+
+@bp.route("/buildings")
+@require(Permission.ADMIN_MANAGE)
+def buildings() -> Any:
+    page = paginate(select(Building).order_by(Building.name))
+    coaches: dict[int, list[str]] = {}
+    for building_id, name in db.session.execute(
+            select(CoachAssignment.building_id, User.name)
+            .join(User, User.id == CoachAssignment.user_id)
+            .where(CoachAssignment.building_id.in_([b.id for b in page.items]))
+            .order_by(User.name)):
+        coaches.setdefault(building_id, []).append(name)
+    return render_template("admin/buildings.html", page=page, coaches=coaches,
+                           progress=dict(building_progress(page.items)))
+
+
+def _building_or_404(building_id: int) -> Building:
+    building = db.session.get(Building, building_id)
+    if building is None:
+        not_found()
+    return building
+
+
+def _render_building(building: Building, form: AssignForm | None = None,
+                     status: int = 200) -> Any:
+    assigned = list(db.session.execute(
+        select(User).join(CoachAssignment, CoachAssignment.user_id == User.id)
+        .where(CoachAssignment.building_id == building.id).order_by(User.name)
+    ).scalars())
+    form = form or AssignForm(formdata=None)
+    candidates = db.session.execute(
+        select(User).where(User.role == Role.FLATCOACH, User.active.is_(True),
+                           User.id.not_in([u.id for u in assigned]))
+        .order_by(User.name)
+    ).scalars()
+    form.user_id.choices = [("", _("Choose…"))] + [(str(u.id), u.name) for u in candidates]
+    return render_template("admin/building.html", building=building, assigned=assigned,
+                           form=form), status
+
+
+@bp.route(f"/buildings/<{DB_ID}:building_id>")
+@require(Permission.ADMIN_MANAGE)
+def building(building_id: int) -> Any:
+    return _render_building(_building_or_404(building_id))
+
+
+@bp.route(f"/buildings/<{DB_ID}:building_id>/coaches", methods=["POST"])
+@require(Permission.ADMIN_MANAGE)
+def assign(building_id: int) -> Any:
+    building = _building_or_404(building_id)
+    form = AssignForm()
+    coach = None
+    chosen = form.user_id.data or ""
+    if form.validate_on_submit() and chosen.isdigit() and int(chosen) <= MAX_INT:
+        coach = db.session.get(User, int(chosen))
+    if coach is None:
+        if not form.user_id.errors:
+            form.user_id.errors = [_("Choose a coach.")]
+        return _render_building(building, form, 422)
+    try:
+        assign_coach(current_user, building, coach)
+    except AdminRefused as refused:
+        _refused(form, refused)
+        return _render_building(building, form, 422)
+    db.session.commit()
+    flash(_("%(name)s now works %(building)s.", name=coach.name, building=building.name))
+    return redirect(url_for("admin_pages.building", building_id=building.id))
+
+
+@bp.route(f"/buildings/<{DB_ID}:building_id>/coaches/<{DB_ID}:user_id>/remove", methods=["POST"])
+@require(Permission.ADMIN_MANAGE)
+def unassign(building_id: int, user_id: int) -> Any:
+    building = _building_or_404(building_id)
+    coach = db.session.get(User, user_id)
+    if coach is None:
+        not_found()
+    if not FlaskForm().validate_on_submit():
+        return _render_building(building, status=400)
+    try:
+        unassign_coach(current_user, building, coach)
+    except AdminRefused as refused:
+        db.session.rollback()
+        flash(refused.message)
+        return redirect(url_for("admin_pages.building", building_id=building.id))
+    db.session.commit()
+    flash(_("%(name)s no longer works %(building)s.", name=coach.name, building=building.name))
+    return redirect(url_for("admin_pages.building", building_id=building.id))
+
+
+@bp.route("/escalations")
+@require(Permission.ADMIN_MANAGE)
+def escalations() -> Any:
+    query = (select(Alert).join(Handover, Handover.id == Alert.handover_id)
+             .where(Alert.kind == AlertKind.ESCALATION, Alert.resolved_at.is_(None))
+             .order_by(Handover.response_due_at))
+    page = paginate(query)
+    coach_ids = {alert.handover.created_by_id for alert in page.items}
+    coaches = dict(db.session.execute(
+        select(User.id, User.name).where(User.id.in_(coach_ids))).all()) if coach_ids else {}
+    return render_template("admin/escalations.html", page=page, coaches=coaches)

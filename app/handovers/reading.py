@@ -1,0 +1,41 @@
+"""Reading a handover: what the caller may see of it. A professional's read of resident
+data goes through the consent gateway and is logged; they receive only released categories.
+The API and the pages both read handovers through this one function."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.auth.permissions import Role
+from app.consent.gateway import disclose
+from app.handovers.models import Handover
+from app.handovers.released import released_data
+from app.handovers.schemas import HandoverSchema
+from app.transitions import triggers_for
+from policies import Action
+
+
+def read_handover(user: Any, handover: Handover) -> dict[str, Any]:
+    view = {name: getattr(handover, name) for name in HandoverSchema.VIEW_FIELDS}
+    view.update(organization=handover.organization.name,
+                allowed_triggers=triggers_for(handover, user))
+    if user.role == Role.FLATCOACH:
+        view.update(case_id=handover.case_id, resident=None, released_categories=[],
+                    access={"allowed": True, "reasons": ["you hold this case"]})
+        return view
+    decision = disclose(actor=user, action=Action.READ_HANDOVER,
+                        resident_id=handover.case.resident_id,
+                        recipient_organization_id=handover.organization_id,
+                        purpose=handover.purpose, categories=handover.data_categories,
+                        handover=handover)
+    released = sorted(decision.released_categories) if decision.allowed else []
+    if not decision.allowed:
+        # Access has ended: the coach's free text about the resident goes with it.
+        view.update(note="", intro_place=None)
+    view.update(
+        case_id=None,
+        released_categories=released,
+        resident=released_data(handover, released) if decision.allowed else None,
+        access={"allowed": decision.allowed, "reasons": list(decision.reasons)},
+    )
+    return view

@@ -1,0 +1,181 @@
+"""Warm handover pages: preparing and offering one (coach), the inbox of an organisation's
+professionals, one handover with only what was released, and its next steps."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import desc, select
+from werkzeug.exceptions import HTTPException
+
+from app.auth.access import require
+from app.auth.permissions import Permission, Role
+from app.auth.scope import case_in_scope, consents_query, handover_in_scope, handovers_query
+from app.cases.models import Case
+from app.consent.models import Consent
+from app.db import db
+from app.handovers.forms import HandoverForm, SafetyDisclosureForm
+from app.handovers.models import Handover, SafetyDisclosure
+from app.handovers.operations import (
+    HandoverNotAllowed,
+    create_handover,
+    fire_handover,
+    make_safety_disclosure,
+)
+from app.handovers.reading import read_handover
+from app.handovers.schemas import HandoverCreateSchema, SafetyDisclosureInputSchema
+from app.transitions import transition_errors
+from app.web.formkit import TransitionForm, apply_schema
+from app.web.labels import label
+from app.web.pages import (
+    TransitionOutcome,
+    latest_seq,
+    paginate,
+    run_transition,
+    transition_form,
+    with_argument_choices,
+)
+
+bp = Blueprint("handovers_pages", __name__, template_folder="templates")
+
+# Inbox tabs: what waits for an answer, what is under way, what has ended.
+GROUPS = {
+    "open": ("draft", "awaiting_consent", "offered"),
+    "running": ("accepted", "intro_scheduled", "intro_held"),
+    "ended": ("completed", "declined", "withdrawn"),
+}
+PATH = ("draft", "offered", "accepted", "intro_scheduled", "intro_held", "completed")
+
+
+def _resident_consents(case: Case) -> list[Consent]:
+    return list(db.session.execute(
+        consents_query(current_user).where(Consent.resident_id == case.resident_id)
+        .order_by(desc(Consent.created_at))
+    ).scalars())
+
+
+@bp.route("/handovers")
+@require(Permission.HANDOVERS_READ)
+def inbox() -> Any:
+    group = request.args.get("group", "open")
+    if group not in (*GROUPS, "all"):
+        group = "open"
+    query = handovers_query(current_user)
+    if group != "all":
+        query = query.where(Handover.state.in_(GROUPS[group]))
+    query = query.order_by(Handover.response_due_at.asc().nulls_last(),
+                           desc(Handover.created_at))
+    page = paginate(query)
+    return render_template("handovers/inbox.html", page=page, group=group,
+                           groups=(*GROUPS, "all"))
+
+
+@bp.route("/cases/<uuid:case_id>/handovers/new", methods=["GET", "POST"])
+@require(Permission.HANDOVERS_CREATE)
+def new(case_id: uuid.UUID) -> Any:
+    case = case_in_scope(current_user, case_id)
+    form = HandoverForm(_resident_consents(case))
+    if not form.is_submitted():
+        return render_template("handovers/new.html", case=case, form=form)
+    data = None
+    if form.validate():
+        data = apply_schema(form, HandoverCreateSchema(), {
+            "organization_id": int(form.organization_id.data),
+            "purpose": form.purpose.data,
+            "data_categories": form.data_categories.data,
+            "consent_id": form.consent_id.data or None,
+            "note": form.note.data or "",
+        })
+    if data is None:
+        return render_template("handovers/new.html", case=case, form=form), 422
+    try:
+        handover = create_handover(current_user, case, data)
+    except HandoverNotAllowed as refused:
+        db.session.rollback()
+        form.form_errors.append(refused.message)
+        return render_template("handovers/new.html", case=case, form=form), 422
+    db.session.commit()
+    if request.form.get("answer") != "offer":
+        flash(_("Handover saved as a draft."))
+        return redirect(url_for("handovers_pages.handover", handover_id=handover.id))
+    try:
+        with transition_errors():
+            fire_handover(handover, "offer", current_user, {})
+            db.session.commit()
+    except HTTPException as error:
+        message = str((getattr(error, "data", None) or {}).get("message", ""))
+        flash(_("Saved as a draft, not offered yet: %(reason)s", reason=message))
+        return redirect(url_for("handovers_pages.handover", handover_id=handover.id))
+    flash(_("Handover offered to %(organization)s.", organization=handover.organization.name))
+    return redirect(url_for("handovers_pages.handover", handover_id=handover.id))
+
+
+def render_handover_page(handover: Handover, *, failed: TransitionForm | None = None,
+                         outcome: TransitionOutcome | None = None, status: int = 200) -> Any:
+    view = read_handover(current_user, handover)
+    seen = latest_seq()
+    forms = {trigger: transition_form(handover, trigger, seen)
+             for trigger in view["allowed_triggers"]}
+    if failed is not None and handover.workflow.get(failed.trigger.data or ""):
+        forms[failed.trigger.data] = failed
+    coach = current_user.role == Role.FLATCOACH
+    disclosures = list(db.session.execute(
+        select(SafetyDisclosure).where(SafetyDisclosure.handover_id == handover.id)
+        .order_by(SafetyDisclosure.created_at)
+    ).scalars()) if coach else []
+    page = render_template(
+        "handovers/handover.html", handover=handover, view=view, forms=forms, outcome=outcome,
+        coach=coach, case=handover.case if coach else None, disclosures=disclosures,
+        path=PATH,
+    )
+    db.session.commit()  # the processing-log entry of this read
+    return page, status
+
+
+@bp.route("/handovers/<uuid:handover_id>")
+@require(Permission.HANDOVERS_READ)
+def handover(handover_id: uuid.UUID) -> Any:
+    return render_handover_page(handover_in_scope(current_user, handover_id))
+
+
+@bp.route("/handovers/<uuid:handover_id>/transitions", methods=["POST"])
+@require(Permission.HANDOVERS_TRANSITION)
+def transition(handover_id: uuid.UUID) -> Any:
+    handover = handover_in_scope(current_user, handover_id)
+    form = with_argument_choices(TransitionForm(), handover)
+    outcome = run_transition(
+        handover, form,
+        lambda arguments: fire_handover(handover, form.trigger.data, current_user, arguments))
+    if outcome.done:
+        flash(_("Handover: %(state)s.", state=label(handover.state, "handover_state")))
+        return redirect(url_for("handovers_pages.handover", handover_id=handover.id))
+    return render_handover_page(handover, failed=form, outcome=outcome,
+                                status=outcome.http_status)
+
+
+@bp.route("/handovers/<uuid:handover_id>/safety-disclosure", methods=["GET", "POST"])
+@require(Permission.SAFETY_DISCLOSURE_CREATE)
+def safety_disclosure(handover_id: uuid.UUID) -> Any:
+    handover = handover_in_scope(current_user, handover_id)
+    form = SafetyDisclosureForm()
+    if not form.is_submitted():
+        return render_template("handovers/safety.html", handover=handover, form=form)
+    data = None
+    if form.validate():
+        data = apply_schema(form, SafetyDisclosureInputSchema(), {
+            "justification": form.justification.data, "legal_basis": form.legal_basis.data})
+    if data is None:
+        return render_template("handovers/safety.html", handover=handover, form=form), 422
+    try:
+        make_safety_disclosure(current_user, handover, data)
+    except HandoverNotAllowed as refused:
+        db.session.rollback()
+        form.form_errors.append(refused.message)
+        return render_template("handovers/safety.html", handover=handover, form=form), 422
+    db.session.commit()
+    flash(_("Safety disclosure recorded; the privacy officer will review it."))
+    return redirect(url_for("handovers_pages.handover", handover_id=handover.id))

@@ -1,0 +1,87 @@
+"""A resident's page: their case with exactly the actions the coach may take now, their
+consents and handovers, and one timeline of everything that happened."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import desc, select
+
+from app.auth.access import require
+from app.auth.permissions import Permission
+from app.auth.scope import consents_query, resident_in_scope
+from app.cases.models import Case
+from app.cases.operations import open_case
+from app.consent.models import Consent
+from app.db import db
+from app.organizations.models import Organization
+from app.residents.models import Resident
+from app.residents.timeline import timeline_query
+from app.transitions import triggers_for
+from app.visits.models import Visit
+from app.web.formkit import TransitionForm
+from app.web.pages import TransitionOutcome, latest_seq, paginate, transition_form
+from workflows.case import CASE_OPEN_STATES
+
+bp = Blueprint("residents_pages", __name__, template_folder="templates")
+
+
+def render_resident_page(resident: Resident, *, failed: TransitionForm | None = None,
+                         failed_case: Case | None = None,
+                         outcome: TransitionOutcome | None = None, status: int = 200) -> Any:
+    """The page; after a refused or stale case transition, that trigger's form keeps what
+    the user typed and shows why."""
+    seen = latest_seq()
+    cases = list(db.session.execute(
+        select(Case).where(Case.resident_id == resident.id).order_by(desc(Case.opened_at))
+    ).scalars())
+    case_forms = {}
+    for case in cases:
+        forms = {trigger: transition_form(case, trigger, seen)
+                 for trigger in triggers_for(case, current_user)}
+        if (failed is not None and failed_case is not None and failed_case.id == case.id
+                and case.workflow.get(failed.trigger.data or "")):
+            forms[failed.trigger.data] = failed
+        case_forms[case.id] = forms
+    consents = list(db.session.execute(
+        consents_query(current_user).where(Consent.resident_id == resident.id)
+        .order_by(desc(Consent.created_at))
+    ).scalars())
+    visits = list(db.session.execute(
+        select(Visit).where(Visit.resident_id == resident.id).order_by(desc(Visit.visited_at))
+        .limit(5)
+    ).scalars())
+    timeline = paginate(timeline_query(resident), per_page=30)
+    organizations = dict(db.session.execute(select(Organization.id, Organization.name)).all())
+    return render_template(
+        "residents/resident.html", resident=resident, cases=cases, case_forms=case_forms,
+        has_open_case=any(c.state in CASE_OPEN_STATES for c in cases), consents=consents,
+        visits=visits, timeline=timeline, organizations=organizations,
+        outcome=outcome, failed_case=failed_case,
+    ), status
+
+
+@bp.route("/residents/<uuid:resident_id>")
+@require(Permission.RESIDENTS_READ)
+def resident(resident_id: uuid.UUID) -> Any:
+    return render_resident_page(resident_in_scope(current_user, resident_id))
+
+
+@bp.route("/residents/<uuid:resident_id>/cases", methods=["POST"])
+@require(Permission.CASES_CREATE)
+def open_case_page(resident_id: uuid.UUID) -> Any:
+    resident = resident_in_scope(current_user, resident_id)
+    if not FlaskForm().validate_on_submit():
+        return render_resident_page(resident, status=400)
+    if resident.anonymised_at is not None:
+        flash(_("This resident has been anonymised."))
+        return render_resident_page(resident, status=422)
+    open_case(current_user, resident)
+    db.session.commit()
+    flash(_("Case opened."))
+    return redirect(url_for("residents_pages.resident", resident_id=resident.id))

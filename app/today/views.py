@@ -1,0 +1,60 @@
+"""The coach's "Today": what is due — introductions to plan or record, escalated handovers,
+reminders, handovers still to offer, and cases waiting for the coach's next step."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from flask import Blueprint, render_template
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.auth.access import require
+from app.auth.permissions import Permission
+from app.auth.scope import cases_query, handovers_query
+from app.cases.models import Case
+from app.db import db, utcnow
+from app.handovers.models import Alert, AlertKind, Handover
+from app.web.formkit import local_zone
+
+bp = Blueprint("today_pages", __name__, template_folder="templates")
+
+WAITING_CASE_STATES = ("contacted", "exploring", "question_formulated")
+SECTION_LIMIT = 20
+
+
+def _handovers(*conditions: Any, order: Any = None) -> list[Handover]:
+    query = handovers_query(current_user).where(*conditions)
+    query = query.order_by(order if order is not None else Handover.created_at)
+    return list(db.session.execute(query.limit(SECTION_LIMIT)).scalars())
+
+
+@bp.route("/today")
+@require(Permission.CASES_READ)
+def today() -> Any:
+    now = utcnow()
+    end_of_today = datetime.combine(now.astimezone(local_zone()).date() + timedelta(days=1),
+                                    time(0, 0), tzinfo=local_zone())
+    mine = handovers_query(current_user).with_only_columns(Handover.id)
+    reminders = list(db.session.execute(
+        select(Alert).where(Alert.kind == AlertKind.INTRO_REMINDER, Alert.resolved_at.is_(None),
+                            Alert.handover_id.in_(mine))
+        .order_by(Alert.created_at).limit(SECTION_LIMIT)
+    ).scalars())
+    sections = {
+        "to_record": _handovers(Handover.state == "intro_scheduled",
+                                Handover.intro_at < end_of_today, order=Handover.intro_at),
+        "to_schedule": _handovers(Handover.state == "accepted", order=Handover.accepted_at),
+        "escalated": _handovers(Handover.state == "offered", Handover.escalated_at.is_not(None),
+                                order=Handover.response_due_at),
+        "to_offer": _handovers(Handover.state.in_(("draft", "awaiting_consent"))),
+        "upcoming": _handovers(Handover.state == "intro_scheduled",
+                               Handover.intro_at >= end_of_today, order=Handover.intro_at),
+    }
+    waiting = list(db.session.execute(
+        cases_query(current_user).where(Case.state.in_(WAITING_CASE_STATES))
+        .order_by(Case.opened_at).limit(SECTION_LIMIT)
+    ).scalars())
+    return render_template("today/today.html", sections=sections, reminders=reminders,
+                           waiting=waiting, now=now)

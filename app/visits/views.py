@@ -1,0 +1,136 @@
+"""One door: record a visit in a tap ("not home") or a conversation in under a minute."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.auth.access import require
+from app.auth.permissions import Permission
+from app.auth.scope import dwelling_in_scope
+from app.buildings.models import Dwelling
+from app.cases.models import Case
+from app.db import db
+from app.residents.models import Resident
+from app.residents.operations import register_resident
+from app.residents.schemas import ResidentCreateSchema
+from app.visits.forms import NEW_RESIDENT, NotHomeForm, VisitForm
+from app.visits.operations import VisitInvalid, record_visit
+from app.visits.queries import dwelling_visits
+from app.visits.schemas import VisitCreateSchema
+from app.web.formkit import apply_schema
+from app.web.pages import DB_ID
+from workflows.case import CASE_OPEN_STATES
+
+bp = Blueprint("visits_pages", __name__, template_folder="templates")
+
+RESIDENT_FIELDS = {"display_name": "new_resident_name", "birth_year": "new_resident_birth_year",
+                   "phone": "new_resident_phone", "languages": "new_resident_languages"}
+VISIT_FIELDS = {"resident_id": "resident"}
+
+
+def _residents(dwelling: Dwelling) -> list[Resident]:
+    return list(db.session.execute(
+        select(Resident).where(Resident.dwelling_id == dwelling.id,
+                               Resident.anonymised_at.is_(None))
+        .order_by(Resident.display_name)
+    ).scalars())
+
+
+def _render(dwelling: Dwelling, form: VisitForm | None = None, status: int = 200) -> Any:
+    residents = _residents(dwelling)
+    with_open_case = set(db.session.execute(
+        select(Case.resident_id).where(Case.resident_id.in_([r.id for r in residents]),
+                                       Case.state.in_(CASE_OPEN_STATES))
+    ).scalars()) if residents else set()
+    form = form or VisitForm(residents, formdata=None)
+    return render_template("visits/dwelling.html", dwelling=dwelling, residents=residents,
+                           with_open_case=with_open_case, form=form,
+                           not_home=NotHomeForm(formdata=None),
+                           visits=dwelling_visits(dwelling.id)), status
+
+
+def _back_to_building(dwelling: Dwelling) -> Any:
+    return redirect(url_for("buildings_pages.building", building_id=dwelling.building_id,
+                            _anchor=f"floor-{dwelling.floor}"))
+
+
+@bp.route(f"/dwellings/<{DB_ID}:dwelling_id>")
+@require(Permission.VISITS_CREATE)
+def dwelling(dwelling_id: int) -> Any:
+    return _render(dwelling_in_scope(current_user, dwelling_id))
+
+
+@bp.route(f"/dwellings/<{DB_ID}:dwelling_id>/not-home", methods=["POST"])
+@require(Permission.VISITS_CREATE)
+def not_home(dwelling_id: int) -> Any:
+    dwelling = dwelling_in_scope(current_user, dwelling_id)
+    if not NotHomeForm().validate_on_submit():
+        return _render(dwelling, status=422)
+    record_visit(current_user, dwelling, {"outcome": "not_home"})
+    db.session.commit()
+    flash(_("Recorded: nobody home at %(address)s.", address=dwelling.address))
+    return _back_to_building(dwelling)
+
+
+@bp.route(f"/dwellings/<{DB_ID}:dwelling_id>/visits", methods=["POST"])
+@require(Permission.VISITS_CREATE)
+def record(dwelling_id: int) -> Any:
+    dwelling = dwelling_in_scope(current_user, dwelling_id)
+    form = VisitForm(_residents(dwelling))
+    if not form.validate_on_submit():
+        return _render(dwelling, form, 422)
+    new_resident = None
+    if form.resident.data == NEW_RESIDENT:
+        if not (form.new_resident_name.data or "").strip():
+            form.new_resident_name.errors = [_("Give the name the resident wants to be called by.")]
+            return _render(dwelling, form, 422)
+        languages = [x.strip() for x in (form.new_resident_languages.data or "").split(",")
+                     if x.strip()]
+        resident_data = apply_schema(form, ResidentCreateSchema(), {
+            "dwelling_id": dwelling.id,
+            "display_name": form.new_resident_name.data,
+            "birth_year": form.new_resident_birth_year.data,
+            "phone": (form.new_resident_phone.data or "").strip() or None,
+            "languages": languages,
+        }, RESIDENT_FIELDS)
+        if resident_data is None:
+            return _render(dwelling, form, 422)
+        new_resident = register_resident(current_user, dwelling, resident_data)
+    resident_id = (str(new_resident.id) if new_resident is not None
+                   else form.resident.data if form.resident.data not in (None, "", "None")
+                   else None)
+    willingness = form.willingness.data
+    visit_data = apply_schema(form, VisitCreateSchema(), {
+        "dwelling_id": dwelling.id,
+        "outcome": form.outcome.data,
+        "themes": form.themes.data or [],
+        "offers": form.offers.data or [],
+        "wishes": form.wishes.data or [],
+        "willingness": int(willingness) if willingness not in (None, "", "None") else None,
+        "notes": form.notes.data or "",
+        "resident_id": resident_id,
+        "open_case": bool(form.open_case.data),
+    }, VISIT_FIELDS)
+    if visit_data is None:
+        db.session.rollback()
+        return _render(dwelling, form, 422)
+    try:
+        visit = record_visit(current_user, dwelling, visit_data)
+    except VisitInvalid as invalid:
+        db.session.rollback()
+        target = getattr(form, VISIT_FIELDS.get(invalid.field, invalid.field))
+        target.errors = [*target.errors, invalid.message]
+        return _render(dwelling, form, 422)
+    db.session.commit()
+    if visit.case_id is not None:
+        flash(_("Visit recorded and case opened."))
+    else:
+        flash(_("Visit recorded."))
+    if visit.resident_id is not None:
+        return redirect(url_for("residents_pages.resident", resident_id=visit.resident_id))
+    return _back_to_building(dwelling)

@@ -1,0 +1,138 @@
+"""Browser tests: the app served for real (werkzeug in a thread) on a fresh SQLite file with
+the demo neighbourhood, driven by Playwright through Debian's chromium at phone size.
+
+Never `playwright install`: the Python wheel carries its driver, the browser is the system's
+/usr/bin/chromium. Without it these tests are skipped."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+DEMO_PASSWORD = "buurtpad-demo"  # noqa: S105 - demo accounts of a throwaway database
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+PHONE = {"width": 360, "height": 740}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if os.path.exists(CHROMIUM):
+        return
+    skip = pytest.mark.skip(reason=f"{CHROMIUM} is not installed (apt-get install chromium)")
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)
+
+
+class LiveServer:
+    def __init__(self, app: Any, url: str) -> None:
+        self.app = app
+        self.url = url
+
+    def query(self, function: Any) -> Any:
+        """Run `function()` against the server's database in an app context of its own."""
+        from app.db import db
+
+        with self.app.app_context():
+            try:
+                return function()
+            finally:
+                db.session.remove()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    from flask_migrate import upgrade
+    from werkzeug.serving import make_server
+
+    from app import create_app
+    from app.db import db
+    from app.demo.operations import fill_demo
+    from app.timers.operations import tick
+
+    database = tmp_path_factory.mktemp("browser") / "demo.sqlite3"
+    app = create_app({
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+        "SECRET_KEY": "browser-tests-only",
+        "SESSION_COOKIE_SECURE": False,
+        "DEBUG": False,
+        "TESTING": False,
+        # Cheap hashing: the demo accounts of a throwaway database.
+        "ARGON2_MEMORY_KIB": 1024,
+        "ARGON2_TIME_COST": 1,
+    })
+    with app.app_context():
+        upgrade()
+        fill_demo(DEMO_PASSWORD)
+        db.session.commit()
+        tick()  # escalate the demo's long-unanswered handovers
+        db.session.remove()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(app, f"http://127.0.0.1:{server.server_port}")
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def phone(browser: Any, live_server: LiveServer) -> Any:
+    """`phone(email)` → a logged-in page at 360×740 in Dutch; each user a context of its own."""
+    contexts = []
+
+    def open_as(email: str) -> Any:
+        context = browser.new_context(viewport=PHONE, locale="nl-NL", base_url=live_server.url)
+        contexts.append(context)
+        page = context.new_page()
+        page.goto("/login")
+        page.fill("#email", email)
+        page.fill("#password", DEMO_PASSWORD)
+        page.click("main button[type=submit]")
+        page.wait_for_url(f"{live_server.url}/")
+        return page
+
+    yield open_as
+    for context in contexts:
+        context.close()
+
+
+def screenshot(page: Any, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def assert_fits_phone(page: Any) -> None:
+    page.wait_for_load_state()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"{page.url} scrolls sideways: {width}px"
+
+
+def shows(page: Any, text: str) -> None:
+    """Wait until the page (after a click that navigates) shows `text`."""
+    from playwright.sync_api import expect
+
+    expect(page.locator("body")).to_contain_text(text)

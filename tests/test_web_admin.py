@@ -1,0 +1,133 @@
+"""The coordinator's pages: users (create, deactivate — which ends sessions at once),
+organisations, buildings and coach assignments, escalations. Every change is audited."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.audit.models import AuditEvent
+from app.auth.models import User
+from app.buildings.models import CoachAssignment
+from app.db import db, utcnow
+from app.organizations.models import Organization
+from app.timers.operations import tick
+from tests import factories
+from tests.web import login, text
+
+
+@pytest.fixture
+def coordinator(http_app, world):
+    return login(http_app, world.coordinator)
+
+
+def _events(event_type):
+    return db.session.execute(select(AuditEvent).where(AuditEvent.event_type == event_type)
+                              ).scalars().all()
+
+
+@pytest.mark.parametrize("url", ["/", "/admin/users", "/admin/users/new", "/admin/organizations",
+                                 "/admin/buildings", "/admin/escalations", "/buildings"])
+def test_coordinator_pages_answer_200(coordinator, url):
+    assert coordinator.get(url).status_code == 200
+
+
+def test_create_user_with_errors_then_success(coordinator, world):
+    response = coordinator.post("/admin/users/new", data={
+        "name": "Nieuwe Coach", "email": "geen-adres", "role": "flatcoach",
+        "organization_id": "", "password": "kort"})
+    html = text(response)
+    assert response.status_code == 422
+    assert "Geen geldig e-mailadres." in html and "Gebruik tussen 12 en 1024 tekens." in html
+    assert 'value="Nieuwe Coach"' in html
+    response = coordinator.post("/admin/users/new", data={
+        "name": "Nieuwe Coach", "email": world.coach.email, "role": "flatcoach",
+        "organization_id": str(world.welzijn.id), "password": "een lang tijdelijk wachtwoord"})
+    assert response.status_code == 422
+    assert "Er bestaat al een gebruiker met dit e-mailadres." in text(response)
+    response = coordinator.post("/admin/users/new", data={
+        "name": "Nieuwe Coach", "email": "nieuw@buurtpad.test", "role": "flatcoach",
+        "organization_id": str(world.welzijn.id), "password": "een lang tijdelijk wachtwoord"})
+    assert response.status_code == 302
+    user = db.session.execute(select(User).where(User.email == "nieuw@buurtpad.test")
+                              ).scalar_one()
+    assert user.role == "flatcoach" and user.organization_id == world.welzijn.id
+    assert _events("user_created")[-1].object_id == str(user.id)
+
+
+def test_deactivation_ends_the_users_session_at_once(coordinator, http_app, world):
+    coach = login(http_app, world.coach)
+    assert coach.get("/today").status_code == 200
+    response = coordinator.post(f"/admin/users/{world.coach.id}/deactivate")
+    assert response.status_code == 302
+    db.session.refresh(world.coach)
+    assert world.coach.active is False
+    assert coach.get("/today").status_code == 302  # back to the login page
+    assert _events("user_deactivated")
+
+
+def test_coordinator_cannot_deactivate_self(coordinator, world):
+    coordinator.post(f"/admin/users/{world.coordinator.id}/deactivate")
+    db.session.refresh(world.coordinator)
+    assert world.coordinator.active is True
+
+
+def test_create_organisation(coordinator):
+    response = coordinator.post("/admin/organizations", data={"name": "", "kind": "ggz"})
+    assert response.status_code == 422
+    assert "Dit veld is verplicht." in text(response)
+    response = coordinator.post("/admin/organizations", data={"name": "GGZ Centraal",
+                                                              "kind": "ggz"})
+    assert response.status_code == 302
+    assert db.session.execute(select(Organization).where(Organization.name == "GGZ Centraal")
+                              ).scalar_one().kind == "ggz"
+    again = coordinator.post("/admin/organizations", data={"name": "GGZ Centraal",
+                                                           "kind": "ggz"})
+    assert again.status_code == 422
+    assert _events("organization_created")
+
+
+def test_assign_and_unassign_coach(coordinator, http_app, world):
+    url = f"/admin/buildings/{world.other_building.id}"
+    assert world.coach.name in text(coordinator.get(url))
+    response = coordinator.post(f"{url}/coaches", data={"user_id": str(world.coach.id)})
+    assert response.status_code == 302
+    assert db.session.get(CoachAssignment, (world.coach.id, world.other_building.id))
+    coach = login(http_app, world.coach)
+    assert coach.get(f"/buildings/{world.other_building.id}").status_code == 200
+    response = coordinator.post(f"{url}/coaches/{world.coach.id}/remove")
+    assert response.status_code == 302
+    assert db.session.get(CoachAssignment, (world.coach.id, world.other_building.id)) is None
+    assert coach.get(f"/buildings/{world.other_building.id}").status_code == 404
+    assert _events("coach_assigned") and _events("coach_unassigned")
+    bad = coordinator.post(f"{url}/coaches", data={"user_id": str(world.professional.id)})
+    assert bad.status_code == 422
+
+
+def test_escalations_list_open_alerts_without_case_content(coordinator, world):
+    case = factories.create_formulated_case(world.resident, world.coach)
+    handover = factories.create_handover(case, world.coach, world.buurtteam, state="offered")
+    handover.response_due_at = utcnow() - timedelta(days=2)
+    db.session.commit()
+    tick()
+    html = text(coordinator.get("/admin/escalations"))
+    assert world.buurtteam.name in html and "te laat" in html
+    assert world.resident.display_name not in html
+    assert case.help_question.text not in html
+
+
+def test_unknown_objects_are_404(coordinator):
+    assert coordinator.get("/admin/buildings/999999").status_code == 404
+    assert coordinator.post("/admin/users/999999/deactivate").status_code == 404
+
+
+@pytest.mark.parametrize("url", ["/today", "/handovers", "/privacy/consents",
+                                 "/privacy/residents"])
+def test_coordinator_is_forbidden_elsewhere(coordinator, url):
+    assert coordinator.get(url).status_code == 403
+
+
+def test_coordinator_cannot_open_doors(coordinator, world):
+    assert coordinator.get(f"/buildings/{world.building.id}").status_code == 403

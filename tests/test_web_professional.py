@@ -1,0 +1,163 @@
+"""The professional's pages: the inbox of handovers offered to their organisation, a handover
+with only the released categories (read through the consent gateway and logged, exactly as
+the API does), and the steps of the warm handover."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.audit.models import ProcessingLogEntry
+from app.cases.operations import update_notes
+from app.db import db
+from tests import factories
+from tests.web import login, text
+
+
+@pytest.fixture
+def offered(world):
+    """A handover to the buurtteam that asks identity, contact and finances; the consent
+    covers identity and contact only."""
+    case = factories.create_formulated_case(world.resident, world.coach)
+    update_notes(world.coach, case, {"finances_notes": "Grote schuld bij de energieleverancier"})
+    consent = factories.create_consent(world.resident, world.coach, world.buurtteam,
+                                       data_categories=("identity", "contact", "finances"))
+    handover = factories.create_handover(case, world.coach, world.buurtteam, state="offered",
+                                         consent=consent,
+                                         data_categories=("identity", "contact"))
+    db.session.commit()
+    return handover
+
+
+@pytest.fixture
+def professional(http_app, world):
+    return login(http_app, world.professional)
+
+
+def test_inbox_lists_offered_handovers_without_resident_data(professional, offered, world):
+    response = professional.get("/handovers")
+    html = text(response)
+    assert response.status_code == 200
+    assert f"/handovers/{offered.id}" in html
+    assert "om te reageren" in html  # days left to respond
+    assert world.resident.display_name not in html
+
+
+def test_handover_page_shows_only_released_categories_and_logs_the_read(professional, offered,
+                                                                        world):
+    before = db.session.execute(select(ProcessingLogEntry.seq)).all()
+    response = professional.get(f"/handovers/{offered.id}")
+    html = text(response)
+    assert response.status_code == 200
+    assert world.resident.display_name in html  # identity released
+    assert "06-12345678" in html  # contact released
+    assert "energieleverancier" not in html  # finances: not part of this handover
+    assert "Accepteren" in html and "Afwijzen" in html
+    entries = db.session.execute(
+        select(ProcessingLogEntry).where(ProcessingLogEntry.action == "read_handover")
+    ).scalars().all()
+    assert len(entries) == 1 and len(before) < len(
+        db.session.execute(select(ProcessingLogEntry.seq)).all())
+    assert entries[0].decision == "allowed"
+    assert entries[0].object_id == str(offered.id)
+
+
+def test_withheld_category_is_named_not_shown(http_app, world):
+    case = factories.create_formulated_case(world.resident, world.coach)
+    update_notes(world.coach, case, {"health_notes": "Slaapt slecht"})
+    consent = factories.create_consent(world.resident, world.coach, world.buurtteam,
+                                       data_categories=("identity",))
+    handover = factories.create_handover(case, world.coach, world.buurtteam, state="offered",
+                                         consent=consent, data_categories=("identity",))
+    db.session.commit()
+    html = text(login(http_app, world.professional).get(f"/handovers/{handover.id}"))
+    assert "Slaapt slecht" not in html
+    assert "06-12345678" not in html
+
+
+def test_accept_schedule_record_complete(professional, offered, world):
+    url = f"/handovers/{offered.id}/transitions"
+    assert professional.post(url, data={"trigger": "accept",
+                                        "version": offered.version}).status_code == 302
+    db.session.refresh(offered)
+    assert offered.state == "accepted" and offered.accepted_by_id == world.professional.id
+    when = (date.today() + timedelta(days=3)).isoformat() + "T10:30"
+    response = professional.post(url, data={"trigger": "schedule_intro",
+                                            "version": offered.version, "intro_at": when,
+                                            "place": "Buurtkamer Overvecht"})
+    assert response.status_code == 302
+    db.session.refresh(offered)
+    assert offered.state == "intro_scheduled"
+    assert offered.intro_at.tzinfo is not None
+    assert professional.post(url, data={"trigger": "record_intro",
+                                        "version": offered.version}).status_code == 302
+    db.session.refresh(offered)
+    assert professional.post(url, data={"trigger": "complete",
+                                        "version": offered.version}).status_code == 302
+    db.session.refresh(offered)
+    assert offered.state == "completed"
+    assert offered.case.state == "supported"
+
+
+def test_schedule_without_date_keeps_the_place(professional, offered, world):
+    url = f"/handovers/{offered.id}/transitions"
+    professional.post(url, data={"trigger": "accept", "version": offered.version})
+    db.session.refresh(offered)
+    response = professional.post(url, data={"trigger": "schedule_intro",
+                                            "version": offered.version, "intro_at": "morgen",
+                                            "place": "Wijkcentrum"})
+    html = text(response)
+    assert response.status_code == 422
+    assert "Geef een datum en een tijd." in html
+    assert 'value="Wijkcentrum"' in html
+
+
+def test_decline_needs_a_reason(professional, offered):
+    url = f"/handovers/{offered.id}/transitions"
+    response = professional.post(url, data={"trigger": "decline", "version": offered.version})
+    assert response.status_code == 422
+    assert "Dit veld is verplicht." in text(response)
+    response = professional.post(url, data={"trigger": "decline", "version": offered.version,
+                                            "reason": "Geen plek deze maand"})
+    assert response.status_code == 302
+    db.session.refresh(offered)
+    assert offered.state == "declined"
+
+
+def test_professional_of_another_organisation_gets_404(http_app, offered, world):
+    other = login(http_app, world.other_professional)
+    assert other.get(f"/handovers/{offered.id}").status_code == 404
+    assert other.post(f"/handovers/{offered.id}/transitions",
+                      data={"trigger": "accept", "version": 1}).status_code == 404
+    assert f"/handovers/{offered.id}" not in text(other.get("/handovers?group=all"))
+
+
+def test_draft_is_not_visible_to_the_professional(http_app, world):
+    case = factories.create_formulated_case(world.resident, world.coach)
+    handover = factories.create_handover(case, world.coach, world.buurtteam)
+    db.session.commit()
+    assert login(http_app, world.professional).get(f"/handovers/{handover.id}").status_code == 404
+
+
+def test_withdrawn_consent_ends_access_on_the_page(professional, offered, world):
+    from app.consent.models import Consent
+    from app.consent.operations import fire_consent
+
+    consent = db.session.get(Consent, offered.consent_id)
+    fire_consent(consent, "withdraw", world.coach, {"reason": "De bewoner wil het niet meer."})
+    db.session.commit()
+    html = text(professional.get(f"/handovers/{offered.id}"))
+    assert world.resident.display_name not in html
+    assert "Je kunt de gegevens van deze bewoner niet zien" in html
+
+
+@pytest.mark.parametrize("url", ["/buildings", "/today", "/cases", "/admin/users",
+                                 "/privacy/processing-log"])
+def test_professional_is_forbidden_elsewhere(professional, url):
+    assert professional.get(url).status_code == 403
+
+
+def test_professional_cannot_open_residents(professional, world):
+    assert professional.get(f"/residents/{world.resident.id}").status_code == 404
