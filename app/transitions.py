@@ -8,6 +8,7 @@ database transaction. Nothing is committed here: the request commits once.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
@@ -17,6 +18,7 @@ from flask_babel import gettext as _
 from flask_smorest import abort
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.audit.models import NOTE_DIGEST, TransitionNote
 from app.audit.operations import record_event
 from app.db import db
 from app.statemachine import WorkflowSubject
@@ -31,6 +33,8 @@ from workflows.engine import (
 )
 
 SYSTEM = "system"
+# Arguments typed by people: kept as erasable notes beside the log, not in it.
+FREE_TEXT_ARGUMENTS = ("reason", "place")
 Guard = Callable[[Any, Mapping[str, Any]], "str | None"]
 
 
@@ -81,7 +85,12 @@ def apply(
     )
     if effects is not None:
         effects()
-    record_event(
+    logged = _loggable({k: v for k, v in arguments.items() if k in logged_arguments})
+    free_text = {k: str(v) for k, v in logged.items() if k in FREE_TEXT_ARGUMENTS and v}
+    details = {k: v for k, v in logged.items() if k not in free_text}
+    details.update({f"{k}{NOTE_DIGEST}": hashlib.sha256(v.encode()).hexdigest()
+                    for k, v in free_text.items()})
+    event = record_event(
         "transition",
         actor=actor,
         object_type=subject.object_type,
@@ -89,8 +98,12 @@ def apply(
         trigger=fired.trigger,
         from_state=fired.source,
         to_state=fired.dest,
-        details=_loggable({k: v for k, v in arguments.items() if k in logged_arguments}),
+        details=details,
     )
+    for name, text in free_text.items():
+        db.session.add(TransitionNote(event_seq=event.seq, name=name,
+                                      object_type=subject.object_type,
+                                      object_id=str(subject.id), text=text))
     return fired
 
 

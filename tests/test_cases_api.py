@@ -303,7 +303,7 @@ def test_pause_remembers_the_state_and_resume_returns_there(coach, world, from_s
     pause_event, resume_event = transitions_of(case.id)[-2:]
     assert (pause_event.trigger, pause_event.from_state, pause_event.to_state) == (
         "pause", from_state, "paused")
-    assert pause_event.details == {"reason": "Opgenomen in het ziekenhuis."}
+    assert pause_event.arguments == {"reason": "Opgenomen in het ziekenhuis."}
     assert (resume_event.trigger, resume_event.from_state, resume_event.to_state) == (
         "resume", "paused", from_state)
 
@@ -485,4 +485,4 @@ def test_each_transition_is_logged_once_with_who_and_why(coach, world):
         "case", "pause", "exploring", "paused")
     assert (pause.actor_id, pause.actor_role) == (world.coach.id, "flatcoach")
     assert pause.request_id == "req-pause-1"
-    assert pause.details == {"reason": "Op vakantie."}
+    assert pause.arguments == {"reason": "Op vakantie."}

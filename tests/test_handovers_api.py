@@ -448,7 +448,7 @@ def test_the_warm_handover_from_accept_to_complete(coach, professional, as_user,
         select(AuditEvent).where(AuditEvent.object_id == str(handover.id),
                                  AuditEvent.trigger == "reschedule_intro")
     ).scalar_one()
-    assert event.details == {"intro_at": "2031-03-05T14:00:00+01:00",
+    assert event.arguments == {"intro_at": "2031-03-05T14:00:00+01:00",
                              "place": "Bij mevrouw thuis"}
 
     held = fire(coach, handover.id, "record_intro")
@@ -505,7 +505,7 @@ def test_declining_the_only_active_handover_fails_the_referral(professional, wor
         select(AuditEvent).where(AuditEvent.object_id == str(handover.id),
                                  AuditEvent.trigger == "decline")
     ).scalar_one()
-    assert decline.details == {"reason": "Wachtlijst tot na de zomer."}
+    assert decline.arguments == {"reason": "Wachtlijst tot na de zomer."}
     assert decline.request_id == failed.request_id
 
 

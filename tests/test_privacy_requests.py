@@ -292,3 +292,35 @@ def test_retention_command_prints_what_it_did(app: Flask, world, aged):
         "cleared the notes of 0 visit(s) without a case, older than a year\n")
     db.session.expire_all()
     assert aged["past"].display_name == "Geanonimiseerd"
+
+
+def test_free_text_of_transitions_stays_out_of_the_log_and_is_erased(ctx, world):
+    """A reason typed by a coach may name people: the chained log keeps only its digest,
+    erasure blanks the text, and the chain still verifies."""
+    import hashlib
+
+    from app.audit import chain
+    from app.audit.models import AuditEvent, TransitionNote
+    from app.cases.operations import fire_case, open_case
+    from app.privacy.operations import erase
+
+    reason = "Mevrouw Jansen van 3-hoog is opgenomen"
+    case = open_case(world.coach, world.resident)
+    fire_case(case, "pause", world.coach, {"reason": reason})
+    db.session.flush()
+    event = db.session.execute(
+        select(AuditEvent).where(AuditEvent.object_id == str(case.id),
+                                 AuditEvent.trigger == "pause")
+    ).scalar_one()
+    assert reason not in str(event.details)
+    assert event.details["reason_sha256"] == hashlib.sha256(reason.encode()).hexdigest()
+    assert event.arguments["reason"] == reason
+
+    erase(world.privacy_officer, world.resident)
+    db.session.flush()
+    note = db.session.execute(
+        select(TransitionNote).where(TransitionNote.event_seq == event.seq)
+    ).scalar_one()
+    assert note.text == ""
+    assert note.erased_at is not None
+    assert chain.verify(AuditEvent).valid

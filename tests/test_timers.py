@@ -177,7 +177,7 @@ def test_expired_consent_withdraws_its_handover_and_fails_the_referral(world):
     for event in (expire, withdraw, failed):
         assert (event.actor_id, event.actor_role) == (None, None)  # the system did it
     assert expire.seq < withdraw.seq < failed.seq
-    assert withdraw.details == {"reason": "consent expire"}
+    assert withdraw.arguments == {"reason": "consent expire"}
 
     before = audit_count()
     assert_nothing_done(tick(now=valid_until + timedelta(days=60)))

@@ -275,7 +275,7 @@ def test_the_log_replays_a_long_path_to_every_current_state(as_user, world):
         caused_by = [e for e in by_request[cascade.request_id] if e.actor_role is not None]
         assert len(caused_by) == 1 and caused_by[0].seq < cascade.seq
     withdrawn = next(e for e in cascades if e.object_type == "handover")
-    assert withdrawn.details == {"reason": "consent withdraw"}
+    assert withdrawn.arguments == {"reason": "consent withdraw"}
     close_events = [e for e in events if e.trigger == "close"]
     assert [e.details for e in close_events] == [{"outcome": "help_started"},
                                                  {"outcome": "connected"}]

@@ -3,8 +3,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import BigInteger, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import db, utcnow
 
@@ -17,6 +17,24 @@ class ChainHead(db.Model):
     log_name: Mapped[str] = mapped_column(String(40), primary_key=True)
     last_seq: Mapped[int] = mapped_column(BigInteger, default=0)
     last_hash: Mapped[str] = mapped_column(String(64))
+
+
+NOTE_DIGEST = "_sha256"
+
+
+class TransitionNote(db.Model):
+    """Free text given with a transition (a reason, a place). It may name people, so it is
+    kept beside the append-only log, which holds only its SHA-256: erasure can blank the
+    text while the chain stays intact and the text, while present, stays verifiable."""
+
+    __tablename__ = "transition_notes"
+
+    event_seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    name: Mapped[str] = mapped_column(String(30), primary_key=True)
+    object_type: Mapped[str] = mapped_column(String(30))
+    object_id: Mapped[str] = mapped_column(String(64), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    erased_at: Mapped[datetime | None]
 
 
 class AuditEvent(db.Model):
@@ -39,6 +57,19 @@ class AuditEvent(db.Model):
     request_id: Mapped[str | None] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+    notes: Mapped[list[TransitionNote]] = relationship(
+        primaryjoin="foreign(TransitionNote.event_seq) == AuditEvent.seq", viewonly=True,
+        lazy="selectin",
+    )
+
+    @property
+    def arguments(self) -> dict[str, Any]:
+        """The transition's arguments: structured ones from the chained details, free text
+        (reason, place) from its erasable note, blank once erased."""
+        result = {k: v for k, v in self.details.items() if not k.endswith(NOTE_DIGEST)}
+        result.update({note.name: note.text for note in self.notes})
+        return result
 
     CHAIN = "audit_events"
     HASHED_FIELDS = (

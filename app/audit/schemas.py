@@ -56,6 +56,8 @@ class AuditEventSchema(Schema):
     from_state = fields.String(allow_none=True)
     to_state = fields.String(allow_none=True)
     details = fields.Dict()
+    arguments = fields.Dict(metadata={"description": "Transition arguments, with free text "
+                                      "(reason, place) from its erasable note"})
     request_id = fields.String(allow_none=True)
     hash = fields.String()
 

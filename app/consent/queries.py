@@ -24,6 +24,6 @@ def consent_history(consent: Any) -> list[dict[str, Any]]:
             "from_state": row.from_state or "",
             "to_state": row.to_state or "requested",
             "actor_role": row.actor_role,
-            "details": row.details if row.event_type == "transition" else {},
+            "details": row.arguments if row.event_type == "transition" else {},
         })
     return history

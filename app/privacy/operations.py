@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, select, update
 
-from app.audit.models import ProcessingLogEntry
+from app.audit.models import ProcessingLogEntry, TransitionNote
 from app.audit.operations import record_event
 from app.cases.models import Case
 from app.consent.gateway import disclose, log_processing
@@ -56,6 +56,15 @@ def _cases(resident: Resident) -> list[Case]:
     ).scalars())
 
 
+def _erase_transition_notes(object_ids: list[str], now: datetime) -> None:
+    if object_ids:
+        db.session.execute(
+            update(TransitionNote)
+            .where(TransitionNote.object_id.in_(object_ids), TransitionNote.erased_at.is_(None))
+            .values(text="", erased_at=now)
+        )
+
+
 def anonymise(resident: Resident, now: datetime) -> None:
     resident.display_name = ANONYMOUS_NAME
     resident.phone = None
@@ -82,10 +91,16 @@ def anonymise(resident: Resident, now: datetime) -> None:
         select(Visit).where(Visit.resident_id == resident.id)
     ).scalars():
         visit.notes = ""
+    object_ids = []
     for consent in db.session.execute(
         select(Consent).where(Consent.resident_id == resident.id)
     ).scalars():
         consent.end_reason = None
+        object_ids.append(str(consent.id))
+    for case in _cases(resident):
+        object_ids.append(str(case.id))
+        object_ids.extend(str(handover.id) for handover in case.handovers)
+    _erase_transition_notes(object_ids, now)
 
 
 def erase(officer: Any, resident: Resident) -> None:
