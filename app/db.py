@@ -78,7 +78,11 @@ class Base(DeclarativeBase):
     )
 
 
-db = SQLAlchemy(model_class=Base)
+# Objects stay loaded after a commit: a view commits once and then serialises what it
+# changed, and reloading every row for that would double the statements of a request.
+SESSION_OPTIONS: dict[str, Any] = {"expire_on_commit": False}
+
+db = SQLAlchemy(model_class=Base, session_options=dict(SESSION_OPTIONS))
 
 
 def configure_sqlite(engine: Engine) -> None:

@@ -70,6 +70,8 @@ def _transaction(request: pytest.FixtureRequest) -> Iterator[None]:
         # A plain Session honours `bind`, so every request of the test shares this
         # connection and its transaction.
         db.session = scoped_session(
+            # Expire on commit (unlike the app): fixtures and assertions must see what the
+            # requests of the test committed.
             sessionmaker(bind=connection, join_transaction_mode="create_savepoint"),
             scopefunc=_app_ctx_id,
         )

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from app.audit.operations import record_event
 from app.auth import throttle
@@ -79,7 +80,9 @@ def issue_token(user: User) -> tuple[str, ApiToken]:
 def token_for(raw: str, now: datetime | None = None) -> ApiToken | None:
     now = now or utcnow()
     token = db.session.execute(
-        select(ApiToken).where(ApiToken.token_hash == _token_hash(raw))
+        select(ApiToken)
+        .options(joinedload(ApiToken.user).joinedload(User.organization))
+        .where(ApiToken.token_hash == _token_hash(raw))
     ).scalar_one_or_none()
     if token is None or token.revoked_at is not None or token.expires_at <= now:
         return None

@@ -8,6 +8,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_smorest import abort
 from sqlalchemy import Select, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.auth.models import User
 from app.auth.permissions import Role
@@ -96,7 +97,9 @@ def case_in_scope(user: User, case_id: uuid.UUID | str) -> Any:
     from app.cases.models import Case
 
     case = db.session.execute(
-        cases_query(user).where(Case.id == _uuid_or_404(case_id))
+        cases_query(user)
+        .options(joinedload(Case.help_question), selectinload(Case.handovers))
+        .where(Case.id == _uuid_or_404(case_id))
     ).scalar_one_or_none()
     if case is None:
         not_found()
@@ -119,11 +122,21 @@ def handovers_query(user: User) -> Select[tuple[Any]]:
 
 
 def handover_in_scope(user: User, handover_id: uuid.UUID | str) -> Any:
+    from app.cases.models import Case
     from app.handovers.models import Handover
 
+    # Everything a handover page or answer shows, in one statement.
+    case = joinedload(Handover.case)
     handover = db.session.execute(
-        handovers_query(user).where(Handover.id == _uuid_or_404(handover_id))
-    ).scalar_one_or_none()
+        handovers_query(user)
+        .options(
+            joinedload(Handover.organization),
+            case.joinedload(Case.help_question),
+            case.joinedload(Case.resident).joinedload(Resident.dwelling)
+            .joinedload(Dwelling.building),
+        )
+        .where(Handover.id == _uuid_or_404(handover_id))
+    ).unique().scalar_one_or_none()
     if handover is None:
         not_found()
     return handover
