@@ -172,7 +172,7 @@ def create_consent(resident: Resident, coach: User, organization: Organization, 
         "data_categories": list(data_categories),
         "valid_until": valid_until or default_valid_until(utcnow()),
     })
-    give = ("give", coach, {"method": "verbal", "notice_version": "2025-01"})
+    give = ("give", coach, {"method": "verbal", "notice_version": "2026-01"})
     steps = {
         "requested": [],
         "given": [give],
@@ -195,7 +195,7 @@ def create_handover(case: Any, coach: User, organization: Organization, *,
                     state: str = "draft", consent: Any = None, professional: User | None = None,
                     purpose: str = "warm_handover",
                     data_categories: tuple[str, ...] | list[str] = HANDOVER_CATEGORIES,
-                    intro_at: Any = None) -> Any:
+                    intro_at: Any = None, new_consent: bool = True) -> Any:
     """A handover of `case` to `organization`, moved to `state`. The case must allow handovers
     (question_formulated, referred, supported). From `offered` on a given consent is created
     unless one is passed; `professional` (default: a new one of `organization`) accepts."""
@@ -220,7 +220,7 @@ def create_handover(case: Any, coach: User, organization: Organization, *,
     if state == "withdrawn":
         fire_handover(handover, "withdraw", coach, {"reason": "Niet meer nodig."})
         return handover
-    if consent is None:
+    if consent is None and new_consent:
         create_consent(case.resident, coach, organization, purpose=purpose,
                        data_categories=data_categories)
     fire_handover(handover, "offer", coach, {})
@@ -248,7 +248,8 @@ _CASE_PATH = ("contacted", "exploring", "question_formulated", "referred", "supp
 
 def create_case(resident: Resident, coach: User, state: str = "contacted", *,
                 organization: Organization | None = None, professional: User | None = None,
-                paused_from: str = "exploring", outcome: str = "no_help_needed") -> Any:
+                paused_from: str = "exploring", outcome: str = "no_help_needed",
+                help_question: dict[str, Any] | None = None) -> Any:
     """A case of `resident`, moved to `state` through its real transitions. `referred` and
     `supported` go through a warm handover to `organization` (default: the professional's, or
     a new buurtteam); `paused` pauses from `paused_from`; `closed` closes from exploring."""
@@ -257,25 +258,25 @@ def create_case(resident: Resident, coach: User, state: str = "contacted", *,
     case = open_case(coach, resident)
     if state in ("paused", "closed"):
         base = paused_from if state == "paused" else "exploring"
-        case = _advance_case(case, coach, base, organization, professional)
+        case = _advance_case(case, coach, base, organization, professional, help_question)
         if state == "paused":
             fire_case(case, "pause", coach, {"reason": "De bewoner is een maand op reis."})
         else:
             fire_case(case, "close", coach, {"outcome": outcome})
         db.session.flush()
         return case
-    return _advance_case(case, coach, state, organization, professional)
+    return _advance_case(case, coach, state, organization, professional, help_question)
 
 
 def _advance_case(case: Any, coach: User, state: str, organization: Organization | None,
-                  professional: User | None) -> Any:
+                  professional: User | None, help_question: dict[str, Any] | None) -> Any:
     from app.cases.operations import fire_case, set_help_question
 
     target = _CASE_PATH.index(state)
     if target >= 1:
         fire_case(case, "start_exploring", coach, {})
     if target >= 2:
-        set_help_question(coach, case, HELP_QUESTION)
+        set_help_question(coach, case, help_question or HELP_QUESTION)
         fire_case(case, "formulate_question", coach, {})
     if target >= 3:
         if organization is None:
@@ -286,74 +287,29 @@ def _advance_case(case: Any, coach: User, state: str, organization: Organization
     return case
 
 
-# --- consent factories ---------------------------------------------------------------------
-# Cases, consents and handovers built through the real operations, so that audit events,
-# processing-log entries and cascades (case `refer`, consent → handover withdrawal) happen
-# exactly as they do behind the API.
-
-CONSENT_FACTORY_TRIGGERS = {
-    "requested": (),
-    "given": ("give",),
-    "refused": ("refuse",),
-    "withdrawn": ("give", "withdraw"),
-    "expired": ("give", "expire"),
-}
+# Shorthands used by the consent and privacy tests.
 
 
 def create_formulated_case(resident: Resident, coach: User, *,
                            text: str = "Ik wil hulp bij mijn post en rekeningen.",
                            themes: tuple[str, ...] = ("daily_administration",)) -> Any:
     """A case of `resident` in state `question_formulated`, ready for a handover."""
-    from app.cases.operations import fire_case, open_case, set_help_question
-
-    case = open_case(coach, resident)
-    fire_case(case, "start_exploring", coach, {})
-    set_help_question(coach, case, {"text": text, "themes": list(themes), "urgency": "normal"})
-    fire_case(case, "formulate_question", coach, {})
-    db.session.flush()
-    return case
+    return create_case(resident, coach, "question_formulated",
+                       help_question={"text": text, "themes": list(themes), "urgency": "normal"})
 
 
 def create_consent_in_state(resident: Resident, coach: User, organization: Organization,
                             categories: tuple[str, ...] | list[str], *, state: str = "given",
                             purpose: str = "warm_handover", valid_until: Any = None) -> Any:
-    """A consent of `resident` for `organization`, brought to `state` through its workflow
-    (withdrawn by the coach, expired by the system)."""
-    from app.consent.operations import fire_consent, request_consent
-    from app.db import utcnow
-    from policies import default_valid_until
-
-    consent = request_consent(coach, resident.id, {
-        "purpose": purpose,
-        "recipient_organization_id": organization.id,
-        "data_categories": list(categories),
-        "valid_until": valid_until or default_valid_until(utcnow()),
-    })
-    arguments = {"give": {"method": "verbal", "notice_version": "2026-01"},
-                 "withdraw": {"reason": "de bewoner trekt toestemming in"}}
-    for trigger in CONSENT_FACTORY_TRIGGERS[state]:
-        fire_consent(consent, trigger, None if trigger == "expire" else coach,
-                     arguments.get(trigger, {}))
-    db.session.flush()
-    return consent
+    return create_consent(resident, coach, organization, state=state, purpose=purpose,
+                          data_categories=categories, valid_until=valid_until)
 
 
 def create_handover_in_state(case: Any, coach: User, organization: Organization,
                              categories: tuple[str, ...] | list[str], *,
                              purpose: str = "warm_handover", consent: Any = None,
                              state: str = "offered", professional: User | None = None) -> Any:
-    """A handover of `case` in `draft`, `offered` (through the consent gateway) or `accepted`
-    (by `professional`)."""
-    from app.handovers.operations import create_handover, fire_handover
-
-    handover = create_handover(coach, case, {
-        "organization_id": organization.id, "purpose": purpose,
-        "data_categories": list(categories),
-        "consent_id": consent.id if consent is not None else None, "note": "",
-    })
-    if state in ("offered", "accepted"):
-        fire_handover(handover, "offer", coach, {})
-    if state == "accepted":
-        fire_handover(handover, "accept", professional, {})
-    db.session.flush()
-    return handover
+    """Like `create_handover`, but offering relies on the consents the resident already has."""
+    return create_handover(case, coach, organization, state=state, consent=consent,
+                           professional=professional, purpose=purpose,
+                           data_categories=categories, new_consent=False)
