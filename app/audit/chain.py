@@ -175,6 +175,7 @@ def _verify_segment(cursor: Any, model: Any, dialect: Any, low: int, high: int |
                 return segment
             prev = stored_hash
             expected_seq += 1
+        del rows  # free this batch before the driver builds the next one
     segment.count = expected_seq - low
     segment.last_hash = prev
     if high is not None and expected_seq != high + 1:
