@@ -21,6 +21,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     engine_options.setdefault("json_serializer", canonical_json)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options
     _ensure_sqlite_directory(app)
+    if app.config["TRUSTED_PROXIES"] > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     from app import i18n, models, security
     from app.db import configure_sqlite

@@ -66,6 +66,10 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
             },
             "security": [{"bearerAuth": []}],
         },
+        # How many reverse proxies (load balancers) stand in front of the app: their
+        # X-Forwarded-For/-Proto are trusted that many hops deep (login throttling per
+        # address and Secure cookies depend on it). 0: none, use the socket's address.
+        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", 0)),
         "DEBUG": debug,
         "TESTING": testing,
     }

@@ -25,3 +25,36 @@ def test_database_url_from_environment(monkeypatch):
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "sqlite:///:memory:"
     assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
     assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["hide_parameters"] is True
+
+
+def test_client_address_behind_a_trusted_proxy():
+    from flask import request
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                      "TRUSTED_PROXIES": 1})
+    seen = {}
+
+    @app.route("/_address")
+    def address():
+        seen["addr"] = request.remote_addr
+        return ""
+
+    app.test_client().get("/_address", environ_base={"REMOTE_ADDR": "10.0.0.1"},
+                          headers={"X-Forwarded-For": "203.0.113.7"})
+    assert seen["addr"] == "203.0.113.7"
+
+
+def test_forwarded_address_ignored_without_trusted_proxy():
+    from flask import request
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    seen = {}
+
+    @app.route("/_address")
+    def address():
+        seen["addr"] = request.remote_addr
+        return ""
+
+    app.test_client().get("/_address", environ_base={"REMOTE_ADDR": "10.0.0.1"},
+                          headers={"X-Forwarded-For": "203.0.113.7"})
+    assert seen["addr"] == "10.0.0.1"
