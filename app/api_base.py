@@ -5,11 +5,15 @@ Every error, from any layer, is `{"code", "status", "message", "errors"}`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from apispec import BasePlugin
 from flask import jsonify, request
 from flask_babel import gettext as _
 from flask_smorest import Api, Blueprint
+from marshmallow import ValidationError
+from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
 
 ERROR_RESPONSES = {
@@ -36,7 +40,42 @@ def _message_for(error: HTTPException, data: dict[str, Any]) -> str:
     return error.description or error.name
 
 
+class StandardErrorsPlugin(BasePlugin):
+    """Documents the errors every layer may answer, so no operation relies on `default`:
+    401 and 422 everywhere; 403 where a permission is required; 404 where the path names an
+    object; 400 (malformed JSON) and 413 (too large) where a body is read."""
+
+    def __init__(self, api: BuurtpadApi) -> None:
+        self.api = api
+
+    def operation_helper(self, path: str | None = None, operations: dict[str, Any] | None = None,
+                         **kwargs: Any) -> None:
+        rule = kwargs.get("rule")
+        app = getattr(self.api, "_app", None)
+        view = app.view_functions.get(rule.endpoint) if rule is not None and app else None
+        for operation in (operations or {}).values():
+            codes = [401, 422]
+            if getattr(view, "required_permission", None) is not None:
+                codes.append(403)
+            if rule is not None and rule.arguments:
+                codes.append(404)
+            if "requestBody" in operation:
+                codes += [400, 413]
+            responses = operation.setdefault("responses", {})
+            for code in codes:
+                if code not in responses and str(code) not in responses:
+                    responses[code] = {
+                        "description": ERROR_RESPONSES[code],
+                        "content": {"application/json": {
+                            "schema": {"$ref": "#/components/schemas/Error"}}},
+                    }
+
+
 class BuurtpadApi(Api):
+    def _init_spec(self, *, extra_plugins: Any = None, **kwargs: Any) -> None:
+        plugins = [*(extra_plugins or ()), StandardErrorsPlugin(self)]
+        super()._init_spec(extra_plugins=plugins, **kwargs)
+
     def handle_http_exception(self, error: HTTPException) -> Any:
         if not request.path.startswith("/api"):
             from app.web.errors import render_error_page
@@ -49,6 +88,9 @@ class BuurtpadApi(Api):
             errors = messages.get("json", messages) if len(messages) == 1 else messages
         else:
             errors = data.get("errors") or {}
+        if not isinstance(errors, dict):
+            # e.g. webargs' ["Invalid JSON body."]: errors is always an object.
+            errors = {"_schema": errors if isinstance(errors, list) else [str(errors)]}
         code = error.code or 500
         body = error_body(code, error.name, _message_for(error, data), errors)
         response = jsonify(body)
@@ -60,5 +102,31 @@ class BuurtpadApi(Api):
         return response, code
 
 
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, Mapping):
+        return any(_has_nul(key) or _has_nul(value[key]) for key in value)
+    if isinstance(value, list | tuple):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
+class InputParser(FlaskParser):
+    """Refuses NUL characters anywhere in the input (422): no field has a use for them, and
+    PostgreSQL text cannot hold them (the driver would raise instead of the API answering)."""
+
+    def _load_location_data(self, *, schema: Any, req: Any, location: str) -> Any:
+        data = super()._load_location_data(schema=schema, req=req, location=location)
+        if _has_nul(data):
+            raise ValidationError({"_schema": [_("The input contains a NUL character.")]})
+        return data
+
+
+class BuurtpadBlueprint(Blueprint):
+    ARGUMENTS_PARSER = InputParser()
+
+
 def api_blueprint(name: str, import_name: str, url_prefix: str, description: str) -> Blueprint:
-    return Blueprint(name, import_name, url_prefix=f"/api/v1{url_prefix}", description=description)
+    return BuurtpadBlueprint(name, import_name, url_prefix=f"/api/v1{url_prefix}",
+                             description=description)

@@ -14,4 +14,7 @@ def paginate(query: Select[Any], pagination_parameters: Any) -> list[Any]:
     ).scalar_one()
     pagination_parameters.item_count = total
     page, size = pagination_parameters.page, pagination_parameters.page_size
+    if (page - 1) * size >= total:
+        # Past the end: no query, so an absurd page number cannot overflow the OFFSET.
+        return []
     return list(db.session.execute(query.offset((page - 1) * size).limit(size)).scalars())

@@ -38,3 +38,12 @@ class Text(fields.String):
 def choice(values: Any) -> validate.OneOf:
     values = [str(v) for v in values]
     return validate.OneOf(values, error=_l("Must be one of: {choices}."))
+
+
+# Row ids are 32-bit integer columns (PostgreSQL `integer`): a larger number names no row, and
+# the database driver would raise on it instead of the API answering 404/422.
+ID_MAX = 2**31 - 1
+
+
+def row_id() -> validate.Range:
+    return validate.Range(min=1, max=ID_MAX)

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from app.validation import row_id
+
 
 class ProcessingLogQuerySchema(Schema):
     resident_id = fields.UUID()
@@ -15,7 +17,7 @@ class AuditEventQuerySchema(Schema):
     event_type = fields.String(validate=validate.Length(max=60))
     object_type = fields.String(validate=validate.Length(max=30))
     object_id = fields.String(validate=validate.Length(max=64))
-    actor_id = fields.Integer()
+    actor_id = fields.Integer(validate=row_id())
     from_ = fields.AwareDateTime(data_key="from")
     to = fields.AwareDateTime()
 

@@ -15,6 +15,7 @@ from app.auth.permissions import Role
 from app.buildings.models import Building, CoachAssignment, Dwelling
 from app.db import db
 from app.residents.models import Resident
+from app.validation import ID_MAX
 
 
 def not_found() -> Any:
@@ -35,6 +36,8 @@ def buildings_query(user: User) -> Select[tuple[Building]]:
 
 
 def building_in_scope(user: User, building_id: int) -> Building:
+    if not 1 <= building_id <= ID_MAX:  # names no row; the driver would overflow
+        not_found()
     building = db.session.execute(
         buildings_query(user).where(Building.id == building_id)
     ).scalar_one_or_none()

@@ -8,7 +8,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates, va
 
 from app.db import utcnow
 from app.transitions import triggers_for
-from app.validation import choice
+from app.validation import choice, row_id
 from policies import REGISTER, DataCategory, LegalBasis
 
 CONSENT_PURPOSES = sorted(a.id for a in REGISTER.values() if a.legal_basis is LegalBasis.CONSENT)
@@ -17,7 +17,8 @@ MAX_VALIDITY = timedelta(days=731)  # 24 months
 
 class ConsentCreateSchema(Schema):
     purpose = fields.String(required=True, validate=choice(CONSENT_PURPOSES))
-    recipient_organization_id = fields.Integer(required=True, strict=True)
+    recipient_organization_id = fields.Integer(required=True, strict=True,
+                                               validate=row_id())
     data_categories = fields.List(
         fields.String(validate=choice([c.value for c in DataCategory])),
         required=True,

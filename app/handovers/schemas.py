@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
-from app.validation import Text, choice
+from app.validation import Text, choice, row_id
 from policies import REGISTER, DataCategory
 from workflows.handover import HANDOVER_STATES
 
@@ -11,7 +11,7 @@ CATEGORY_VALUES = [c.value for c in DataCategory]
 
 
 class HandoverCreateSchema(Schema):
-    organization_id = fields.Integer(required=True, strict=True)
+    organization_id = fields.Integer(required=True, strict=True, validate=row_id())
     purpose = fields.String(required=True, validate=choice(sorted(REGISTER)))
     data_categories = fields.List(fields.String(validate=choice(CATEGORY_VALUES)), required=True,
                                   validate=validate.Length(min=1, max=len(CATEGORY_VALUES)))

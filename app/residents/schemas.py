@@ -5,13 +5,13 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
-from app.validation import Text
+from app.validation import Text, row_id
 
 PHONE = validate.Regexp(r"^\+?[0-9][0-9 \-]{5,18}$", error=_l("Not a valid phone number."))
 
 
 class ResidentCreateSchema(Schema):
-    dwelling_id = fields.Integer(required=True, strict=True)
+    dwelling_id = fields.Integer(required=True, strict=True, validate=row_id())
     display_name = Text(required=True, min_length=1, max_length=120)
     birth_year = fields.Integer(
         strict=True,

@@ -42,6 +42,7 @@ def create_visit(data: dict[str, Any]) -> Any:
 @require(Permission.VISITS_READ)
 @blp.arguments(VisitQuerySchema, location="query")
 @blp.response(200, VisitSchema(many=True))
+@blp.alt_response(404, description="Building unknown or not one of the coach's")
 @blp.paginate()
 def list_visits(args: dict[str, Any], pagination_parameters: Any) -> Any:
     """Visits in the coach's buildings, newest first; filter by `building_id`."""

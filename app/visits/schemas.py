@@ -3,7 +3,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from app.cases.models import HELP_THEMES
-from app.validation import Text, choice
+from app.validation import Text, choice, row_id
 from app.visits.models import VisitOutcome
 
 OFFER_KINDS = (
@@ -23,7 +23,7 @@ OFFER_KINDS = (
 
 
 class VisitCreateSchema(Schema):
-    dwelling_id = fields.Integer(required=True, strict=True)
+    dwelling_id = fields.Integer(required=True, strict=True, validate=row_id())
     outcome = fields.String(required=True, validate=choice([o.value for o in VisitOutcome]))
     themes = fields.List(fields.String(validate=choice(HELP_THEMES)),
                          validate=validate.Length(max=len(HELP_THEMES)), load_default=list)
@@ -55,4 +55,4 @@ class VisitSchema(Schema):
 
 
 class VisitQuerySchema(Schema):
-    building_id = fields.Integer()
+    building_id = fields.Integer(validate=row_id())
