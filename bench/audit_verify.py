@@ -37,7 +37,7 @@ from bench.common import (
     log,
     median,
     peak_rss_bytes,
-    postgres_available,
+    per_database,
     product_app,
     reset_peak_rss,
     rss_bytes,
@@ -371,14 +371,8 @@ def run(args: argparse.Namespace) -> list[Row]:
     if "postgres" in kinds and args.db == "both" and not getattr(args, "audit_postgres", False):
         kinds.remove("postgres")
     small, large, rounds = (100_000, 300_000, 2) if args.quick else (100_000, 1_000_000, 3)
-    rows = []
-    for kind in kinds:
-        if kind == "postgres" and not postgres_available():
-            rows.append(Row(NAME, f"audit verify ({kind})",
-                            "not measured: PostgreSQL unreachable", f"≥ {GOAL:,}/s", None))
-            continue
-        rows += measure(kind, small, large, rounds)
-    return rows
+    return per_database(NAME, kinds, "audit verify", f"≥ {GOAL:,}/s",
+                        lambda kind: measure(kind, small, large, rounds))
 
 
 if __name__ == "__main__":

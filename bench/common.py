@@ -105,6 +105,21 @@ def standalone(name: str, run: Callable[[argparse.Namespace], list[Row]],
 # --------------------------------------------------------------------------- databases
 
 
+def per_database(name: str, kinds: Any, figure: str, goal: str,
+                 measure: Callable[[str], Any]) -> list[Row]:
+    """`measure(kind)` (a Row or a list of them) for each database; PostgreSQL is reported as
+    not measured when no server answers."""
+    rows: list[Row] = []
+    for kind in kinds:
+        if kind == "postgres" and not postgres_available():
+            rows.append(Row(name, f"{figure} ({kind})", "not measured: PostgreSQL unreachable",
+                            goal, None))
+            continue
+        result = measure(kind)
+        rows += result if isinstance(result, list) else [result]
+    return rows
+
+
 def postgres_available() -> bool:
     try:
         import psycopg

@@ -27,7 +27,7 @@ from bench.common import (
     login,
     median,
     ms,
-    postgres_available,
+    per_database,
     product_app,
     quartiles,
     standalone,
@@ -152,14 +152,8 @@ def measure(kind: str, n: int) -> Row:
 
 def run(args: argparse.Namespace) -> list[Row]:
     n = 150 if args.quick else 400
-    rows = []
-    for kind in db_kinds(args.db):
-        if kind == "postgres" and not postgres_available():
-            rows.append(Row(NAME, f"handover read floor/product ratio ({kind})",
-                            "not measured: PostgreSQL unreachable", f"≥ {GOAL}", None))
-            continue
-        rows.append(measure(kind, n))
-    return rows
+    return per_database(NAME, db_kinds(args.db), "handover read floor/product ratio",
+                        f"≥ {GOAL}", lambda kind: measure(kind, n))
 
 
 if __name__ == "__main__":

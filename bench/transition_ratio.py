@@ -28,7 +28,7 @@ from bench.common import (
     login,
     median,
     ms,
-    postgres_available,
+    per_database,
     product_app,
     quartiles,
     seed_cases,
@@ -85,14 +85,8 @@ def measure(kind: str, n: int) -> Row:
 
 def run(args: argparse.Namespace) -> list[Row]:
     n = 150 if args.quick else 400
-    rows = []
-    for kind in db_kinds(args.db):
-        if kind == "postgres" and not postgres_available():
-            rows.append(Row(NAME, f"transition floor/product ratio ({kind})",
-                            "not measured: PostgreSQL unreachable", f"≥ {GOAL}", None))
-            continue
-        rows.append(measure(kind, n))
-    return rows
+    return per_database(NAME, db_kinds(args.db), "transition floor/product ratio", f"≥ {GOAL}",
+                        lambda kind: measure(kind, n))
 
 
 if __name__ == "__main__":

@@ -39,7 +39,7 @@ from bench.common import (
     login,
     median,
     ms,
-    postgres_available,
+    per_database,
     product_app,
     rss_bytes,
     seed_cases,
@@ -205,13 +205,8 @@ def engine_references(sizes: tuple[int, ...]) -> list[Row]:
 def run(args: argparse.Namespace) -> list[Row]:
     small, large, n, n_memory = ((1_000, 20_000, 150, 100) if args.quick
                                   else (1_000, 100_000, 300, 200))
-    rows = []
-    for kind in db_kinds(args.db):
-        if kind == "postgres" and not postgres_available():
-            rows.append(Row(NAME, f"transition time 1k→{large // 1000}k cases ({kind})",
-                            "not measured: PostgreSQL unreachable", "≈ 1", None))
-            continue
-        rows += measure(kind, small, large, n, n_memory)
+    rows = per_database(NAME, db_kinds(args.db), f"transition time 1k→{large // 1000}k cases",
+                        "≈ 1", lambda kind: measure(kind, small, large, n, n_memory))
     rows += engine_references((1_000, 10_000) if args.quick else (1_000, 10_000, 100_000))
     return rows
 
