@@ -35,6 +35,7 @@ class Action(StrEnum):
     READ_HANDOVER = "read_handover"  # a professional of that organisation reads it
     EXPORT = "export"  # data leaves Buurtpad as a file
     SHARE_CONTACT = "share_contact"  # contact details go to another resident or the Buurtkamer
+    IDENTIFY_REQUESTER = "identify_requester"  # the privacy officer finds the data subject
 
 
 class ReviewStatus(StrEnum):
@@ -54,8 +55,9 @@ SHARING_RULES: tuple[str, ...] = (
     "The purpose must be an activity in the processing register, the action must be known, "
     "and every requested data category must be one that the activity processes.",
     "Neighbourhood insight releases aggregates only, never an individual resident's data.",
-    "An access request export (GDPR Art. 15) is made only by a privacy officer, under the "
-    "legal obligation to answer data subject requests.",
+    "A data subject request (GDPR Art. 15, 17) is handled only by a privacy officer, under "
+    "the legal obligation to answer it: finding the resident shows their identity and "
+    "address, the export releases everything held on them; both are logged.",
     "A professional reads a resident's data only through a handover offered to their own "
     "organisation.",
     "A consent covers a disclosure only while it is in state 'given' and before its "
@@ -206,13 +208,16 @@ def _invalid_request(request: DisclosureRequest,
 
 def _decide_access_request(request: DisclosureRequest,
                            requested: frozenset[DataCategory]) -> Decision:
-    if request.action != Action.EXPORT or request.actor_role != ACCESS_REQUEST_ROLE:
-        return _deny(request, ["an access request is answered only by a privacy officer, "
-                               "with an export"])
+    if (request.action not in (Action.EXPORT, Action.IDENTIFY_REQUESTER)
+            or request.actor_role != ACCESS_REQUEST_ROLE):
+        return _deny(request, ["a data subject request is handled only by a privacy officer: "
+                               "identifying the resident, then an export"])
     return Decision(
         allowed=True, purpose=request.purpose, legal_basis=str(LegalBasis.LEGAL_OBLIGATION),
         consent_id=None, safety_disclosure_id=None, released_categories=requested,
-        reasons=("export for a data subject access request (GDPR Art. 15)",),
+        reasons=(("export for a data subject access request (GDPR Art. 15)"
+                  if request.action == Action.EXPORT
+                  else "identifying the data subject of a request"),),
     )
 
 

@@ -188,3 +188,24 @@ def test_officer_revokes_consent_and_relying_handover_is_withdrawn(officer, shar
     assert response.status_code == 302
     db.session.refresh(shared)
     assert shared.state == "withdrawn"
+
+
+def test_finding_a_resident_is_logged_as_processing(client, world):
+    """The privacy officer sees name and address: that is a logged processing too."""
+    from sqlalchemy import select
+
+    from app.audit.models import ProcessingLogEntry
+    from app.db import db
+    from tests import factories
+
+    client.post("/login", data={"email": world.privacy_officer.email,
+                                "password": factories.PASSWORD})
+    assert client.get(f"/privacy/residents/{world.resident.id}").status_code == 200
+    entries = db.session.execute(
+        select(ProcessingLogEntry).where(ProcessingLogEntry.action == "identify_requester",
+                                         ProcessingLogEntry.data_subject_id
+                                         == str(world.resident.id))
+    ).scalars().all()
+    assert [(e.decision, e.processing_activity, e.legal_basis) for e in entries] == [
+        ("allowed", "data_subject_request", "legal_obligation")]
+    assert sorted(entries[0].categories) == ["contact", "identity"]

@@ -20,12 +20,14 @@ from app.auth.permissions import Permission
 from app.auth.scope import resident_for_privacy_officer
 from app.buildings.models import Dwelling
 from app.cases.models import Case
+from app.consent.gateway import disclose
 from app.consent.models import Consent
 from app.db import db
 from app.privacy.forms import ErasureForm, ResidentSearchForm
 from app.privacy.operations import LegalHold, erase, export, legal_hold
 from app.residents.models import Resident
 from app.visits.models import Visit
+from policies import Action
 
 bp = Blueprint("privacy_pages", __name__, template_folder="templates")
 
@@ -57,9 +59,19 @@ def residents() -> Any:
     status = 200
     if form.validate_on_submit():
         results = _search(form.query.data)
+        for found in results:
+            _log_identification(found)
+        db.session.commit()
     elif form.is_submitted():
         status = 422
     return render_template("privacy/residents.html", form=form, results=results), status
+
+
+def _log_identification(resident: Resident) -> None:
+    """Showing a resident's name and address to the privacy officer is processing too."""
+    disclose(actor=current_user, action=Action.IDENTIFY_REQUESTER, resident_id=resident.id,
+             recipient_organization_id=None, purpose="data_subject_request",
+             categories=["identity", "contact"])
 
 
 def _count(query: Any) -> int:
@@ -68,6 +80,8 @@ def _count(query: Any) -> int:
 
 def _render_resident(resident: Resident, form: ErasureForm | None = None,
                      status: int = 200, template: str = "privacy/resident.html") -> Any:
+    _log_identification(resident)
+    db.session.commit()
     counts = {
         "visits": _count(select(Visit.id).where(Visit.resident_id == resident.id)),
         "cases": _count(select(Case.id).where(Case.resident_id == resident.id)),
