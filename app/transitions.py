@@ -39,9 +39,7 @@ Guard = Callable[[Any, Mapping[str, Any]], "str | None"]
 
 
 class StaleVersion(Exception):
-    def __init__(self, current: int) -> None:
-        super().__init__(current)
-        self.current = current
+    """The caller's version is not the object's: someone changed it in the meantime."""
 
 
 def _loggable(arguments: Mapping[str, Any]) -> dict[str, Any]:
@@ -53,7 +51,7 @@ def _loggable(arguments: Mapping[str, Any]) -> dict[str, Any]:
 
 def check_version(subject: WorkflowSubject, version: int | None) -> None:
     if version is not None and version != subject.version:
-        raise StaleVersion(subject.version)
+        raise StaleVersion()
 
 
 def apply(

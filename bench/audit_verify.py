@@ -78,26 +78,17 @@ def _entries(start_seq: int, count: int) -> Iterator[dict[str, Any]]:
 
 
 def _hasher() -> Any:
-    """hash(prev, row) with the app's own chain functions, whichever shape they have:
-    `entry_hash(prev, payload_of(entry))` or `entry_hash(prev, fields)`.
+    """hash(prev, row) with the app's own chain functions: `entry_hash(prev, payload)`.
 
-    With `payload_of`, the payload is built from `chain.encode` per field with the
-    encodings of repeated values (names, ids, the few details dicts) cached; it is checked
-    against `payload_of` itself on the first entries, and `verify` checks every one."""
+    The payload is built from `chain.encode` per field with the encodings of repeated
+    values (names, ids, the few details dicts) cached; it is checked against
+    `chain.payload_of` itself on the first entries, and `verify` checks every one."""
     from app.audit import chain
     from app.audit.models import AuditEvent
 
     fields = AuditEvent.HASHED_FIELDS
-    if not hasattr(chain, "payload_of"):
-        entry_hash = chain.entry_hash
-
-        def hash_fields(prev: str, row: dict[str, Any]) -> str:
-            return entry_hash(prev, {name: row[name] for name in fields})
-
-        return hash_fields
-
     payload_of, entry_hash, encode = chain.payload_of, chain.entry_hash, chain.encode
-    separator = getattr(chain, "SEPARATOR", None)
+    separator = chain.SEPARATOR
     by_id = {id(d): encode(d) for d in DETAILS}
     cache: dict[Any, str] = {}
 
@@ -117,14 +108,13 @@ def _hasher() -> Any:
                     if len(cache) > 100_000:
                         cache.clear()
                 parts.append(text)
-        return separator.join(parts)  # type: ignore[union-attr]
+        return separator.join(parts)
 
     def slow_payload(row: dict[str, Any]) -> str:
         return payload_of(types.SimpleNamespace(HASHED_FIELDS=fields, **row))
 
-    payload = fast_payload if separator is not None else slow_payload
-    if payload is fast_payload and any(fast_payload(r) != slow_payload(r)
-                                       for r in _entries(1, 1000)):
+    payload = fast_payload
+    if any(fast_payload(r) != slow_payload(r) for r in _entries(1, 1000)):
         payload = slow_payload
 
     def hash_row(prev: str, row: dict[str, Any]) -> str:

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import JSON, DateTime, Integer, Text, cast, func, literal, select
 from sqlalchemy.sql.elements import ColumnElement
@@ -29,14 +29,6 @@ from app.db import canonical_json, db, utcnow
 GENESIS_HASH = "0" * 64
 SEPARATOR = "\x1f"
 NULL = "\x1e"
-
-
-class ChainedEntry(Protocol):
-    CHAIN: str
-    HASHED_FIELDS: tuple[str, ...]
-    seq: Any
-    prev_hash: Any
-    hash: Any
 
 
 def encode(value: Any) -> str:
