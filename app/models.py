@@ -7,9 +7,11 @@ def import_all() -> None:
     from app.audit import models as _audit  # noqa: F401
     from app.auth import models as _auth  # noqa: F401
     from app.buildings import models as _buildings  # noqa: F401
+    from app.buurtkamer import models as _buurtkamer  # noqa: F401
     from app.cases import models as _cases  # noqa: F401
     from app.consent import models as _consent  # noqa: F401
     from app.handovers import models as _handovers  # noqa: F401
+    from app.matches import models as _matches  # noqa: F401
     from app.organizations import models as _organizations  # noqa: F401
     from app.residents import models as _residents  # noqa: F401
     from app.visits import models as _visits  # noqa: F401

@@ -1,6 +1,6 @@
 """A match: a connection between two residents, one offering what the other needs."""
 
-from workflows.definition import FLATCOACH, Guard, Transition, Workflow
+from workflows.definition import FLATCOACH, SYSTEM, Guard, Transition, Workflow
 
 MATCH_STATES: tuple[str, ...] = ("proposed", "agreed", "met", "declined")
 MATCH_FINAL_STATES: tuple[str, ...] = ("met", "declined")
@@ -19,8 +19,10 @@ MATCH = Workflow(
                    description="Both residents want to meet."),
         Transition("record_meeting", ("agreed",), "met", _COACH,
                    description="The residents have met."),
-        Transition("decline", ("proposed", "agreed"), "declined", _COACH, required=("reason",),
-                   description="The connection does not go ahead."),
+        Transition("decline", ("proposed", "agreed"), "declined", _COACH | {SYSTEM},
+                   required=("reason",),
+                   description="The connection does not go ahead; the system declines it when "
+                               "a consent it relies on stops being valid."),
     ),
     guards=(
         Guard("both_residents_consented",

@@ -44,6 +44,11 @@ class Permission(StrEnum):
     WORKFLOWS_READ = "workflows:read"
     POLICIES_READ = "policies:read"
     INSIGHTS_READ = "insights:read"
+    ACTIVITIES_READ = "activities:read"
+    ACTIVITIES_MANAGE = "activities:manage"
+    MATCHES_CREATE = "matches:create"
+    MATCHES_READ = "matches:read"
+    MATCHES_TRANSITION = "matches:transition"
     ADMIN_MANAGE = "admin:manage"
 
 
@@ -78,6 +83,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.CONSENTS_READ,
         Permission.CONSENTS_TRANSITION,
         Permission.INSIGHTS_READ,
+        Permission.ACTIVITIES_READ,
+        Permission.ACTIVITIES_MANAGE,
+        Permission.MATCHES_CREATE,
+        Permission.MATCHES_READ,
+        Permission.MATCHES_TRANSITION,
     },
     Role.PROFESSIONAL: _EVERYONE
     | {
@@ -97,6 +107,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     | {
         Permission.BUILDINGS_READ,
         Permission.INSIGHTS_READ,
+        Permission.ACTIVITIES_READ,
         Permission.ADMIN_MANAGE,
     },
 }

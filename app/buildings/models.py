@@ -41,6 +41,8 @@ class Dwelling(db.Model):
     addition: Mapped[str] = mapped_column(String(10), default="")
     postcode: Mapped[str] = mapped_column(String(7))
     floor: Mapped[int]
+    # How many people live here, as last told at the door (demographics, aggregated only).
+    household_size: Mapped[int | None]
 
     building: Mapped[Building] = relationship(back_populates="dwellings")
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import db, utcnow
@@ -17,13 +17,21 @@ class Consent(WorkflowSubject, db.Model):
     """Purpose-, recipient-, category- and time-bound consent. Its scope never changes."""
 
     __tablename__ = "consents"
+    __table_args__ = (
+        CheckConstraint(
+            "(recipient_organization_id IS NULL) <> (recipient_resident_id IS NULL)",
+            name="one_recipient"),
+    )
     workflow = CONSENT
     object_type = "consent"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     resident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("residents.id"), index=True)
     purpose: Mapped[str] = mapped_column(String(40))
-    recipient_organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    # The recipient is an organisation, or (purpose `resident_connection`) another resident.
+    recipient_organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
+    recipient_resident_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("residents.id"),
+                                                                    index=True)
     data_categories: Mapped[list[str]] = mapped_column(default=list)
     valid_from: Mapped[datetime] = mapped_column(default=utcnow)
     valid_until: Mapped[datetime] = mapped_column(index=True)
@@ -35,5 +43,7 @@ class Consent(WorkflowSubject, db.Model):
     ended_at: Mapped[datetime | None]
     end_reason: Mapped[str | None] = mapped_column(Text)
 
-    resident: Mapped[Resident] = relationship()
-    recipient_organization: Mapped[Organization] = relationship()
+    resident: Mapped[Resident] = relationship(foreign_keys=[resident_id])
+    recipient_organization: Mapped[Organization | None] = relationship()
+    recipient_resident: Mapped[Resident | None] = relationship(
+        foreign_keys=[recipient_resident_id])

@@ -55,7 +55,7 @@ TABLES = {
     "match": [
         ("agree", {"proposed"}, "agreed", COACH, ("both_residents_consented",), ()),
         ("record_meeting", {"agreed"}, "met", COACH, (), ()),
-        ("decline", {"proposed", "agreed"}, "declined", COACH, (), ("reason",)),
+        ("decline", {"proposed", "agreed"}, "declined", COACH | SYSTEM, (), ("reason",)),
     ],
 }
 
