@@ -72,10 +72,13 @@ def _register_blueprints(app: Flask) -> None:
     from app.audit.api import blp as audit_api
     from app.auth.api import blp as auth_api
     from app.buildings.api import blp as buildings_api
+    from app.buurtkamer.api import blp as buurtkamer_api
     from app.cases.api import blp as cases_api
     from app.consent.api import blp as consent_api
     from app.extensions import api, csrf
     from app.handovers.api import blp as handovers_api
+    from app.insight.api import blp as insight_api
+    from app.matches.api import blp as matches_api
     from app.organizations.api import blp as organizations_api
     from app.privacy.api import blp as privacy_api
     from app.reference.api import blp as reference_api
@@ -86,7 +89,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (auth_api, organizations_api, buildings_api, residents_api, visits_api,
                       cases_api, handovers_api, consent_api, audit_api, privacy_api,
-                      reference_api):
+                      reference_api, matches_api, buurtkamer_api, insight_api):
         api.register_blueprint(blueprint)
         # The API authenticates with bearer tokens, never cookies: CSRF does not apply.
         csrf.exempt(blueprint)
@@ -95,9 +98,12 @@ def _register_blueprints(app: Flask) -> None:
     from app.admin.views import bp as admin_pages
     from app.audit.views import bp as audit_pages
     from app.buildings.views import bp as buildings_pages
+    from app.buurtkamer.views import bp as buurtkamer_pages
     from app.cases.views import bp as cases_pages
     from app.consent.views import bp as consent_pages
     from app.handovers.views import bp as handovers_pages
+    from app.insight.views import bp as insight_pages
+    from app.matches.views import bp as matches_pages
     from app.privacy.views import bp as privacy_pages
     from app.reference.views import bp as reference_pages
     from app.residents.views import bp as residents_pages
@@ -106,7 +112,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for pages in (buildings_pages, visits_pages, residents_pages, cases_pages, consent_pages,
                   handovers_pages, today_pages, audit_pages, privacy_pages, admin_pages,
-                  reference_pages):
+                  reference_pages, matches_pages, buurtkamer_pages, insight_pages):
         app.register_blueprint(pages)
 
 
