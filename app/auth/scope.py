@@ -192,3 +192,31 @@ def visits_query(user: User) -> Select[tuple[Any]]:
     if user.role == Role.FLATCOACH:
         return query.where(Dwelling.building_id.in_(coach_building_ids(user)))
     return query.where(False)
+
+
+def activities_query(user: User) -> Select[tuple[Any]]:
+    """Buurtkamer activities: coaches see those of their buildings, coordinators all."""
+    from app.buurtkamer.models import Activity
+
+    query = select(Activity)
+    if user.role == Role.COORDINATOR:
+        return query
+    if user.role == Role.FLATCOACH:
+        return query.where(Activity.building_id.in_(coach_building_ids(user)))
+    return query.where(False)
+
+
+def activity_in_scope(user: User, activity_id: int) -> Any:
+    from app.buurtkamer.models import Activity, ActivityOrganiser
+
+    if not 1 <= activity_id <= ID_MAX:  # names no row; the driver would overflow
+        not_found()
+    activity = db.session.execute(
+        activities_query(user)
+        .options(joinedload(Activity.building),
+                 selectinload(Activity.organisers).joinedload(ActivityOrganiser.resident))
+        .where(Activity.id == activity_id)
+    ).scalar_one_or_none()
+    if activity is None:
+        not_found()
+    return activity
