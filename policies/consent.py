@@ -1,7 +1,8 @@
 """Consent as the policy sees it: facts about one consent, its states and their DPV terms.
 
 A consent's scope never changes: one resident, one purpose (a processing activity), one
-recipient organisation, a set of data categories and an end date. Only a consent in
+recipient — an organisation, or (to put residents in touch) another resident — a set of
+data categories and an end date. Only a consent in
 state `given` whose `valid_until` lies in the future is valid.
 """
 
@@ -43,9 +44,11 @@ class ConsentFacts:
     resident_id: str
     state: str
     purpose: str
-    recipient_organization_id: str
+    recipient_organization_id: str | None
     categories: frozenset[str]
     valid_until: datetime  # timezone-aware; the consent is valid strictly before this moment
+    # Set instead of the organisation when the recipient is another resident.
+    recipient_resident_id: str | None = None
 
     def __post_init__(self) -> None:
         # Coverage is a subset test; a list from the database layer would not support it.

@@ -2,7 +2,8 @@
 
 Field names follow the 27560 record structure as profiled by the W3C Data Privacy
 Vocabulary (DPV) guide; statuses, legal bases and processing operations are DPV terms.
-The resident appears only by pseudonymous id. Free-text reasons from the event history are
+The resident appears only by pseudonymous id, and so does a recipient who is another
+resident (a consent to put two residents in touch). Free-text reasons from the event history are
 left out on purpose: they may hold personal data about others.
 """
 
@@ -23,6 +24,7 @@ PREFIXES = {
     "dpv": "https://w3id.org/dpv#",
     "eu-gdpr": "https://w3id.org/dpv/legal/eu/gdpr#",
 }
+RESIDENT_KIND = "resident"
 WITHDRAWAL_METHOD = (
     "Tell the flatcoach or the privacy officer, in any words; sharing based on this consent "
     "stops at once."
@@ -33,7 +35,7 @@ WITHDRAWAL_METHOD = (
 class Party:
     id: str
     name: str
-    kind: str | None = None  # organisation kind, e.g. "buurtteam"
+    kind: str | None = None  # organisation kind, e.g. "buurtteam"; "resident" for a resident
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,8 +60,10 @@ def build_consent_record(
     activity = get_activity(consent.purpose)
     categories = parse_categories(consent.categories)
     state = ConsentState(consent.state)
-    if recipient.id != consent.recipient_organization_id:
-        raise ValueError("the recipient party is not the consent's recipient organisation")
+    to_resident = consent.recipient_resident_id is not None
+    if recipient.id != (consent.recipient_resident_id if to_resident
+                        else consent.recipient_organization_id):
+        raise ValueError("the recipient party is not the consent's recipient")
     history = sorted(events, key=lambda event: event.at)
     if history and history[-1].state != state:
         raise ValueError(f"the event history ends in {history[-1].state!r}, "
@@ -105,8 +109,7 @@ def build_consent_record(
                 }
                 for category in ordered
             ],
-            "recipients": [{"id": recipient.id, "name": recipient.name,
-                            "kind": recipient.kind, "role": "recipient"}],
+            "recipients": [_recipient(recipient, to_resident)],
             "retention": {"days": activity.retention_days,
                           "starts": str(activity.retention_starts),
                           "text": activity.retention},
@@ -124,6 +127,15 @@ def build_consent_record(
             for event in history
         ],
     }
+
+
+def _recipient(recipient: Party, to_resident: bool) -> dict[str, Any]:
+    if to_resident:
+        # Another data subject: named by pseudonymous id only, like the principal.
+        return {"id": recipient.id, "id_type": "pseudonymous", "name": None,
+                "kind": RESIDENT_KIND, "role": "recipient"}
+    return {"id": recipient.id, "name": recipient.name, "kind": recipient.kind,
+            "role": "recipient"}
 
 
 def _iso(moment: datetime | None) -> str | None:

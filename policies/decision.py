@@ -46,6 +46,7 @@ class ReviewStatus(StrEnum):
 
 ACCESS_REQUEST_PURPOSE = "data_subject_request"
 ACCESS_REQUEST_ROLE = "privacy_officer"
+RESIDENT_RECIPIENT = "resident"  # in a register entry's recipients: another resident
 SAFETY_BASES: frozenset[LegalBasis] = REGISTER["safety_disclosure"].legal_bases
 
 SHARING_RULES: tuple[str, ...] = (
@@ -60,9 +61,13 @@ SHARING_RULES: tuple[str, ...] = (
     "address, the export releases everything held on them; both are logged.",
     "A professional reads a resident's data only through a handover offered to their own "
     "organisation.",
+    "A resident receives another resident's data only for a purpose whose register entry "
+    "names residents as recipients (resident_connection), and a disclosure has one "
+    "recipient: an organisation or a resident, never both.",
     "A consent covers a disclosure only while it is in state 'given' and before its "
     "valid_until moment, and only for the same resident, the same purpose, the same "
-    "recipient organisation and every requested data category.",
+    "recipient (the organisation, or the other resident, that the disclosure names) and "
+    "every requested data category.",
     "Health data (special category, GDPR Art. 9) is shared only under a consent that names "
     "the category 'health' explicitly; no other category implies it.",
     "When several consents cover a disclosure, the one that stays valid longest is used.",
@@ -100,6 +105,8 @@ class DisclosureRequest:
     now: datetime  # timezone-aware
     consents: tuple[ConsentFacts, ...] = ()
     safety_disclosure: SafetyDisclosureFacts | None = None
+    # Set instead of the organisation when the data goes to another resident.
+    recipient_resident_id: str | None = None
 
     def __post_init__(self) -> None:
         # Callers often hold lists; the decision relies on set algebra and immutability.
@@ -163,6 +170,12 @@ def decide(request: DisclosureRequest) -> Decision:
             and request.actor_organization_id != request.recipient_organization_id):
         return _deny(request, ["the reader's organisation is not the organisation the "
                                "handover was offered to"])
+    if request.recipient_resident_id is not None:
+        if request.recipient_organization_id is not None:
+            return _deny(request, ["a disclosure has one recipient: an organisation or a "
+                                   "resident, not both"])
+        if RESIDENT_RECIPIENT not in activity.recipients:
+            return _deny(request, [f"purpose {activity.id} does not disclose to residents"])
 
     if activity.legal_basis is LegalBasis.CONSENT:
         consent, released = _covering_consent(request, requested)
@@ -226,6 +239,7 @@ def _covering_consent(
 ) -> tuple[ConsentFacts | None, frozenset[DataCategory]]:
     """The consent to rely on and the categories it covers — the hot loop, kept lean."""
     purpose, recipient = request.purpose, request.recipient_organization_id
+    recipient_resident = request.recipient_resident_id
     resident, now = request.resident_id, request.now
     partial = request.action == Action.READ_HANDOVER
     given = _GIVEN  # a local name: this loop runs for every consent of the resident
@@ -235,6 +249,7 @@ def _covering_consent(
     for consent in request.consents:
         if (consent.state != given or consent.purpose != purpose
                 or consent.recipient_organization_id != recipient
+                or consent.recipient_resident_id != recipient_resident
                 or consent.resident_id != resident or not now < consent.valid_until):
             continue
         if requested <= consent.categories:
@@ -255,8 +270,8 @@ def _covering_consent(
 def _allow_by_consent(request: DisclosureRequest, consent: ConsentFacts,
                       requested: frozenset[DataCategory],
                       released: frozenset[DataCategory]) -> Decision:
-    reasons = [f"consent {consent.id} covers purpose {request.purpose} for organisation "
-               f"{request.recipient_organization_id} until {consent.valid_until.isoformat()}"]
+    reasons = [f"consent {consent.id} covers purpose {request.purpose} for "
+               f"{_requested_recipient(request)} until {consent.valid_until.isoformat()}"]
     if DataCategory.HEALTH in released:
         reasons.append("health is shared under explicit consent (GDPR Art. 9(2)(a))")
     withheld = requested - released
@@ -283,16 +298,19 @@ def _consent_gaps(request: DisclosureRequest,
                   requested: frozenset[DataCategory]) -> list[str]:
     """Why no consent covers the request.
 
-    Consents for this purpose and organisation come first: a valid one names the categories
+    Consents for this purpose and recipient come first: a valid one names the categories
     it lacks; when none is valid, the one ending last says why it is not. Only otherwise are
-    valid consents for another purpose or organisation named, as near misses. Old, invalid
+    valid consents for another purpose or recipient named, as near misses. Old, invalid
     consents elsewhere are history and are not listed.
     """
-    purpose, recipient, now = request.purpose, request.recipient_organization_id, request.now
+    purpose, now = request.purpose, request.now
+    recipient = (request.recipient_organization_id, request.recipient_resident_id)
+    wanted = _requested_recipient(request)
     own = [c for c in request.consents if c.resident_id == request.resident_id]
     if not own:
         return ["no consent is recorded for this resident"]
-    scoped = [c for c in own if c.purpose == purpose and c.recipient_organization_id == recipient]
+    scoped = [c for c in own
+              if c.purpose == purpose and _recipient_key(c) == recipient]
     valid = [c for c in scoped if c.state == _GIVEN and now < c.valid_until]
     if valid:
         return [gap for consent in valid for gap in _gaps_of(consent, now, requested)]
@@ -300,20 +318,39 @@ def _consent_gaps(request: DisclosureRequest,
         last = max(scoped, key=lambda c: (c.valid_until, c.id))
         gaps = _gaps_of(last, now, requested)
         if len(scoped) > 1:
+            noun = "organisation" if request.recipient_resident_id is None else "resident"
             gaps.append("not valid either: "
-                        f"{len(scoped) - 1} other consent(s) for this purpose and organisation")
+                        f"{len(scoped) - 1} other consent(s) for this purpose and {noun}")
         return gaps
-    gaps = [f"no consent for purpose {purpose} and organisation {recipient}"]
+    gaps = [f"no consent for purpose {purpose} and {wanted}"]
     for c in own:
         if c.state != _GIVEN or not now < c.valid_until:
             continue
-        if c.recipient_organization_id == recipient:
+        if _recipient_key(c) == recipient:
             gaps.append(f"purpose differs: consent is for {c.purpose}, not {purpose} "
                         f"(consent {c.id})")
         elif c.purpose == purpose:
-            gaps.append(f"consent is for organisation {c.recipient_organization_id}, "
-                        f"not {recipient} (consent {c.id})")
+            asked = wanted
+            if (c.recipient_resident_id is None) == (request.recipient_resident_id is None):
+                # The same kind of recipient: "for organisation 7, not 9".
+                asked = str(request.recipient_resident_id or request.recipient_organization_id)
+            gaps.append(f"consent is for {_recipient_text(*_recipient_key(c))}, not {asked} "
+                        f"(consent {c.id})")
     return gaps
+
+
+def _recipient_key(consent: ConsentFacts) -> tuple[str | None, str | None]:
+    return consent.recipient_organization_id, consent.recipient_resident_id
+
+
+def _recipient_text(organization_id: str | None, resident_id: str | None) -> str:
+    if resident_id is not None:
+        return f"resident {resident_id}"
+    return f"organisation {organization_id}"
+
+
+def _requested_recipient(request: DisclosureRequest) -> str:
+    return _recipient_text(request.recipient_organization_id, request.recipient_resident_id)
 
 
 def _gaps_of(consent: ConsentFacts, now: datetime,
