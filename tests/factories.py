@@ -252,9 +252,13 @@ def create_case(resident: Resident, coach: User, state: str = "contacted", *,
                 help_question: dict[str, Any] | None = None) -> Any:
     """A case of `resident`, moved to `state` through its real transitions. `referred` and
     `supported` go through a warm handover to `organization` (default: the professional's, or
-    a new buurtteam); `paused` pauses from `paused_from`; `closed` closes from exploring."""
-    from app.cases.operations import fire_case, open_case
+    a new buurtteam); `paused` pauses from `paused_from`; `closed` closes from exploring.
+    A resident has one open case at a time: when `resident` has one already, the case is
+    opened for a housemate in the same dwelling."""
+    from app.cases.operations import fire_case, open_case, open_case_of
 
+    if open_case_of(resident) is not None:
+        resident = create_resident(resident.dwelling, display_name=f"Huisgenoot {_n()}")
     case = open_case(coach, resident)
     if state in ("paused", "closed"):
         base = paused_from if state == "paused" else "exploring"

@@ -56,7 +56,7 @@ def setup_draft(world: Any, *, consent_categories: tuple[str, ...] = ("identity"
                 consent_state: str = "given", organization: str = "buurtteam",
                 purpose: str = "warm_handover") -> tuple[Any, Any, Any]:
     case = factories.create_formulated_case(world.resident, world.coach)
-    consent = factories.create_consent_in_state(world.resident, world.coach, world.buurtteam,
+    consent = factories.create_consent_in_state(case.resident, world.coach, world.buurtteam,
                                                 consent_categories, state=consent_state)
     handover = factories.create_handover_in_state(
         case, world.coach, getattr(world, organization), handover_categories, purpose=purpose,
@@ -67,7 +67,7 @@ def setup_draft(world: Any, *, consent_categories: tuple[str, ...] = ("identity"
 
 def setup_accepted(world: Any) -> tuple[Any, Any, Any]:
     case = factories.create_formulated_case(world.resident, world.coach)
-    consent = factories.create_consent_in_state(world.resident, world.coach, world.buurtteam,
+    consent = factories.create_consent_in_state(case.resident, world.coach, world.buurtteam,
                                                 ["identity", "contact", "help_question"])
     handover = factories.create_handover_in_state(
         case, world.coach, world.buurtteam, ["identity", "contact", "help_question"],
@@ -214,7 +214,7 @@ def test_other_organisations_and_unoffered_handovers_are_404(login, world):
     _c, _k, offered = setup_accepted(world)
     response = read(login(world.other_professional), offered)
     assert response.status_code == 404
-    assert world.resident.display_name not in response.get_data(as_text=True)
+    assert offered.case.resident.display_name not in response.get_data(as_text=True)
 
 
 # --- consent leaving `given` ends access at once -----------------------------------------------

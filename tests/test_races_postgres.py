@@ -195,3 +195,22 @@ def test_concurrent_appends_never_fork_the_audit_chain(app, http_app, neighbourh
             previous = event.hash
         result = chain.verify(AuditEvent)
         assert (result.valid, result.first_invalid) == (True, None)
+
+
+def test_two_cases_for_one_resident_at_the_same_moment_open_one(app, http_app, neighbourhood):
+    clients = [login(http_app, neighbourhood.coaches[0]) for _ in range(THREADS)]
+
+    def open_case(i: int, barrier: threading.Barrier) -> int:
+        barrier.wait(timeout=30)
+        return clients[i].post("/api/v1/cases",
+                               json={"resident_id": str(neighbourhood.resident_id)}).status_code
+
+    results = run_together(open_case)
+
+    with app.app_context():
+        cases = db.session.execute(
+            select(Case).where(Case.resident_id == neighbourhood.resident_id)).scalars().all()
+        for case in cases:
+            neighbourhood.add(case)
+    assert Counter(results) == {201: 1, 422: THREADS - 1}, results
+    assert len(cases) == 1

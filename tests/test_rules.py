@@ -50,7 +50,7 @@ def last_seq() -> int:
 def offered(world: Any, categories: list[str], consent_categories: list[str] | None = None,
             state: str = "offered") -> tuple[Any, Any]:
     case = factories.create_formulated_case(world.resident, world.coach)
-    consent = factories.create_consent_in_state(world.resident, world.coach, world.buurtteam,
+    consent = factories.create_consent_in_state(case.resident, world.coach, world.buurtteam,
                                                 consent_categories or categories)
     handover = factories.create_handover_in_state(case, world.coach, world.buurtteam,
                                                   categories, state=state)
@@ -92,8 +92,8 @@ def test_rule_1_every_disclosure_is_one_decision_logged_allowed_or_denied(
 
 def test_rule_2_a_professional_sees_only_consented_categories_of_offered_handovers(
         login, world):
-    _consent, draft = offered(world, ["identity"], state="draft")
     _consent, handover = offered(world, ["identity"])
+    _consent, draft = offered(world, ["identity"], state="draft")
     handover.case.health_notes = "Gezondheid: alleen voor de coach"
     db.session.commit()
     professional = login(world.professional)

@@ -59,7 +59,8 @@ CASE = Workflow(
                    guards=("no_active_handover",), required=("outcome",),
                    allowed_values={"outcome": CLOSE_OUTCOMES},
                    description="Close the case with its outcome."),
-        Transition("reopen", ("closed",), "exploring", _COACH, guards=("not_anonymised",),
+        Transition("reopen", ("closed",), "exploring", _COACH,
+                   guards=("not_anonymised", "no_other_open_case"),
                    description="Pick a closed case up again."),
     ),
     guards=(
@@ -68,5 +69,7 @@ CASE = Workflow(
         Guard("no_active_handover",
               "No handover of the case is still active; withdraw or finish them first."),
         Guard("not_anonymised", "The case has not been anonymised."),
+        Guard("no_other_open_case",
+              "The resident has no other open case: one resident, one path at a time."),
     ),
 )

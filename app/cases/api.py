@@ -13,7 +13,13 @@ from app.auth.access import require
 from app.auth.permissions import Permission
 from app.auth.scope import case_in_scope, cases_query, resident_in_scope
 from app.cases.models import Case
-from app.cases.operations import fire_case, open_case, set_help_question, update_notes
+from app.cases.operations import (
+    CaseAlreadyOpen,
+    fire_case,
+    open_case,
+    set_help_question,
+    update_notes,
+)
 from app.cases.schemas import (
     CaseCreateSchema,
     CaseListItemSchema,
@@ -40,7 +46,11 @@ def create_case(data: dict[str, Any]) -> Any:
     resident = resident_in_scope(current_user, data["resident_id"])
     if resident.anonymised_at is not None:
         abort(422, message=_("This resident has been anonymised."))
-    case = open_case(current_user, resident)
+    try:
+        case = open_case(current_user, resident)
+    except CaseAlreadyOpen as refused:
+        abort(422, message=refused.message,
+              errors={"resident_id": [refused.message]})
     db.session.commit()
     return case
 

@@ -4,19 +4,47 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from app.audit.operations import record_event
 from app.cases.models import Case, HelpQuestion
 from app.db import db, utcnow
 from app.residents.models import Resident
 from app.transitions import apply
+from workflows.case import CASE_OPEN_STATES
 from workflows.handover import HANDOVER_ACTIVE_STATES
 
 NOTE_FIELDS = ("household_notes", "living_situation_notes", "finances_notes", "health_notes",
                "safety_notes", "coach_notes", "household_size")
 
 
+class CaseAlreadyOpen(Exception):
+    """A resident has one open case at a time; new needs become handovers of that case."""
+
+    def __init__(self, case: Case) -> None:
+        super().__init__("resident already has an open case")
+        self.case = case
+
+    @property
+    def message(self) -> str:
+        return _("This resident already has an open case.")
+
+
+def open_case_of(resident: Resident, *, excluding: Case | None = None) -> Case | None:
+    """The resident's open case, if any. Locks the resident's row first, so two coaches
+    opening a case at the same moment are serialised (SQLite's BEGIN IMMEDIATE does the same)."""
+    db.session.execute(select(Resident.id).where(Resident.id == resident.id).with_for_update())
+    query = select(Case).where(Case.resident_id == resident.id,
+                               Case.state.in_(CASE_OPEN_STATES))
+    if excluding is not None:
+        query = query.where(Case.id != excluding.id)
+    return db.session.execute(query.limit(1)).scalar_one_or_none()
+
+
 def open_case(coach: Any, resident: Resident) -> Case:
+    existing = open_case_of(resident)
+    if existing is not None:
+        raise CaseAlreadyOpen(existing)
     case = Case(resident_id=resident.id, coach_id=coach.id)
     db.session.add(case)
     db.session.flush()
@@ -79,9 +107,15 @@ def _case_guards(case: Case) -> dict[str, Any]:
             return _("This case has been anonymised and cannot be reopened.")
         return None
 
+    def no_other_open_case(subject: Case, _args: Mapping[str, Any]) -> str | None:
+        if open_case_of(subject.resident, excluding=subject) is not None:
+            return _("This resident already has an open case; continue that one.")
+        return None
+
     return {"help_question_complete": help_question_complete,
             "no_active_handover": no_active_handover,
-            "not_anonymised": not_anonymised}
+            "not_anonymised": not_anonymised,
+            "no_other_open_case": no_other_open_case}
 
 
 def fire_case(case: Case, trigger: str, actor: Any | None, arguments: Mapping[str, Any]) -> None:

@@ -16,7 +16,7 @@ from app.auth.access import require
 from app.auth.permissions import Permission
 from app.auth.scope import consents_query, resident_in_scope
 from app.cases.models import Case
-from app.cases.operations import open_case
+from app.cases.operations import CaseAlreadyOpen, open_case
 from app.consent.models import Consent
 from app.db import db
 from app.organizations.models import Organization
@@ -81,7 +81,11 @@ def open_case_page(resident_id: uuid.UUID) -> Any:
     if resident.anonymised_at is not None:
         flash(_("This resident has been anonymised."))
         return render_resident_page(resident, status=422)
-    open_case(current_user, resident)
+    try:
+        open_case(current_user, resident)
+    except CaseAlreadyOpen as refused:
+        flash(refused.message)
+        return render_resident_page(resident, status=422)
     db.session.commit()
     flash(_("Case opened."))
     return redirect(url_for("residents_pages.resident", resident_id=resident.id))

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from app.audit.operations import record_event
 from app.buildings.models import Dwelling
-from app.cases.operations import open_case
+from app.cases.operations import open_case, open_case_of
 from app.db import db
 from app.residents.models import Resident
 from app.visits.models import Visit, VisitOutcome
@@ -43,7 +43,8 @@ def record_visit(coach: Any, dwelling: Dwelling, data: Mapping[str, Any]) -> Vis
         if resident is None or visit.outcome != VisitOutcome.TALKED:
             raise VisitInvalid("open_case",
                                _("A case opens from a conversation with a known resident."))
-        visit.case_id = open_case(coach, resident).id
+        # A conversation with a resident whose case is open belongs to that case.
+        visit.case_id = (open_case_of(resident) or open_case(coach, resident)).id
     record_event("visit_recorded", actor=coach, object_type="visit", object_id=visit.id,
                  details={"outcome": str(visit.outcome)})
     return visit

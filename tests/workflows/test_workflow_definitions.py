@@ -29,7 +29,7 @@ TABLES = {
         ("pause", CASE_PAUSABLE, "paused", COACH, (), ("reason",)),
         ("resume", {"paused"}, None, COACH, (), ()),
         ("close", CASE_PAUSABLE | {"paused"}, "closed", COACH, ("no_active_handover",), ("outcome",)),
-        ("reopen", {"closed"}, "exploring", COACH, ("not_anonymised",), ()),
+        ("reopen", {"closed"}, "exploring", COACH, ("not_anonymised", "no_other_open_case"), ()),
     ],
     "handover": [
         ("request_consent", {"draft"}, "awaiting_consent", COACH, ("consent_requested_linked",), ()),
