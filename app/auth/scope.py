@@ -220,3 +220,35 @@ def activity_in_scope(user: User, activity_id: int) -> Any:
     if activity is None:
         not_found()
     return activity
+
+
+def matches_query(user: User) -> Select[tuple[Any]]:
+    """Coaches: matches whose two residents both live in their buildings. Others: none."""
+    from app.matches.models import Match
+
+    query = select(Match)
+    if user.role == Role.FLATCOACH:
+        residents = residents_query(user).with_only_columns(Resident.id)
+        return query.where(Match.offering_resident_id.in_(residents),
+                           Match.seeking_resident_id.in_(residents))
+    return query.where(False)
+
+
+def match_in_scope(user: User, match_id: uuid.UUID | str) -> Any:
+    from app.matches.models import Match
+
+    match = db.session.execute(
+        matches_query(user)
+        .options(
+            joinedload(Match.offering_resident).joinedload(Resident.dwelling)
+            .joinedload(Dwelling.building),
+            joinedload(Match.seeking_resident).joinedload(Resident.dwelling)
+            .joinedload(Dwelling.building),
+            joinedload(Match.offering_consent),
+            joinedload(Match.seeking_consent),
+        )
+        .where(Match.id == _uuid_or_404(match_id))
+    ).unique().scalar_one_or_none()
+    if match is None:
+        not_found()
+    return match
