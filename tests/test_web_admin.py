@@ -131,3 +131,75 @@ def test_coordinator_is_forbidden_elsewhere(coordinator, url):
 
 def test_coordinator_cannot_open_doors(coordinator, world):
     assert coordinator.get(f"/buildings/{world.building.id}").status_code == 403
+
+
+def test_a_deactivated_user_can_be_reactivated_and_logs_in_again(coordinator, http_app, world):
+    coordinator.post(f"/admin/users/{world.coach.id}/deactivate")
+    assert "Heractiveer" in text(coordinator.get("/admin/users"))
+
+    response = coordinator.post(f"/admin/users/{world.coach.id}/reactivate")
+
+    assert response.status_code == 302
+    db.session.refresh(world.coach)
+    assert world.coach.active is True
+    assert login(http_app, world.coach).get("/today").status_code == 200
+    assert _events("user_reactivated")[-1].object_id == str(world.coach.id)
+    again = coordinator.post(f"/admin/users/{world.coach.id}/reactivate", follow_redirects=True)
+    assert "Deze gebruiker is al actief." in text(again)
+
+
+BUILDING = {"name": "Gangesdreef", "neighbourhood": "Overvecht-Noord", "city": "Utrecht",
+            "street": "Gangesdreef", "postcode": "3564 gd", "floors": "3",
+            "dwellings_per_floor": "4", "first_number": "1", "number_step": "2"}
+
+
+def test_a_new_building_comes_with_its_dwellings_floor_by_floor(coordinator, http_app, world):
+    from app.buildings.models import Building, Dwelling
+
+    response = coordinator.post("/admin/buildings/new", data=BUILDING)
+
+    assert response.status_code == 302
+    building = db.session.execute(select(Building).where(Building.name == "Gangesdreef")
+                                  ).scalar_one()
+    dwellings = db.session.execute(select(Dwelling).where(Dwelling.building_id == building.id)
+                                   .order_by(Dwelling.number)).scalars().all()
+    assert len(dwellings) == 12 and building.floors == 3
+    assert [d.number for d in dwellings[:5]] == [1, 3, 5, 7, 9]
+    assert [d.floor for d in dwellings] == [1] * 4 + [2] * 4 + [3] * 4
+    assert {d.postcode for d in dwellings} == {"3564 GD"}
+    assert building.neighbourhood.name == "Overvecht-Noord"
+    assert _events("building_created")[-1].details == {"floors": 3, "dwellings": 12}
+    assert "12 woningen" in text(coordinator.get(response.headers["Location"]))
+    coordinator.post(f"/admin/buildings/{building.id}/coaches",
+                     data={"user_id": str(world.coach.id)})
+    coach = login(http_app, world.coach)
+    assert f"/dwellings/{dwellings[0].id}" in text(coach.get(f"/buildings/{building.id}"))
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("postcode", "35641GD", "Een Nederlandse postcode"),
+    ("floors", "0", "Geef een heel getal van 1 tot en met 40."),
+    ("dwellings_per_floor", "500", "Geef een heel getal van 1 tot en met 60."),
+    ("name", "", "Dit veld is verplicht."),
+    ("street", "Straat 111222333", "burgerservicenummer"),
+])
+def test_a_new_building_is_refused_field_by_field_and_keeps_the_input(coordinator, field, value,
+                                                                      message):
+    response = coordinator.post("/admin/buildings/new", data={**BUILDING, field: value})
+    html = text(response)
+    assert response.status_code == 422
+    assert message in html
+    assert 'value="Overvecht-Noord"' in html
+
+
+def test_a_building_name_is_unique(coordinator, world):
+    response = coordinator.post("/admin/buildings/new",
+                                data={**BUILDING, "name": world.building.name})
+    assert response.status_code == 422
+    assert "Er bestaat al een gebouw met deze naam." in text(response)
+
+
+def test_only_coordinators_create_buildings(http_app, world):
+    coach = login(http_app, world.coach)
+    assert coach.get("/admin/buildings/new").status_code == 403
+    assert coach.post("/admin/buildings/new", data=BUILDING).status_code == 403

@@ -4,10 +4,10 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import Regexp, ValidationError
+from wtforms import EmailField, IntegerField, PasswordField, SelectField, StringField
+from wtforms.validators import NumberRange, Regexp, ValidationError
 
-from app.admin.operations import MIN_PASSWORD_LENGTH
+from app.admin.operations import MAX_DWELLINGS_PER_FLOOR, MAX_FLOORS, MIN_PASSWORD_LENGTH
 from app.auth.permissions import Role
 from app.consent.forms import organization_choices
 from app.organizations.models import OrganizationKind
@@ -55,3 +55,33 @@ class OrganizationForm(FlaskForm):
 
 class AssignForm(FlaskForm):
     user_id = SelectField(_l("Coach"), validators=[required()], validate_choice=False)
+
+
+POSTCODE = Regexp(r"^\s*[1-9][0-9]{3}\s?[A-Za-z]{2}\s*$",
+                  message=_l("A Dutch postcode: four digits and two letters, such as 3562 AB."))
+
+
+def _between(minimum: int, maximum: int) -> NumberRange:
+    return NumberRange(minimum, maximum,
+                       message=_l("Give a whole number from %(min)s to %(max)s."))
+
+
+class BuildingForm(FlaskForm):
+    name = StringField(_l("Name of the building"), validators=[required(), length(200), no_bsn])
+    neighbourhood = StringField(_l("Neighbourhood"), validators=[required(), length(200), no_bsn],
+                                description=_l("An existing neighbourhood, or a new one."))
+    city = StringField(_l("City"), validators=[required(), length(100), no_bsn])
+    street = StringField(_l("Street"), validators=[required(), length(200), no_bsn])
+    postcode = StringField(_l("Postcode"), validators=[required(), POSTCODE])
+    floors = IntegerField(_l("Floors"), validators=[required(), _between(1, MAX_FLOORS)])
+    dwellings_per_floor = IntegerField(_l("Dwellings per floor"),
+                                       validators=[required(),
+                                                   _between(1, MAX_DWELLINGS_PER_FLOOR)])
+    first_number = IntegerField(_l("First house number"),
+                                validators=[required(), _between(1, 99999)])
+    number_step = SelectField(_l("Numbering"), validators=[required()])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.number_step.choices = [("1", str(_l("Every number (1, 2, 3, …)"))),
+                                    ("2", str(_l("Odd or even only (1, 3, 5, …)")))]

@@ -1,5 +1,6 @@
-"""Administrative changes by a coordinator: users, organisations, coach assignments.
-Each is audited; deactivating a user ends their sessions and API tokens at once."""
+"""Administrative changes by a coordinator: users, organisations, buildings with their
+dwellings, coach assignments. Each is audited; deactivating a user ends their sessions and
+API tokens at once."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from app.auth.models import User
 from app.auth.operations import end_all_sessions, find_user_by_email
 from app.auth.passwords import hash_password
 from app.auth.permissions import Role
-from app.buildings.models import Building, CoachAssignment
+from app.buildings.models import Building, CoachAssignment, Dwelling, Neighbourhood
 from app.db import db
 from app.organizations.models import Organization, OrganizationKind
 
@@ -55,6 +56,53 @@ def deactivate_user(admin: Any, user: User) -> None:
     user.active = False
     end_all_sessions(user)
     record_event("user_deactivated", actor=admin, object_type="user", object_id=user.id)
+
+
+def reactivate_user(admin: Any, user: User) -> None:
+    """Let a deactivated user log in again with their password; nothing else comes back
+    (sessions and tokens ended at deactivation stay ended)."""
+    if user.active:
+        raise AdminRefused("user", _("This user is active already."))
+    user.active = True
+    record_event("user_reactivated", actor=admin, object_type="user", object_id=user.id)
+
+
+MAX_FLOORS = 40
+MAX_DWELLINGS_PER_FLOOR = 60
+
+
+def create_building(admin: Any, *, name: str, neighbourhood: str, city: str, street: str,
+                    postcode: str, floors: int, dwellings_per_floor: int, first_number: int,
+                    number_step: int) -> Building:
+    """A building with its dwellings, numbered along each floor from `first_number` in steps
+    of `number_step` (2 for gallery flats numbered on one side of the street)."""
+    name, street, postcode = name.strip(), street.strip(), " ".join(postcode.upper().split())
+    if db.session.execute(select(Building.id).where(Building.name == name)).first():
+        raise AdminRefused("name", _("A building with this name already exists."))
+    if not 1 <= floors <= MAX_FLOORS:
+        raise AdminRefused("floors", _("Between 1 and %(count)d floors.", count=MAX_FLOORS))
+    if not 1 <= dwellings_per_floor <= MAX_DWELLINGS_PER_FLOOR:
+        raise AdminRefused("dwellings_per_floor", _("Between 1 and %(count)d dwellings per floor.",
+                                                    count=MAX_DWELLINGS_PER_FLOOR))
+    hood = db.session.execute(
+        select(Neighbourhood).where(Neighbourhood.name == neighbourhood.strip())
+    ).scalar_one_or_none()
+    if hood is None:
+        hood = Neighbourhood(name=neighbourhood.strip(), city=city.strip())
+        db.session.add(hood)
+    building = Building(neighbourhood=hood, name=name, floors=floors)
+    db.session.add(building)
+    db.session.flush()
+    number = first_number
+    for floor in range(1, floors + 1):
+        for _slot in range(dwellings_per_floor):
+            db.session.add(Dwelling(building_id=building.id, street=street, number=number,
+                                    addition="", postcode=postcode, floor=floor))
+            number += number_step
+    db.session.flush()
+    record_event("building_created", actor=admin, object_type="building", object_id=building.id,
+                 details={"floors": floors, "dwellings": floors * dwellings_per_floor})
+    return building
 
 
 def create_organization(admin: Any, *, name: str, kind: OrganizationKind) -> Organization:

@@ -1,5 +1,5 @@
-"""The coordinator's pages: users, organisations, buildings and their coaches, and the
-escalations of handovers nobody picked up. No case content appears here."""
+"""The coordinator's pages: users, organisations, buildings (with their dwellings) and their
+coaches, and the escalations of handovers nobody picked up. No case content appears here."""
 
 from __future__ import annotations
 
@@ -11,13 +11,15 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from app.admin.forms import AssignForm, OrganizationForm, UserForm
+from app.admin.forms import AssignForm, BuildingForm, OrganizationForm, UserForm
 from app.admin.operations import (
     AdminRefused,
     assign_coach,
+    create_building,
     create_organization,
     create_user,
     deactivate_user,
+    reactivate_user,
     unassign_coach,
 )
 from app.auth.access import require
@@ -74,9 +76,7 @@ def new_user() -> Any:
     return redirect(url_for("admin_pages.users"))
 
 
-@bp.route(f"/users/<{DB_ID}:user_id>/deactivate", methods=["POST"])
-@require(Permission.ADMIN_MANAGE)
-def deactivate(user_id: int) -> Any:
+def _change_user(user_id: int, change: Any, done: str) -> Any:
     user = db.session.get(User, user_id)
     if user is None:
         not_found()
@@ -84,15 +84,28 @@ def deactivate(user_id: int) -> Any:
         flash(_("The form has expired; try again."))
         return redirect(url_for("admin_pages.users"))
     try:
-        deactivate_user(current_user, user)
+        change(current_user, user)
     except AdminRefused as refused:
         db.session.rollback()
         flash(refused.message)
         return redirect(url_for("admin_pages.users"))
     db.session.commit()
-    flash(_("%(name)s is deactivated; their sessions and API tokens have ended.",
-            name=user.name))
+    flash(done % {"name": user.name})
     return redirect(url_for("admin_pages.users"))
+
+
+@bp.route(f"/users/<{DB_ID}:user_id>/deactivate", methods=["POST"])
+@require(Permission.ADMIN_MANAGE)
+def deactivate(user_id: int) -> Any:
+    return _change_user(user_id, deactivate_user,
+                        _("%(name)s is deactivated; their sessions and API tokens have ended."))
+
+
+@bp.route(f"/users/<{DB_ID}:user_id>/reactivate", methods=["POST"])
+@require(Permission.ADMIN_MANAGE)
+def reactivate(user_id: int) -> Any:
+    return _change_user(user_id, reactivate_user,
+                        _("%(name)s can log in again with their own password."))
 
 
 @bp.route("/organizations", methods=["GET", "POST"])
@@ -129,6 +142,29 @@ def buildings() -> Any:
         coaches.setdefault(building_id, []).append(name)
     return render_template("admin/buildings.html", page=page, coaches=coaches,
                            progress=dict(building_progress(page.items)))
+
+
+@bp.route("/buildings/new", methods=["GET", "POST"])
+@require(Permission.ADMIN_MANAGE)
+def new_building() -> Any:
+    form = BuildingForm()
+    if not form.is_submitted():
+        return render_template("admin/building_new.html", form=form)
+    if not form.validate():
+        return render_template("admin/building_new.html", form=form), 422
+    try:
+        building = create_building(
+            current_user, name=form.name.data, neighbourhood=form.neighbourhood.data,
+            city=form.city.data, street=form.street.data, postcode=form.postcode.data,
+            floors=form.floors.data, dwellings_per_floor=form.dwellings_per_floor.data,
+            first_number=form.first_number.data, number_step=int(form.number_step.data))
+    except AdminRefused as refused:
+        _refused(form, refused)
+        return render_template("admin/building_new.html", form=form), 422
+    db.session.commit()
+    flash(_("Building %(name)s created with %(count)d dwellings. Assign its coaches below.",
+            name=building.name, count=building.floors * form.dwellings_per_floor.data))
+    return redirect(url_for("admin_pages.building", building_id=building.id))
 
 
 def _building_or_404(building_id: int) -> Building:
