@@ -199,6 +199,8 @@ LABELS: dict[str, dict[str, Any]] = {
         "token_revoked": _l("API token revoked"),
         "user_created": _l("User created"),
         "user_deactivated": _l("User deactivated"),
+        "user_reactivated": _l("User reactivated"),
+        "building_created": _l("Building created"),
         "organization_created": _l("Organisation created"),
         "coach_assigned": _l("Coach assigned"),
         "coach_unassigned": _l("Coach unassigned"),
