@@ -43,6 +43,12 @@ LABELS: dict[str, dict[str, Any]] = {
         "expired": _l("Expired"),
         "revoked": _l("Revoked"),
     },
+    "match_state": {
+        "proposed": _l("Proposed"),
+        "agreed": _l("Agreed"),
+        "met": _l("Met"),
+        "declined": _l("Not going ahead"),
+    },
     "trigger": {
         "start_exploring": _l("Start exploring"),
         "formulate_question": _l("Help question is ready"),
@@ -67,6 +73,8 @@ LABELS: dict[str, dict[str, Any]] = {
         "refuse": _l("Consent refused"),
         "expire": _l("Expire"),
         "revoke": _l("Revoke (recorded in error)"),
+        "agree": _l("Both want to meet"),
+        "record_meeting": _l("They have met"),
     },
     "visit_outcome": {
         "talked": _l("Talked"),
@@ -187,6 +195,7 @@ LABELS: dict[str, dict[str, Any]] = {
         "resident_registered": _l("Resident registered"),
         "consent_requested": _l("Consent asked"),
         "handover_created": _l("Handover prepared"),
+        "match_proposed": _l("Connection proposed"),
         "handover_escalated": _l("Handover escalated"),
         "intro_reminder": _l("Reminder: introduction not recorded"),
         "safety_disclosure_made": _l("Safety disclosure made"),
@@ -216,7 +225,7 @@ LABELS: dict[str, dict[str, Any]] = {
     "object_type": {"case": _l("Case"), "handover": _l("Handover"), "consent": _l("Consent"),
                     "visit": _l("Visit"), "resident": _l("Resident"), "user": _l("User"),
                     "organization": _l("Organisation"), "building": _l("Building"),
-                    "activity": _l("Activity")},
+                    "activity": _l("Activity"), "match": _l("Connection")},
     "field": {
         "display_name": _l("Name"),
         "age_band": _l("Age group"),
