@@ -13,7 +13,12 @@ from app.api_base import api_blueprint
 from app.auth.access import require
 from app.auth.models import User
 from app.auth.permissions import Permission
-from app.auth.scope import consent_in_scope, consents_query, resident_for_consents
+from app.auth.scope import (
+    consent_in_scope,
+    consents_query,
+    resident_for_consents,
+    resident_in_scope,
+)
 from app.consent.gateway import consent_facts
 from app.consent.models import Consent
 from app.consent.operations import fire_consent, request_consent
@@ -34,13 +39,26 @@ blp = api_blueprint("consent", __name__, "", "Consent: purpose-, recipient-, cat
 @require(Permission.CONSENTS_CREATE)
 @blp.arguments(ConsentCreateSchema)
 @blp.response(201, ConsentSchema)
-@blp.alt_response(404, description="Resident unknown or outside the coach's buildings")
-@blp.alt_response(422, description="Unknown purpose, category or recipient; bad validity")
+@blp.alt_response(404, description="Resident, or the recipient resident, unknown or outside "
+                  "the coach's buildings")
+@blp.alt_response(422, description="Unknown purpose, category or recipient; not exactly one "
+                  "recipient; bad validity")
 def create_consent(data: dict[str, Any], resident_id: uuid.UUID) -> Any:
-    """Ask the resident's consent for one purpose, one organisation and named categories
-    (state `requested`; record it with the `give` trigger)."""
+    """Ask the resident's consent for one purpose, one recipient and named categories
+    (state `requested`; record it with the `give` trigger). The recipient is an organisation
+    (`recipient_organization_id`) or, for purpose `resident_connection`, another resident of
+    the coach's buildings (`recipient_resident_id`)."""
     resident = resident_for_consents(current_user, resident_id)
-    if db.session.get(Organization, data["recipient_organization_id"]) is None:
+    if data.get("recipient_resident_id") is not None:
+        recipient = resident_in_scope(current_user, data["recipient_resident_id"])
+        if recipient.id == resident.id:
+            abort(422, message=_("A resident cannot be the recipient of their own consent."),
+                  errors={"recipient_resident_id": [
+                      _("A resident cannot be the recipient of their own consent.")]})
+        if recipient.anonymised_at is not None:
+            abort(422, message=_("This resident has been anonymised."),
+                  errors={"recipient_resident_id": [_("This resident has been anonymised.")]})
+    elif db.session.get(Organization, data["recipient_organization_id"]) is None:
         abort(422, message=_("Unknown recipient organisation."),
               errors={"recipient_organization_id": [_("Unknown recipient organisation.")]})
     if data.get("valid_until") is None:
@@ -104,9 +122,13 @@ def consent_record(consent_id: uuid.UUID) -> Any:
     controller = Party(id=str(controller_org.id) if controller_org else "buurtpad",
                        name=controller_org.name if controller_org else "Buurtpad",
                        kind=str(controller_org.kind) if controller_org else None)
-    recipient = Party(id=str(consent.recipient_organization_id),
-                      name=consent.recipient_organization.name,
-                      kind=str(consent.recipient_organization.kind))
+    if consent.recipient_organization is not None:
+        recipient = Party(id=str(consent.recipient_organization_id),
+                          name=consent.recipient_organization.name,
+                          kind=str(consent.recipient_organization.kind))
+    else:
+        # Another resident: the record names them by pseudonymous id only.
+        recipient = Party(id=str(consent.recipient_resident_id), name="", kind="resident")
     events = [
         ConsentEvent(at=e["at"], state=e["to_state"], actor_role=e["actor_role"] or "system",
                      method=e["details"].get("method"),

@@ -42,7 +42,10 @@ def consent_facts(resident_id: uuid.UUID) -> tuple[ConsentFacts, ...]:
             resident_id=str(c.resident_id),
             state=c.state,
             purpose=c.purpose,
-            recipient_organization_id=str(c.recipient_organization_id),
+            recipient_organization_id=(str(c.recipient_organization_id)
+                                       if c.recipient_organization_id is not None else None),
+            recipient_resident_id=(str(c.recipient_resident_id)
+                                   if c.recipient_resident_id is not None else None),
             categories=frozenset(c.data_categories),
             valid_until=c.valid_until,
         )
@@ -119,8 +122,15 @@ def disclose(
     categories: Iterable[str],
     handover: Any | None = None,
     now: datetime | None = None,
+    recipient_resident_id: uuid.UUID | None = None,
+    subject: Any | None = None,
 ) -> Decision:
-    """Decide one disclosure and log it. The caller releases only `released_categories`."""
+    """Decide one disclosure and log it. The caller releases only `released_categories`.
+
+    The recipient is an organisation or, for `recipient_resident_id`, another resident.
+    `subject` (a workflow object such as a match) is named in the log entry; a handover
+    given as `handover` is named there too and its safety disclosure is weighed."""
+    subject = subject if subject is not None else handover
     request = DisclosureRequest(
         actor_id=str(actor.id) if actor is not None else "system",
         actor_role=str(actor.role) if actor is not None else "system",
@@ -139,6 +149,9 @@ def disclose(
         now=now or utcnow(),
         consents=consent_facts(resident_id),
         safety_disclosure=safety_facts(handover) if handover is not None else None,
+        recipient_resident_id=(
+            str(recipient_resident_id) if recipient_resident_id is not None else None
+        ),
     )
     decision = decide(request)
     fields = {
@@ -152,8 +165,8 @@ def disclose(
         "consent_id": decision.consent_id,
         "safety_disclosure_id": decision.safety_disclosure_id,
         "recipient_organization_id": recipient_organization_id,
-        "object_type": "handover" if handover is not None else None,
-        "object_id": handover.id if handover is not None else None,
+        "object_type": subject.object_type if subject is not None else None,
+        "object_id": subject.id if subject is not None else None,
         "reasons": decision.reasons,
     }
     log_processing(**fields)

@@ -1,5 +1,6 @@
 """Consent: recorded exactly, changed only through its workflow, and when it stops being
-valid every handover relying on it is withdrawn in the same transaction."""
+valid every handover relying on it is withdrawn and every open match relying on it is
+declined, in the same transaction."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from app.consent.models import Consent
 from app.db import db, utcnow
 from app.transitions import apply
 from workflows.handover import HANDOVER_ACTIVE_STATES
+from workflows.match import MATCH
 
 ENDING_TRIGGERS = {"withdraw", "expire", "revoke"}
 
@@ -21,7 +23,8 @@ def request_consent(coach: Any, resident_id: uuid.UUID, data: dict[str, Any]) ->
     consent = Consent(
         resident_id=resident_id,
         purpose=data["purpose"],
-        recipient_organization_id=data["recipient_organization_id"],
+        recipient_organization_id=data.get("recipient_organization_id"),
+        recipient_resident_id=data.get("recipient_resident_id"),
         data_categories=list(data["data_categories"]),
         valid_until=data["valid_until"],
         recorded_by_id=coach.id,
@@ -33,6 +36,8 @@ def request_consent(coach: Any, resident_id: uuid.UUID, data: dict[str, Any]) ->
     record_event("consent_requested", actor=coach, object_type="consent", object_id=consent.id,
                  details={"purpose": consent.purpose,
                           "recipient_organization_id": consent.recipient_organization_id,
+                          **({"recipient_resident_id": str(consent.recipient_resident_id)}
+                             if consent.recipient_resident_id is not None else {}),
                           "data_categories": consent.data_categories})
     return consent
 
@@ -53,6 +58,9 @@ def fire_consent(consent: Consent, trigger: str, actor: Any | None,
     apply(consent, trigger, actor=actor, arguments=arguments, effects=effects)
     if trigger in ENDING_TRIGGERS:
         withdraw_relying_handovers(consent, trigger)
+    if trigger in ENDING_TRIGGERS or trigger == "refuse":
+        # A refused consent can never be given: the connection cannot go ahead either.
+        decline_relying_matches(consent, consent.state)
 
 
 def withdraw_relying_handovers(consent: Consent, cause: str) -> None:
@@ -69,3 +77,19 @@ def withdraw_relying_handovers(consent: Consent, cause: str) -> None:
     for handover in handovers:
         fire_handover(handover, "withdraw", None,
                       {"reason": f"consent {cause}"})
+
+
+def decline_relying_matches(consent: Consent, cause: str) -> None:
+    """Residents are put in touch only while both consent: every open match relying on the
+    consent is declined by the system."""
+    from app.matches.models import Match
+    from app.matches.operations import fire_match
+
+    matches = db.session.execute(
+        select(Match).where(
+            (Match.offering_consent_id == consent.id) | (Match.seeking_consent_id == consent.id),
+            Match.state.in_(MATCH.open_states),
+        ).order_by(Match.created_at, Match.id)
+    ).scalars()
+    for match in matches:
+        fire_match(match, "decline", None, {"reason": f"consent {cause}"})

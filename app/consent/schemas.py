@@ -13,12 +13,17 @@ from policies import REGISTER, DataCategory, LegalBasis
 
 CONSENT_PURPOSES = sorted(a.id for a in REGISTER.values() if a.legal_basis is LegalBasis.CONSENT)
 MAX_VALIDITY = timedelta(days=731)  # 24 months
+# The one purpose for which another resident may be the recipient.
+RESIDENT_RECIPIENT_PURPOSE = "resident_connection"
 
 
 class ConsentCreateSchema(Schema):
+    """One recipient: an organisation (`recipient_organization_id`) or, to put two residents
+    in touch, another resident (`recipient_resident_id`, purpose `resident_connection`)."""
+
     purpose = fields.String(required=True, validate=choice(CONSENT_PURPOSES))
-    recipient_organization_id = fields.Integer(required=True, strict=True,
-                                               validate=row_id())
+    recipient_organization_id = fields.Integer(strict=True, validate=row_id())
+    recipient_resident_id = fields.UUID()
     data_categories = fields.List(
         fields.String(validate=choice([c.value for c in DataCategory])),
         required=True,
@@ -40,6 +45,24 @@ class ConsentCreateSchema(Schema):
             raise ValidationError(_("valid_until must lie in the future."))
         if value > now + MAX_VALIDITY:  # type: ignore[operator]
             raise ValidationError(_("Consent can be given for at most 24 months."))
+
+    @validates_schema
+    def _one_recipient(self, data: dict[str, object], **_kwargs: object) -> None:
+        to_organization = data.get("recipient_organization_id") is not None
+        to_resident = data.get("recipient_resident_id") is not None
+        if to_organization and to_resident:
+            raise ValidationError(
+                _("Name one recipient: an organisation or a resident, not both."),
+                field_name="recipient_resident_id")
+        if not to_organization and not to_resident:
+            raise ValidationError(
+                _("Name the recipient: an organisation or a resident."),
+                field_name="recipient_organization_id")
+        if to_resident and data.get("purpose") != RESIDENT_RECIPIENT_PURPOSE:
+            raise ValidationError(
+                _("Another resident can only receive data for the purpose "
+                  "%(purpose)s.", purpose=RESIDENT_RECIPIENT_PURPOSE),
+                field_name="purpose")
 
     @validates_schema
     def _categories_fit_purpose(self, data: dict[str, object], **_kwargs: object) -> None:
@@ -73,8 +96,11 @@ class ConsentSchema(Schema):
     allowed_triggers = fields.Function(lambda c: triggers_for(c, current_user))
     valid = fields.Function(lambda c: c.state == "given" and c.valid_until > utcnow())
     purpose = fields.String()
-    recipient_organization_id = fields.Integer()
-    recipient_organization = fields.Function(lambda c: c.recipient_organization.name)
+    recipient_organization_id = fields.Integer(allow_none=True)
+    recipient_organization = fields.Function(
+        lambda c: c.recipient_organization.name if c.recipient_organization else None,
+        allow_none=True)
+    recipient_resident_id = fields.UUID(allow_none=True)
     data_categories = fields.List(fields.String())
     valid_from = fields.DateTime()
     valid_until = fields.DateTime()

@@ -15,7 +15,13 @@ from werkzeug.exceptions import HTTPException
 from app.audit.operations import record_event
 from app.auth.access import require
 from app.auth.permissions import Permission
-from app.auth.scope import consent_in_scope, consents_query, resident_in_scope
+from app.auth.scope import (
+    consent_in_scope,
+    consents_query,
+    matches_query,
+    resident_in_scope,
+    residents_query,
+)
 from app.consent.forms import ConsentFilterForm, ConsentForm, end_of_day, notice_version
 from app.consent.models import Consent
 from app.consent.operations import fire_consent, request_consent
@@ -23,6 +29,8 @@ from app.consent.queries import consent_history
 from app.consent.schemas import ConsentCreateSchema
 from app.db import db, utcnow
 from app.handovers.models import Handover
+from app.matches.models import Match
+from app.residents.models import Resident
 from app.transitions import transition_errors, triggers_for
 from app.web.formkit import REQUIRED, TransitionForm, apply_schema
 from app.web.labels import label
@@ -94,11 +102,27 @@ def render_consent_page(consent: Consent, *, failed: TransitionForm | None = Non
     handovers = list(db.session.execute(
         select(Handover).where(Handover.consent_id == consent.id).order_by(Handover.created_at)
     ).scalars()) if current_user.can(Permission.HANDOVERS_READ) else []
+    matches = list(db.session.execute(
+        matches_query(current_user)
+        .where((Match.offering_consent_id == consent.id) | (Match.seeking_consent_id == consent.id))
+        .order_by(Match.created_at)
+    ).scalars()) if current_user.can(Permission.MATCHES_READ) else []
     return render_template(
         "consent/consent.html", consent=consent, forms=forms, outcome=outcome,
-        history=consent_history(consent), handovers=handovers,
+        history=consent_history(consent), handovers=handovers, matches=matches,
+        recipient_name=recipient_resident_name(current_user, consent),
         valid=consent.state == "given" and consent.valid_until > utcnow(),
     ), status
+
+
+def recipient_resident_name(user: Any, consent: Consent) -> str | None:
+    """The name of a recipient resident, for a coach of that resident; None otherwise."""
+    if consent.recipient_resident_id is None:
+        return None
+    return db.session.execute(
+        residents_query(user).with_only_columns(Resident.display_name)
+        .where(Resident.id == consent.recipient_resident_id)
+    ).scalar_one_or_none()
 
 
 @bp.route("/consents/<uuid:consent_id>")
@@ -160,9 +184,11 @@ def register_csv() -> Any:
     db.session.commit()
     header = ["id", "resident_id", "purpose", "recipient_organization_id",
               "recipient_organization", "data_categories", "state", "valid_from",
-              "valid_until", "method", "notice_version", "given_at", "ended_at"]
+              "valid_until", "method", "notice_version", "given_at", "ended_at",
+              "recipient_resident_id"]
     rows = ([c.id, c.resident_id, c.purpose, c.recipient_organization_id,
-             c.recipient_organization.name, c.data_categories, c.state, c.valid_from,
-             c.valid_until, c.method, c.notice_version, c.given_at, c.ended_at]
+             c.recipient_organization.name if c.recipient_organization else "",
+             c.data_categories, c.state, c.valid_from, c.valid_until, c.method,
+             c.notice_version, c.given_at, c.ended_at, c.recipient_resident_id]
             for c in stream_scalars(_register_query(filters)))
     return csv_response("consent-register.csv", header, rows)

@@ -53,7 +53,8 @@ PATH = ("draft", "offered", "accepted", "intro_scheduled", "intro_held", "comple
 
 def _resident_consents(case: Case) -> list[Consent]:
     return list(db.session.execute(
-        consents_query(current_user).where(Consent.resident_id == case.resident_id)
+        consents_query(current_user).where(Consent.resident_id == case.resident_id,
+                                           Consent.recipient_organization_id.is_not(None))
         .order_by(desc(Consent.created_at))
     ).scalars())
 

@@ -1,5 +1,152 @@
 from __future__ import annotations
 
+import uuid
+from typing import Any
+
+from flask_login import current_user
+from flask_smorest import abort
+from sqlalchemy import desc, or_
+from sqlalchemy.orm import joinedload
+
 from app.api_base import api_blueprint
+from app.auth.access import require
+from app.auth.permissions import Permission
+from app.auth.scope import building_in_scope, match_in_scope, matches_query, resident_in_scope
+from app.buildings.models import Dwelling
+from app.db import db
+from app.matches.models import Match
+from app.matches.operations import (
+    MatchNotAllowed,
+    contact_card,
+    count_suggestions,
+    fire_match,
+    propose_match,
+    suggest_matches,
+)
+from app.matches.schemas import (
+    MatchCreateSchema,
+    MatchListItemSchema,
+    MatchQuerySchema,
+    MatchSchema,
+    MatchTransitionSchema,
+    SuggestionQuerySchema,
+    SuggestionSchema,
+)
+from app.pagination import paginate
+from app.residents.models import Resident
+from app.schemas_common import transition_arguments
+from app.transitions import check_version, transition_errors, triggers_for
 
 blp = api_blueprint("matches", __name__, "/matches", "Residents connected on what they offer and wish for, after both consent")
+
+
+def match_view(match: Match) -> dict[str, Any]:
+    """The match as its coach sees it; the contact card only while both consents allow it
+    (each showing is decided and logged by the consent gateway)."""
+    view = {name: getattr(match, name) for name in MatchSchema().fields
+            if name not in ("allowed_triggers", "contact_card")}
+    view.update(allowed_triggers=triggers_for(match, current_user),
+                contact_card=contact_card(current_user, match))
+    return view
+
+
+def _with_residents(query: Any) -> Any:
+    return query.options(
+        joinedload(Match.offering_resident).joinedload(Resident.dwelling)
+        .joinedload(Dwelling.building),
+        joinedload(Match.seeking_resident).joinedload(Resident.dwelling)
+        .joinedload(Dwelling.building),
+    )
+
+
+@blp.route("/suggestions")
+@require(Permission.MATCHES_READ)
+@blp.arguments(SuggestionQuerySchema, location="query")
+@blp.response(200, SuggestionSchema(many=True))
+@blp.alt_response(404, description="Building unknown or not one of the coach's")
+@blp.paginate()
+def list_suggestions(args: dict[str, Any], pagination_parameters: Any) -> Any:
+    """Residents of the coach's buildings whose latest conversation at the door offered what
+    another wished for; same building first. Filter `building_id`: pairs touching it."""
+    building_id = args.get("building_id")
+    if building_id is not None:
+        building_in_scope(current_user, building_id)
+    total = count_suggestions(current_user, building_id)
+    pagination_parameters.item_count = total
+    page, size = pagination_parameters.page, pagination_parameters.page_size
+    if (page - 1) * size >= total:
+        return []
+    return suggest_matches(current_user, building_id, offset=(page - 1) * size, limit=size)
+
+
+@blp.route("", methods=["POST"])
+@require(Permission.MATCHES_CREATE)
+@blp.arguments(MatchCreateSchema)
+@blp.response(201, MatchSchema)
+@blp.alt_response(404, description="A resident unknown or outside the coach's buildings")
+@blp.alt_response(422, description="Invalid input, an anonymised resident, or an open "
+                  "connection between them for this already")
+def create_match(data: dict[str, Any]) -> Any:
+    """Propose a connection (state `proposed`) and ask both residents' consent to share
+    their name and phone number with the other: two consents in state `requested`, given or
+    refused through `POST /api/v1/consents/{id}/transitions`."""
+    offering = resident_in_scope(current_user, data["offering_resident_id"])
+    seeking = resident_in_scope(current_user, data["seeking_resident_id"])
+    try:
+        match = propose_match(current_user, offering, seeking, data["offer"])
+    except MatchNotAllowed as refused:
+        db.session.rollback()
+        abort(422, message=refused.message, errors={refused.field: [refused.message]})
+    db.session.commit()
+    return match_view(match)
+
+
+@blp.route("")
+@require(Permission.MATCHES_READ)
+@blp.arguments(MatchQuerySchema, location="query")
+@blp.response(200, MatchListItemSchema(many=True))
+@blp.paginate()
+def list_matches(args: dict[str, Any], pagination_parameters: Any) -> Any:
+    """The coach's matches, newest first; filters `state` and `resident_id`. No contact
+    details here: open a match to see its contact card."""
+    query = _with_residents(matches_query(current_user))
+    if "state" in args:
+        query = query.where(Match.state == args["state"])
+    if "resident_id" in args:
+        query = query.where(or_(Match.offering_resident_id == args["resident_id"],
+                                Match.seeking_resident_id == args["resident_id"]))
+    return paginate(query.order_by(desc(Match.created_at), Match.id), pagination_parameters)
+
+
+@blp.route("/<uuid:match_id>")
+@require(Permission.MATCHES_READ)
+@blp.response(200, MatchSchema)
+@blp.alt_response(404, description="Unknown, or a resident outside the coach's buildings")
+def get_match(match_id: uuid.UUID) -> Any:
+    """A match with both consents, the triggers allowed now and, while both consents allow
+    it, the contact card."""
+    match = match_in_scope(current_user, match_id)
+    result = match_view(match)
+    db.session.commit()  # the processing-log entries of showing the contact card
+    return result
+
+
+@blp.route("/<uuid:match_id>/transitions", methods=["POST"])
+@require(Permission.MATCHES_TRANSITION)
+@blp.arguments(MatchTransitionSchema)
+@blp.response(200, MatchSchema)
+@blp.alt_response(403, description="The caller's role may not fire this trigger")
+@blp.alt_response(404, description="Unknown, or a resident outside the coach's buildings")
+@blp.alt_response(409, description="Stale version")
+@blp.alt_response(422, description="Unknown trigger, not allowed now, missing reason or "
+                  "failed guard (the message names the consent that is missing)")
+def transition_match(data: dict[str, Any], match_id: uuid.UUID) -> Any:
+    """agree (both residents consented), record_meeting, decline (reason)."""
+    match = match_in_scope(current_user, match_id)
+    with transition_errors():
+        check_version(match, data["version"])
+        fire_match(match, data["trigger"], current_user, transition_arguments(data))
+        db.session.commit()
+    result = match_view(match)
+    db.session.commit()
+    return result

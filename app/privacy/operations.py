@@ -20,6 +20,8 @@ from app.consent.models import Consent
 from app.consent.queries import consent_history
 from app.db import db, utcnow
 from app.handovers.models import Handover, ReviewStatus, SafetyDisclosure
+from app.matches.models import Match
+from app.matches.operations import decline_open_matches_of
 from app.residents.models import Resident
 from app.visits.models import Visit
 from policies import REGISTER, Action, DataCategory
@@ -65,7 +67,17 @@ def _erase_transition_notes(object_ids: list[str], now: datetime) -> None:
         )
 
 
+def _matches(resident: Resident) -> list[Match]:
+    return list(db.session.execute(
+        select(Match).where((Match.offering_resident_id == resident.id)
+                            | (Match.seeking_resident_id == resident.id))
+        .order_by(Match.created_at, Match.id)
+    ).scalars())
+
+
 def anonymise(resident: Resident, now: datetime) -> None:
+    # A connection cannot go ahead with someone whose name is gone: the system declines it.
+    decline_open_matches_of(resident, "resident anonymised")
     resident.display_name = ANONYMOUS_NAME
     resident.phone = None
     resident.birth_year = None
@@ -100,6 +112,7 @@ def anonymise(resident: Resident, now: datetime) -> None:
     for case in _cases(resident):
         object_ids.append(str(case.id))
         object_ids.extend(str(handover.id) for handover in case.handovers)
+    object_ids.extend(str(match.id) for match in _matches(resident))
     _erase_transition_notes(object_ids, now)
 
 
@@ -156,13 +169,18 @@ def export(officer: Any, resident: Resident) -> dict[str, Any]:
                    for v in visits],
         "cases": [_case_export(c) for c in cases],
         "consents": [{"id": str(c.id), "state": c.state, "purpose": c.purpose,
-                      "recipient_organization": c.recipient_organization.name,
+                      "recipient_organization": c.recipient_organization.name
+                      if c.recipient_organization else None,
+                      # Another resident, by pseudonymous id: their name is their data.
+                      "recipient_resident_id": str(c.recipient_resident_id)
+                      if c.recipient_resident_id else None,
                       "data_categories": c.data_categories,
                       "valid_until": c.valid_until.isoformat(), "method": c.method,
                       "notice_version": c.notice_version,
                       "history": [{**e, "at": e["at"].isoformat()}
                                   for e in consent_history(c)]}
                      for c in consents],
+        "matches": [_match_export(m, resident) for m in _matches(resident)],
         "processing_log": [{"seq": e.seq, "occurred_at": e.occurred_at.isoformat(),
                             "action": e.action, "processing_activity": e.processing_activity,
                             "purpose": REGISTER[e.processing_activity].purpose
@@ -171,6 +189,23 @@ def export(officer: Any, resident: Resident) -> dict[str, Any]:
                             "categories": e.categories, "actor_role": e.actor_role,
                             "recipient_organization_id": e.recipient_organization_id}
                            for e in log],
+    }
+
+
+def _match_export(match: Match, resident: Resident) -> dict[str, Any]:
+    offering = match.offering_resident_id == resident.id
+    return {
+        "id": str(match.id), "state": match.state, "offer": match.offer,
+        "role": "offering" if offering else "seeking",
+        # The other resident by pseudonymous id only: their name is their own data.
+        "other_resident_id": str(match.seeking_resident_id if offering
+                                 else match.offering_resident_id),
+        "own_consent_id": str(match.offering_consent_id if offering
+                              else match.seeking_consent_id),
+        "proposed_at": match.created_at.isoformat(),
+        "agreed_at": match.agreed_at.isoformat() if match.agreed_at else None,
+        "met_at": match.met_at.isoformat() if match.met_at else None,
+        "ended_at": match.ended_at.isoformat() if match.ended_at else None,
     }
 
 
