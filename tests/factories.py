@@ -317,3 +317,47 @@ def create_handover_in_state(case: Any, coach: User, organization: Organization,
     return create_handover(case, coach, organization, state=state, consent=consent,
                            professional=professional, purpose=purpose,
                            data_categories=categories, new_consent=False)
+
+
+# --- Buurtkamer -----------------------------------------------------------------------------
+
+def create_activity(building: Building, coach: User, *, title: str = "Koffieochtend",
+                    theme: str = "meeting", days_from_now: float = 7,
+                    place: str = "Buurtkamer", residents_alone: bool = False,
+                    participant_count: int | None = None, cancelled: bool = False) -> Any:
+    """An activity in `building` planned by `coach` (who organises it, unless residents do
+    it alone), starting `days_from_now` days from now (negative: it took place)."""
+    from datetime import timedelta
+
+    from app.buurtkamer.operations import cancel_activity, plan_activity, record_participation
+    from app.db import utcnow
+
+    activity = plan_activity(coach, building, {
+        "title": title, "theme": theme, "place": place,
+        "starts_at": utcnow() + timedelta(days=days_from_now),
+        "organising_coach_id": None if residents_alone else coach.id})
+    if participant_count is not None:
+        record_participation(coach, activity, participant_count)
+    if cancelled:
+        cancel_activity(coach, activity)
+    db.session.flush()
+    return activity
+
+
+def create_organiser(activity: Any, resident: Resident, coach: User, *,
+                     consent_state: str = "given") -> Any:
+    """`resident` named as organiser of `activity` under a consent to connect residents
+    (identity) for the coach's organisation; the consent is then moved to `consent_state`."""
+    from app.buurtkamer.operations import add_organiser
+    from app.consent.operations import fire_consent
+
+    organization = db.session.get(Organization, coach.organization_id)
+    consent = create_consent(resident, coach, organization, purpose="resident_connection",
+                             data_categories=("identity",))
+    organiser = add_organiser(coach, activity, resident, consent)
+    if consent_state == "withdrawn":
+        fire_consent(consent, "withdraw", coach, {"reason": "Wil niet meer genoemd worden."})
+    elif consent_state != "given":
+        raise ValueError(f"unsupported consent_state {consent_state!r}")
+    db.session.flush()
+    return organiser
