@@ -16,6 +16,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_smorest import abort
+from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.audit.models import NOTE_DIGEST, TransitionNote
@@ -83,6 +84,9 @@ def apply(
     )
     if effects is not None:
         effects()
+    # One version step per transition, even when nothing else in the row changes (a
+    # reschedule to the same date and place): the UPDATE is also what checks the version.
+    flag_modified(subject, "_state")
     logged = _loggable({k: v for k, v in arguments.items() if k in logged_arguments})
     free_text = {k: str(v) for k, v in logged.items() if k in FREE_TEXT_ARGUMENTS and v}
     details = {k: v for k, v in logged.items() if k not in free_text}
