@@ -383,6 +383,7 @@ def test_a_resident_with_consent_is_named_and_every_showing_is_logged(login, wor
     assert entry.data_subject_id == str(world.resident.id)
     assert entry.recipient_organization_id == world.welzijn.id
     assert entry.actor_id == world.coach.id
+    assert (entry.object_type, entry.object_id) == ("activity", str(activity.id))
 
 
 def test_once_the_consent_is_withdrawn_the_organiser_is_a_resident(login, world):

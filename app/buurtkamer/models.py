@@ -31,6 +31,7 @@ class Activity(db.Model):
     their consent (purpose `resident_connection`) allows it."""
 
     __tablename__ = "activities"
+    object_type = "activity"  # how logs name it (not a column)
     __table_args__ = (
         CheckConstraint("participant_count IS NULL OR participant_count >= 0",
                         name="participant_count_not_negative"),

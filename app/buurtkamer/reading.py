@@ -37,7 +37,8 @@ def show_organiser(viewer: Any, activity: Activity, organiser: ActivityOrganiser
     decision = disclose(actor=viewer, action=Action.SHARE_CONTACT,
                         resident_id=organiser.resident_id,
                         recipient_organization_id=organization_id,
-                        purpose=RESIDENT_CONNECTION, categories=NAMING_CATEGORIES)
+                        purpose=RESIDENT_CONNECTION, categories=NAMING_CATEGORIES,
+                        subject=activity)
     named = decision.allowed and organiser.resident.anonymised_at is None
     view: dict[str, Any] = {
         "named": named,

@@ -169,7 +169,7 @@ def render_activity_page(activity: Activity, *, participation: ParticipationForm
     page = render_template(
         "buurtkamer/activity.html", activity=activity, view=view, manage=manage,
         open_for_changes=open_for_changes, participation=participation,
-        organiser=organiser if open_for_changes else None, confirm=ConfirmForm(formdata=None),
+        organiser=organiser if open_for_changes else None,
         notice_version=notice_version())
     db.session.commit()  # the processing-log entries of the organisers' names shown
     return page, status
