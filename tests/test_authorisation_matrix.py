@@ -281,6 +281,63 @@ ROWS: list[Row] = [
 ]
 
 
+
+# --- Buurtkamer activities: coaches of the building manage them, coordinators read all ------
+
+def _activity(w: World, inside: bool, **kwargs: Any) -> Any:
+    return factories.create_activity(_building(w, inside), _coach(w, inside), **kwargs)
+
+
+def _naming_consent(w: World, inside: bool, resident: Any) -> Any:
+    return factories.create_consent(resident, _coach(w, inside), w.welzijn,
+                                    purpose="resident_connection", data_categories=("identity",))
+
+
+def activity_planned(w: World, role: str, inside: bool) -> Call:
+    from datetime import timedelta
+
+    from app.db import utcnow
+
+    return Call("/api/v1/activities", {
+        "building_id": _building(w, inside).id, "title": "Koffieochtend", "theme": "meeting",
+        "starts_at": (utcnow() + timedelta(days=3)).isoformat(), "place": "Buurtkamer"})
+
+
+def activity_organiser_added(w: World, role: str, inside: bool) -> Call:
+    resident = _resident(w, inside)
+    return Call(f"/api/v1/activities/{_activity(w, inside).id}/organisers", {
+        "resident_id": str(resident.id),
+        "consent_id": str(_naming_consent(w, inside, resident).id)})
+
+
+def activity_organiser_removed(w: World, role: str, inside: bool) -> Call:
+    activity = _activity(w, inside)
+    resident = _resident(w, inside)
+    factories.create_organiser(activity, resident, _coach(w, inside))
+    return Call(f"/api/v1/activities/{activity.id}/organisers/{resident.id}")
+
+
+ROWS += [
+    Row("GET", "/api/v1/activities", Permission.ACTIVITIES_READ,
+        _status(SCOPED, DENIED, DENIED, OK),
+        lambda w, r, i: Call(f"/api/v1/activities?building_id={_building(w, i).id}")),
+    Row("POST", "/api/v1/activities", Permission.ACTIVITIES_MANAGE,
+        _status(CREATED_SCOPED, DENIED, DENIED, DENIED),
+        activity_planned),
+    Row("GET", "/api/v1/activities/<int:activity_id>", Permission.ACTIVITIES_READ,
+        _status(SCOPED, DENIED, DENIED, OK),
+        lambda w, r, i: Call(f"/api/v1/activities/{_activity(w, i).id}")),
+    Row("PATCH", "/api/v1/activities/<int:activity_id>", Permission.ACTIVITIES_MANAGE,
+        _status(SCOPED, DENIED, DENIED, DENIED),
+        lambda w, r, i: Call(f"/api/v1/activities/{_activity(w, i, days_from_now=-1).id}",
+                             {"participant_count": 12})),
+    Row("POST", "/api/v1/activities/<int:activity_id>/organisers", Permission.ACTIVITIES_MANAGE,
+        _status(CREATED_SCOPED, DENIED, DENIED, DENIED), activity_organiser_added),
+    Row("DELETE", "/api/v1/activities/<int:activity_id>/organisers/<uuid:resident_id>",
+        Permission.ACTIVITIES_MANAGE, _status((204, 404), DENIED, DENIED, DENIED),
+        activity_organiser_removed),
+]
+
 def api_operations(app: Flask) -> dict[tuple[str, str], str]:
     """(method, rule) -> endpoint for every operation under /api/v1."""
     operations = {}
