@@ -36,6 +36,7 @@ class Action(StrEnum):
     EXPORT = "export"  # data leaves Buurtpad as a file
     SHARE_CONTACT = "share_contact"  # contact details go to another resident or the Buurtkamer
     IDENTIFY_REQUESTER = "identify_requester"  # the privacy officer finds the data subject
+    VIEW_INSIGHT = "view_insight"  # neighbourhood insight is shown: aggregates, no data subject
 
 
 class ReviewStatus(StrEnum):

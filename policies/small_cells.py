@@ -1,0 +1,291 @@
+"""Small cells: what a table of neighbourhood insight may show.
+
+Neighbourhood insight (processing activity `neighbourhood_insight`) shows counts over
+groups, never one resident. A count of a few people can still point at someone ("the one
+household of seven on the fourth floor"), so:
+
+1. **Primary suppression.** A cell that counts 1 to 4 people is shown as "<5"
+   (`Suppression.SMALL`). Zero stays 0: nobody is described by it.
+2. **Complementary suppression.** A hidden cell must not be computable from what is shown.
+   Tables declare their sum relations (a total and its parts: floors add up to a building,
+   months to a year, outcomes to "closed"). Where a hidden value could be worked out from
+   a shown total and the other shown parts — or narrowed down to one value by combining
+   relations — further cells are hidden and marked "•" (`Suppression.COMPLEMENTARY`):
+   the smallest shown part first, the total when no part is left. Zeros are never hidden.
+   When even that cannot help (four parts of "<5" under a total of "<5" can only be
+   1+1+1+1 = 4), a "<5" cell is hidden as "•" instead, which says less about it.
+3. **Statistics over few people.** A rate, median or percentile over fewer than 5 people
+   is not shown (`Suppression.TOO_FEW`); neither is a rate whose numerator or
+   denominator is hidden, since it would give that count away.
+
+What a reader of the table knows about a hidden cell (`DOMAINS`): "<5" lies in 1..4 and
+"•" is at least 1 (it may hide a small count or a large one). `pinned()` propagates those
+intervals through every declared relation to a fixpoint — the way someone trying to undo
+the suppression would — and `suppress()` keeps hiding cells until no hidden value is
+pinned down to a single number.
+
+Plain Python: no web framework, no database.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict, deque
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+THRESHOLD = 5
+
+
+class Suppression(StrEnum):
+    SMALL = "small"  # counts 1 to 4 people
+    COMPLEMENTARY = "complementary"  # hidden so that another hidden cell cannot be worked out
+    TOO_FEW = "too_few"  # a rate or statistic over fewer than THRESHOLD people
+
+
+MARKS: Mapping[Suppression, str] = {
+    Suppression.SMALL: "<5",
+    Suppression.COMPLEMENTARY: "•",
+    Suppression.TOO_FEW: "n<5",
+}
+
+INFINITY = math.inf
+
+# What anyone reading a table knows about the value behind each mark.
+DOMAINS: Mapping[Suppression, tuple[float, float]] = {
+    Suppression.SMALL: (1, THRESHOLD - 1),
+    Suppression.COMPLEMENTARY: (1, INFINITY),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SumRelation:
+    """`total` is the sum of `parts` (cell ids)."""
+
+    total: str
+    parts: tuple[str, ...]
+
+    def cells(self) -> tuple[str, ...]:
+        return (self.total, *self.parts)
+
+
+class InconsistentTable(ValueError):
+    """The counts do not satisfy the declared relations: a bug in the table, never data."""
+
+
+def is_small(count: int) -> bool:
+    return 1 <= count < THRESHOLD
+
+
+def statistic_suppression(people: int) -> Suppression | None:
+    """A median, percentile or average over `people` people."""
+    return Suppression.TOO_FEW if people < THRESHOLD else None
+
+
+def rate_suppression(numerator: str, denominator: str, counts: Mapping[str, int],
+                     hidden: Mapping[str, Suppression]) -> Suppression | None:
+    """A rate numerator/denominator, both counts of people in the same table."""
+    if counts[denominator] < THRESHOLD:
+        return Suppression.TOO_FEW
+    if numerator in hidden or denominator in hidden:
+        return Suppression.COMPLEMENTARY
+    return None
+
+
+# --------------------------------------------------------------------------- the rule
+
+
+def suppress(counts: Mapping[str, int], relations: Iterable[SumRelation], *,
+             public: Collection[str] = ()) -> dict[str, Suppression]:
+    """The cells of a table to hide, and why.
+
+    `counts` are the true counts of people by cell id; `relations` every sum relation the
+    table shows (or that a reader can know). `public` cells are facts anyone can observe
+    (how many front doors a floor has): never hidden, and only in relations of their own.
+    """
+    relations = tuple(relations)
+    public = frozenset(public)
+    _check(counts, relations, public)
+    hidden = {cell: Suppression.SMALL for cell, count in counts.items()
+              if is_small(count) and cell not in public}
+    member_of = _membership(relations)
+    order = {cell: i for i, cell in enumerate(counts)}
+    for _round in range(len(counts) + 2):
+        pins = pinned(counts, hidden, relations)
+        if not pins:
+            return hidden
+        touched: set[int] = set()
+        progress = False
+        for cell in sorted(pins, key=order.__getitem__):
+            if any(i in touched for i in member_of[cell]):
+                continue  # this round already added protection there; look again next round
+            remedy = _remedy(cell, counts, hidden, relations, member_of[cell], public)
+            if remedy is None:
+                continue
+            target, relation = remedy
+            hidden[target] = Suppression.COMPLEMENTARY
+            touched.add(relation)
+            progress = True
+        if not progress:
+            _hide_around(pins, counts, hidden, relations, member_of, public)
+    raise AssertionError("suppression did not settle")  # pragma: no cover - each round hides
+
+
+def pinned(counts: Mapping[str, int], hidden: Mapping[str, Suppression],
+           relations: Sequence[SumRelation]) -> set[str]:
+    """Hidden cells whose value follows from what is shown (their interval is one number)."""
+    bounds = propagate(_knowledge(counts, hidden, relations), relations)
+    if bounds is None:  # no fixpoint within the step budget: treat everything as exposed
+        return set(hidden)
+    return {cell for cell in hidden if cell in bounds and bounds[cell][0] == bounds[cell][1]}
+
+
+def propagate(intervals: Mapping[str, tuple[float, float]], relations: Sequence[SumRelation],
+              max_steps: int | None = None) -> dict[str, tuple[float, float]] | None:
+    """Interval bounds of every cell after applying each relation until nothing changes.
+
+    For total = sum(parts): the total lies between the sums of the parts' bounds, and each
+    part between the total's bounds minus the other parts' bounds. Returns None when the
+    step budget runs out (callers treat that as "everything may be exposed")."""
+    lo = {cell: float(bound[0]) for cell, bound in intervals.items()}
+    hi = {cell: float(bound[1]) for cell, bound in intervals.items()}
+    member_of = _membership(relations)
+    queue = deque(range(len(relations)))
+    queued = set(queue)
+    budget = max_steps if max_steps is not None else 200 * len(relations) + 1000
+    while queue:
+        budget -= 1
+        if budget < 0:
+            return None
+        index = queue.popleft()
+        queued.discard(index)
+        changed = _tighten(relations[index], lo, hi)
+        for cell in changed:
+            if lo[cell] > hi[cell]:
+                raise InconsistentTable(f"cell {cell} has no possible value")
+            for other in member_of[cell]:
+                if other not in queued:
+                    queued.add(other)
+                    queue.append(other)
+    return {cell: (lo[cell], hi[cell]) for cell in lo}
+
+
+def _tighten(relation: SumRelation, lo: dict[str, float], hi: dict[str, float]) -> list[str]:
+    parts = relation.parts
+    changed: list[str] = []
+    lo_sum = sum(lo[p] for p in parts)
+    finite_hi = [hi[p] for p in parts if hi[p] != INFINITY]
+    unbounded = len(parts) - len(finite_hi)
+    hi_sum = INFINITY if unbounded else sum(finite_hi)
+    total = relation.total
+    if lo_sum > lo[total]:
+        lo[total] = lo_sum
+        changed.append(total)
+    if hi_sum < hi[total]:
+        hi[total] = hi_sum
+        changed.append(total)
+    t_lo, t_hi = lo[total], hi[total]
+    finite_sum = sum(finite_hi)
+    for part in parts:
+        part_hi = hi[part]
+        if part_hi == INFINITY:
+            others_hi = INFINITY if unbounded > 1 else finite_sum
+        else:
+            others_hi = INFINITY if unbounded else finite_sum - part_hi
+        others_lo = lo_sum - lo[part]
+        new_lo = t_lo - others_hi
+        new_hi = t_hi - others_lo
+        if new_lo > lo[part]:
+            lo[part] = new_lo
+            changed.append(part)
+        if new_hi < hi[part]:
+            hi[part] = new_hi
+            changed.append(part)
+    return changed
+
+
+def _knowledge(counts: Mapping[str, int], hidden: Mapping[str, Suppression],
+               relations: Sequence[SumRelation]) -> dict[str, tuple[float, float]]:
+    cells = {cell for relation in relations for cell in relation.cells()}
+    return {cell: DOMAINS[hidden[cell]] if cell in hidden else (counts[cell], counts[cell])
+            for cell in cells}
+
+
+def _membership(relations: Sequence[SumRelation]) -> dict[str, list[int]]:
+    member_of: dict[str, list[int]] = defaultdict(list)
+    for index, relation in enumerate(relations):
+        for cell in relation.cells():
+            member_of[cell].append(index)
+    return member_of
+
+
+def _hideable(cell: str, counts: Mapping[str, int], hidden: Mapping[str, Suppression],
+              public: frozenset[str]) -> bool:
+    return cell not in hidden and cell not in public and counts[cell] > 0
+
+
+def _remedy(cell: str, counts: Mapping[str, int], hidden: Mapping[str, Suppression],
+            relations: Sequence[SumRelation], indexes: list[int],
+            public: frozenset[str]) -> tuple[str, int] | None:
+    """One more cell to hide for a pinned `cell`: in the relation with the fewest hidden
+    cells, its smallest shown part, else its total; failing that, a "<5" total (or the cell
+    itself) becomes "•"."""
+    by_fewest_hidden = sorted(
+        indexes, key=lambda i: (sum(c in hidden for c in relations[i].cells()), i))
+    for index in by_fewest_hidden:
+        relation = relations[index]
+        parts = [p for p in relation.parts
+                 if p != cell and _hideable(p, counts, hidden, public)]
+        if parts:
+            return min(parts, key=lambda p: (counts[p], p)), index
+        if relation.total != cell and _hideable(relation.total, counts, hidden, public):
+            return relation.total, index
+    for index in by_fewest_hidden:
+        total = relations[index].total
+        if hidden.get(total) is Suppression.SMALL:
+            return total, index
+    if hidden.get(cell) is Suppression.SMALL:
+        return cell, by_fewest_hidden[0]
+    for index in by_fewest_hidden:
+        for part in relations[index].parts:
+            if hidden.get(part) is Suppression.SMALL:
+                return part, index
+    return None
+
+
+def _hide_around(pins: set[str], counts: Mapping[str, int], hidden: dict[str, Suppression],
+                 relations: Sequence[SumRelation], member_of: Mapping[str, list[int]],
+                 public: frozenset[str]) -> None:
+    """The last resort: hide every count connected to a pinned cell through the relations.
+    With no exact non-zero number left there, no interval can close."""
+    seen: set[str] = set()
+    stack = list(pins)
+    while stack:
+        cell = stack.pop()
+        if cell in seen:
+            continue
+        seen.add(cell)
+        if cell not in public and counts[cell] > 0:
+            hidden[cell] = Suppression.COMPLEMENTARY
+        for index in member_of.get(cell, ()):
+            stack.extend(relations[index].cells())
+
+
+def _check(counts: Mapping[str, int], relations: Sequence[SumRelation],
+           public: frozenset[str]) -> None:
+    for relation in relations:
+        cells = relation.cells()
+        if len(set(cells)) != len(cells):
+            raise InconsistentTable(f"a cell appears twice in the relation of {relation.total}")
+        missing = [c for c in cells if c not in counts]
+        if missing:
+            raise InconsistentTable(f"relation names unknown cells: {missing}")
+        if any(counts[c] < 0 for c in cells):
+            raise InconsistentTable("counts are never negative")
+        if counts[relation.total] != sum(counts[p] for p in relation.parts):
+            raise InconsistentTable(f"the parts of {relation.total} do not add up to it")
+        in_public = [c in public for c in cells]
+        if any(in_public) and not all(in_public):
+            raise InconsistentTable(f"relation of {relation.total} mixes public and "
+                                    "suppressible cells")
