@@ -188,6 +188,8 @@ def decide(request: DisclosureRequest) -> Decision:
                 "only a safety disclosure can allow sharing"]
 
     safety = request.safety_disclosure
+    if safety is None and request.recipient_resident_id is not None:
+        return _deny(request, gaps)  # safety disclosures go to organisations only
     if safety is None:
         return _deny(request, gaps, "no safety disclosure was made")
     safety_gaps = _safety_gaps(safety, request)

@@ -110,6 +110,12 @@ def test_only_a_given_consent_covers_and_the_denial_says_why(state, gap):
     assert gap in decision.missing
 
 
+def test_a_denial_to_a_resident_does_not_mention_safety_disclosures():
+    decision = decide(request(consent(state="requested")))
+
+    assert decision.reasons == ("denied", "consent is requested but not given (consent consent-1)")
+
+
 def test_a_consent_past_its_end_does_not_cover():
     decision = decide(request(consent(valid_until=NOW)))
 
