@@ -192,27 +192,40 @@ def cancel_activity(coach: Any, activity: Activity, now: datetime | None = None)
 
 # --- residents who organise ------------------------------------------------------------------
 
-def naming_consent_problems(consent: Consent, resident: Resident, activity: Activity,
-                            now: datetime | None = None) -> list[str]:
-    """Why `consent` does not allow naming `resident` as organiser of `activity` ([]: it does)."""
+def naming_consent_gaps(consent: Consent, resident: Resident, activity: Activity,
+                        now: datetime | None = None) -> list[str]:
+    """What keeps `consent` from allowing `resident` to be named as organiser of `activity`
+    ([]: nothing does): `resident`, `purpose`, `organisation`, `identity`, `state`,
+    `validity`."""
     now = now or utcnow()
     if consent.resident_id != resident.id:
-        return [_("the consent belongs to another resident")]
-    problems = []
+        return ["resident"]
+    gaps = []
     if consent.purpose != RESIDENT_CONNECTION:
-        problems.append(_("it is for %(purpose)s, not for connecting residents",
-                          purpose=label(consent.purpose, "purpose")))
+        gaps.append("purpose")
     if consent.recipient_organization_id is None or (
             consent.recipient_organization_id != running_organization_id(activity)):
-        problems.append(_("it is not for the organisation running this activity"))
+        gaps.append("organisation")
     if not set(NAMING_CATEGORIES) <= set(consent.data_categories):
-        problems.append(_("it does not cover the resident's name (identity)"))
+        gaps.append("identity")
     if consent.state != "given":
-        problems.append(_("it is not given (now: %(state)s)",
-                          state=label(consent.state, "consent_state")))
+        gaps.append("state")
     elif consent.valid_until <= now:
-        problems.append(_("its validity has ended"))
-    return problems
+        gaps.append("validity")
+    return gaps
+
+
+def describe_gap(gap: str, consent: Consent) -> str:
+    return {
+        "resident": lambda: _("the consent belongs to another resident"),
+        "purpose": lambda: _("it is for %(purpose)s, not for connecting residents",
+                             purpose=label(consent.purpose, "purpose")),
+        "organisation": lambda: _("it is not for the organisation running this activity"),
+        "identity": lambda: _("it does not cover the resident's name (identity)"),
+        "state": lambda: _("it is not given (now: %(state)s)",
+                           state=label(consent.state, "consent_state")),
+        "validity": lambda: _("its validity has ended"),
+    }[gap]()
 
 
 def find_naming_consent(resident: Resident, activity: Activity,
@@ -226,7 +239,7 @@ def find_naming_consent(resident: Resident, activity: Activity,
         .order_by(Consent.valid_until.desc(), Consent.id)
     ).scalars()
     return next((consent for consent in candidates
-                 if not naming_consent_problems(consent, resident, activity, now)), None)
+                 if not naming_consent_gaps(consent, resident, activity, now)), None)
 
 
 def add_organiser(coach: Any, activity: Activity, resident: Resident, consent: Consent,
@@ -240,13 +253,13 @@ def add_organiser(coach: Any, activity: Activity, resident: Resident, consent: C
     if any(organiser.resident_id == resident.id for organiser in activity.organisers):
         raise ActivityRefused(_("This resident already organises this activity."),
                               "resident_id")
-    problems = naming_consent_problems(consent, resident, activity, now)
-    if problems:
+    gaps = naming_consent_gaps(consent, resident, activity, now)
+    if gaps:
         raise ActivityRefused(
             _("A resident is named as organiser only with their consent, and this consent does "
               "not allow it: %(problems)s. Ask the resident for consent to connect residents, "
               "for the organisation running the activity, including their name.",
-              problems="; ".join(problems)), "consent_id")
+              problems="; ".join(describe_gap(gap, consent) for gap in gaps)), "consent_id")
     organiser = ActivityOrganiser(resident_id=resident.id, consent_id=consent.id)
     activity.organisers.append(organiser)
     db.session.flush()

@@ -15,6 +15,7 @@ from app.buildings.models import Building, CoachAssignment, Dwelling, Neighbourh
 from app.db import db
 from app.demo import data
 from app.demo.activity import fill_activity
+from app.demo.buurtkamer import fill_buurtkamer
 from app.demo.matches import fill_matches
 from app.organizations.models import Organization, OrganizationKind
 from app.residents.models import Resident
@@ -114,6 +115,7 @@ def fill_demo(password: str, seed: int = 2026,
         step(1)
     counts.update(fill_activity(rng, organizations))
     counts.update(fill_matches())
+    counts.update(fill_buurtkamer(seed))
     step(1)
     return counts
 

@@ -14,6 +14,7 @@ from sqlalchemy import exists, select, update
 
 from app.audit.models import ProcessingLogEntry, TransitionNote
 from app.audit.operations import record_event
+from app.buurtkamer.operations import forget_organiser, organised_by
 from app.cases.models import Case
 from app.consent.gateway import disclose, log_processing
 from app.consent.models import Consent
@@ -78,6 +79,8 @@ def _matches(resident: Resident) -> list[Match]:
 def anonymise(resident: Resident, now: datetime) -> None:
     # A connection cannot go ahead with someone whose name is gone: the system declines it.
     decline_open_matches_of(resident, "resident anonymised")
+    # No longer named as organiser anywhere; the activities themselves stay.
+    forget_organiser(resident)
     resident.display_name = ANONYMOUS_NAME
     resident.phone = None
     resident.birth_year = None
@@ -181,6 +184,7 @@ def export(officer: Any, resident: Resident) -> dict[str, Any]:
                                   for e in consent_history(c)]}
                      for c in consents],
         "matches": [_match_export(m, resident) for m in _matches(resident)],
+        "activities_organised": organised_by(resident),
         "processing_log": [{"seq": e.seq, "occurred_at": e.occurred_at.isoformat(),
                             "action": e.action, "processing_activity": e.processing_activity,
                             "purpose": REGISTER[e.processing_activity].purpose
