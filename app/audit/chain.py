@@ -134,8 +134,9 @@ class _Segment:
 
 
 def _verify_segment(cursor: Any, model: Any, dialect: Any, low: int, high: int | None,
-                    batch: int) -> _Segment:
-    """Check entries low..high (open-ended when None): contiguous, linked, unaltered.
+                    batch: int, *, last: bool = False) -> _Segment:
+    """Check entries low..high (open-ended when None): contiguous, linked, unaltered. The
+    `last` segment may end early: that the log's end is missing is judged against its head.
     Keyset-paged batches with the driver's own cursor: flat memory, no ORM work per row."""
     segment = _Segment()
     base = _payload_query(model, dialect)
@@ -170,36 +171,49 @@ def _verify_segment(cursor: Any, model: Any, dialect: Any, low: int, high: int |
         del rows  # free this batch before the driver builds the next one
     segment.count = expected_seq - low
     segment.last_hash = prev
-    if high is not None and expected_seq != high + 1:
+    if high is not None and not last and expected_seq != high + 1:
         segment.problem = (expected_seq, "entry missing")
     return segment
 
 
 def _segment_on_new_connection(engine: Any, model: Any, low: int, high: int | None,
-                               batch: int) -> _Segment:
+                               batch: int, last: bool) -> _Segment:
     with engine.connect() as connection:
         cursor = connection.connection.driver_connection.cursor()
         try:
-            return _verify_segment(cursor, model, engine.dialect, low, high, batch)
+            return _verify_segment(cursor, model, engine.dialect, low, high, batch, last=last)
         finally:
             cursor.close()
 
 
+def read_head(model: Any) -> tuple[int, str] | None:
+    """The log's last sequence number and hash as committed now (not the session's copy)."""
+    row = db.session.execute(
+        select(ChainHead.last_seq, ChainHead.last_hash).where(ChainHead.log_name == model.CHAIN)
+    ).one_or_none()
+    return None if row is None else (row[0], row[1])
+
+
 def verify(model: Any, batch: int = 20000) -> VerifyResult:
-    head = db.session.get(ChainHead, model.CHAIN)
+    """Verify the entries up to the head as read first. Entries appended while verification
+    runs are left for the next one: each statement sees what is committed at its start, so
+    without the bound a busy log would look like one whose end was cut off."""
+    head = read_head(model)
+    last = head[0] if head is not None else None
     engine = db.engine
-    if engine.dialect.name == "postgresql" and head is not None \
-            and head.last_seq >= PARALLEL_THRESHOLD:
-        middle = head.last_seq // 2
+    if engine.dialect.name == "postgresql" and last is not None and last >= PARALLEL_THRESHOLD:
+        middle = last // 2
         with ThreadPoolExecutor(max_workers=2) as pool:
             segments = list(pool.map(
-                lambda bounds: _segment_on_new_connection(engine, model, *bounds, batch),
-                [(1, middle), (middle + 1, None)],
+                lambda part: _segment_on_new_connection(engine, model, part[0], part[1],
+                                                        batch, part[2]),
+                [(1, middle, False), (middle + 1, last, True)],
             ))
     else:
         cursor = db.session.connection().connection.driver_connection.cursor()
         try:
-            segments = [_verify_segment(cursor, model, engine.dialect, 1, None, batch)]
+            segments = [_verify_segment(cursor, model, engine.dialect, 1, last, batch,
+                                        last=True)]
         finally:
             cursor.close()
     prev, count = GENESIS_HASH, 0
@@ -213,6 +227,6 @@ def verify(model: Any, batch: int = 20000) -> VerifyResult:
             return VerifyResult(model.CHAIN, False, seq - 1, seq, reason)
         count += segment.count
         prev = segment.last_hash or prev
-    if head is not None and (head.last_seq != count or head.last_hash != prev):
+    if head is not None and head != (count, prev):
         return VerifyResult(model.CHAIN, False, count, count + 1, "entries removed from the end")
     return VerifyResult(model.CHAIN, True, count, None)
