@@ -338,6 +338,43 @@ ROWS += [
         activity_organiser_removed),
 ]
 
+# --- Connections between residents: coaches whose buildings hold both residents ------------
+
+def _match(w: World, inside: bool) -> Any:
+    from app.matches.operations import propose_match
+
+    return propose_match(_coach(w, inside), _resident(w, inside), _resident(w, inside),
+                         "cooking")
+
+
+def match_proposed(w: World, role: str, inside: bool) -> Call:
+    return Call("/api/v1/matches", {"offering_resident_id": str(_resident(w, inside).id),
+                                    "seeking_resident_id": str(_resident(w, inside).id),
+                                    "offer": "cooking"})
+
+
+def match_transition(w: World, role: str, inside: bool) -> Call:
+    match = _match(w, inside)
+    return Call(f"/api/v1/matches/{match.id}/transitions",
+                {"trigger": "decline", "version": match.version, "reason": "Past nu niet."})
+
+
+ROWS += [
+    Row("GET", "/api/v1/matches/suggestions", Permission.MATCHES_READ,
+        _status(SCOPED, DENIED, DENIED, DENIED),
+        lambda w, r, i: Call(f"/api/v1/matches/suggestions?building_id={_building(w, i).id}")),
+    Row("POST", "/api/v1/matches", Permission.MATCHES_CREATE,
+        _status(CREATED_SCOPED, DENIED, DENIED, DENIED), match_proposed),
+    Row("GET", "/api/v1/matches", Permission.MATCHES_READ,
+        _status(OK, DENIED, DENIED, DENIED), lambda w, r, i: Call("/api/v1/matches")),
+    Row("GET", "/api/v1/matches/<uuid:match_id>", Permission.MATCHES_READ,
+        _status(SCOPED, DENIED, DENIED, DENIED),
+        lambda w, r, i: Call(f"/api/v1/matches/{_match(w, i).id}")),
+    Row("POST", "/api/v1/matches/<uuid:match_id>/transitions", Permission.MATCHES_TRANSITION,
+        _status(SCOPED, DENIED, DENIED, DENIED), match_transition),
+]
+
+
 def api_operations(app: Flask) -> dict[tuple[str, str], str]:
     """(method, rule) -> endpoint for every operation under /api/v1."""
     operations = {}
