@@ -157,7 +157,6 @@ def objects_in_scope(app: Any, email: str) -> dict[str, Any]:
             "consent_id": first(scope.consents_query(user)),
             "disclosure_id": first(select(SafetyDisclosure)),
             "match_id": first(scope.matches_query(user)),
-            "match_id": first(scope.matches_query(user)),
             "activity_id": first(scope.activities_query(user)),
             "name": "case",
         }
