@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app app
 DEMO_PASSWORD ?= buurtpad-demo
 PORT ?= 5000
 
-.PHONY: install run demo test test-postgres lint translations bench clean
+.PHONY: install run demo test test-postgres lint translations bench loadtest clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,14 @@ translations: install
 # Faster: `.venv/bin/python -m bench --quick`; one database: `--db sqlite`; see bench/__init__.py.
 bench: install
 	$(BIN)/python -m bench
+
+# Load and faults: gunicorn (4 workers) on a PostgreSQL cluster of its own (Debian's
+# pg_createcluster, never the server on 5432), the four roles at work for 60 s, a worker
+# killed and PostgreSQL restarted meanwhile; then every acknowledged request is checked against
+# the database and the audit log. Report on stdout, bench/results/load.json; see bench/load.py.
+LOADTEST_ARGS ?= --faults
+loadtest: install
+	$(BIN)/python -m bench.load $(LOADTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
