@@ -62,7 +62,7 @@ def fill_buurtkamer(seed: int) -> dict[str, int]:
     counts = {"activities": 0, "activity_organisers": 0}
     buildings = db.session.execute(select(Building).order_by(Building.name)).scalars().all()
     withdrawn_one = False
-    for building in buildings:
+    for number, building in enumerate(buildings):
         coach = _coach_of(building)
         if coach is None:
             continue
@@ -70,7 +70,9 @@ def fill_buurtkamer(seed: int) -> dict[str, int]:
         for index, (title, theme, place, days, (hour, minute), who) in enumerate(PROGRAMME):
             if rng.random() < 0.25:  # not every building runs everything
                 continue
-            starts_at = datetime.combine(today + timedelta(days=days), time(hour, minute),
+            # Each building on its own days: away from today, so the past stays past.
+            shifted = days + (number % 3 if days > 0 else -(number % 3))
+            starts_at = datetime.combine(today + timedelta(days=shifted), time(hour, minute),
                                          tzinfo=ZONE)
             activity = plan_activity(coach, building, {
                 "title": title, "theme": theme, "place": place, "starts_at": starts_at,
