@@ -263,6 +263,8 @@ class Accounting:
     not_applied_without_answer: int = 0
     applied_despite_5xx: int = 0  # answered 5xx (database gone at commit time), yet applied
     problems: list[str] = field(default_factory=list)
+    # What was applied without a 2xx: "<object type> '<trigger>' <status or no answer>".
+    ambiguous: list[str] = field(default_factory=list)
 
     @property
     def holds(self) -> bool:
@@ -308,10 +310,13 @@ def account(events: Iterable[LogEvent], requests: Iterable[Acknowledged],
         elif request.status is None:
             if own:
                 result.applied_without_answer += 1
+                result.ambiguous.append(f"{request.object_type} '{request.trigger}' no answer")
             else:
                 result.not_applied_without_answer += 1
         elif own and request.status >= 500:
             result.applied_despite_5xx += 1
+            result.ambiguous.append(f"{request.object_type} '{request.trigger}' "
+                                    f"{request.status}")
         elif own:
             result.problems.append(f"{what} refused with {request.status} but applied")
     for event in transitions:

@@ -232,6 +232,7 @@ def test_a_refused_request_must_leave_nothing_but_a_lost_answer_may_have_applied
     assert result.problems == ["case c1 'start_exploring' refused with 409 but applied"]
     assert (result.applied_without_answer, result.not_applied_without_answer,
             result.applied_despite_5xx) == (1, 1, 1)
+    assert result.ambiguous == ["case 'start_exploring' no answer", "case 'start_exploring' 500"]
 
 
 def test_events_nobody_asked_for_are_named():
