@@ -217,14 +217,18 @@ _ACTIVITIES = (
         purpose="Understand what a building or neighbourhood needs, to decide which effort "
                 "is needed there.",
         legal_basis=LegalBasis.PUBLIC_TASK,
-        categories=frozenset({_C.HOUSEHOLD, _C.LIVING_SITUATION, _C.HELP_QUESTION}),
+        # Identity: age bands (from the year of birth) and the languages residents speak.
+        categories=frozenset({_C.IDENTITY, _C.HOUSEHOLD, _C.LIVING_SITUATION,
+                              _C.HELP_QUESTION}),
         recipients=("coordinator", "flatcoach"),
         retention_days=0,
         confidentiality=Confidentiality.NORMAL,
         retention_starts=RetentionStart.NOT_STORED,
         aggregates_only=True,
-        description="Aggregates only, small cells suppressed; no case content and no "
-                    "individual resident's data ever leaves this activity.",
+        description="Aggregates only, small cells suppressed (policies/small_cells.py): a "
+                    "count of 1 to 4 people is hidden, and so is every count it could be "
+                    "worked out from; no case content and no individual resident's data ever "
+                    "leaves this activity.",
         processing=("aggregate", "anonymise"),
     ),
     ProcessingActivity(

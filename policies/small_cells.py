@@ -78,17 +78,23 @@ def is_small(count: int) -> bool:
     return 1 <= count < THRESHOLD
 
 
-def statistic_suppression(people: int) -> Suppression | None:
-    """A median, percentile or average over `people` people."""
-    return Suppression.TOO_FEW if people < THRESHOLD else None
+def statistic_suppression(people: int, people_hidden: Suppression | None = None
+                          ) -> Suppression | None:
+    """A median, percentile or average over `people` people, counted in a cell hidden for
+    `people_hidden` (None: shown). Over a cell hidden as "•" it is hidden the same way:
+    "n<5" would say that cell is small."""
+    if people_hidden is Suppression.SMALL or (people_hidden is None and people < THRESHOLD):
+        return Suppression.TOO_FEW
+    return people_hidden
 
 
 def rate_suppression(numerator: str, denominator: str, counts: Mapping[str, int],
                      hidden: Mapping[str, Suppression]) -> Suppression | None:
-    """A rate numerator/denominator, both counts of people in the same table."""
-    if counts[denominator] < THRESHOLD:
+    """A rate numerator/denominator of two cells of a table. Shown only when both are."""
+    over = hidden.get(denominator)
+    if over is Suppression.SMALL or (over is None and counts[denominator] < THRESHOLD):
         return Suppression.TOO_FEW
-    if numerator in hidden or denominator in hidden:
+    if over is not None or numerator in hidden:
         return Suppression.COMPLEMENTARY
     return None
 
@@ -109,18 +115,21 @@ def suppress(counts: Mapping[str, int], relations: Iterable[SumRelation], *,
     _check(counts, relations, public)
     hidden = {cell: Suppression.SMALL for cell, count in counts.items()
               if is_small(count) and cell not in public}
+    if not hidden:
+        return hidden
     member_of = _membership(relations)
     order = {cell: i for i, cell in enumerate(counts)}
-    for _round in range(len(counts) + 2):
-        pins = pinned(counts, hidden, relations)
+    for _round in range(2 * len(counts) + 2):
+        bounds = Bounds.of(counts, hidden, relations)
+        pins = bounds.pinned(hidden)
         if not pins:
             return hidden
         touched: set[int] = set()
         progress = False
-        for cell in sorted(pins, key=order.__getitem__):
+        for cell in _first_causes(pins, relations, bounds, order):
             if any(i in touched for i in member_of[cell]):
                 continue  # this round already added protection there; look again next round
-            remedy = _remedy(cell, counts, hidden, relations, member_of[cell], public)
+            remedy = _remedy(cell, counts, hidden, relations, member_of[cell], public, bounds)
             if remedy is None:
                 continue
             target, relation = remedy
@@ -132,77 +141,116 @@ def suppress(counts: Mapping[str, int], relations: Iterable[SumRelation], *,
     raise AssertionError("suppression did not settle")  # pragma: no cover - each round hides
 
 
+def _first_causes(pins: set[str], relations: Sequence[SumRelation], bounds: Bounds,
+                  order: Mapping[str, int]) -> list[str]:
+    """The pinned cells to protect this round: those not pinned merely because another
+    pinned cell of their relation is (protecting that one frees them too)."""
+    ordered = sorted(pins, key=order.__getitem__)
+    first = [cell for cell in ordered if not any(
+        other in pins and other != cell
+        for index in bounds.sources(cell) for other in relations[index].cells())]
+    return first or ordered[:1]
+
+
 def pinned(counts: Mapping[str, int], hidden: Mapping[str, Suppression],
            relations: Sequence[SumRelation]) -> set[str]:
     """Hidden cells whose value follows from what is shown (their interval is one number)."""
-    bounds = propagate(_knowledge(counts, hidden, relations), relations)
-    if bounds is None:  # no fixpoint within the step budget: treat everything as exposed
-        return set(hidden)
-    return {cell for cell in hidden if cell in bounds and bounds[cell][0] == bounds[cell][1]}
+    return Bounds.of(counts, hidden, relations).pinned(hidden)
+
+
+class Bounds:
+    """Interval bounds of every cell in a relation after applying each relation until
+    nothing changes, and which relation last narrowed each bound.
+
+    For total = sum(parts): the total lies between the sums of the parts' bounds, and each
+    part between the total's bounds minus the other parts' bounds."""
+
+    def __init__(self, intervals: Mapping[str, tuple[float, float]],
+                 relations: Sequence[SumRelation], max_steps: int | None = None) -> None:
+        self.lo = {cell: float(bound[0]) for cell, bound in intervals.items()}
+        self.hi = {cell: float(bound[1]) for cell, bound in intervals.items()}
+        self.lo_from: dict[str, int] = {}
+        self.hi_from: dict[str, int] = {}
+        self.converged = self._run(relations, max_steps)
+
+    @classmethod
+    def of(cls, counts: Mapping[str, int], hidden: Mapping[str, Suppression],
+           relations: Sequence[SumRelation]) -> Bounds:
+        return cls(_knowledge(counts, hidden, relations), relations)
+
+    def pinned(self, hidden: Iterable[str]) -> set[str]:
+        if not self.converged:  # no fixpoint within the step budget: assume the worst
+            return set(hidden)
+        return {cell for cell in hidden if cell in self.lo and self.lo[cell] == self.hi[cell]}
+
+    def sources(self, cell: str) -> list[int]:
+        """The relations that narrowed the cell's bounds last."""
+        return [i for i in (self.hi_from.get(cell), self.lo_from.get(cell)) if i is not None]
+
+    def _run(self, relations: Sequence[SumRelation], max_steps: int | None) -> bool:
+        member_of = _membership(relations)
+        queue = deque(range(len(relations)))
+        queued = set(queue)
+        budget = max_steps if max_steps is not None else 200 * len(relations) + 1000
+        while queue:
+            budget -= 1
+            if budget < 0:
+                return False
+            index = queue.popleft()
+            queued.discard(index)
+            for cell in self._tighten(index, relations[index]):
+                if self.lo[cell] > self.hi[cell]:
+                    raise InconsistentTable(f"cell {cell} has no possible value")
+                for other in member_of[cell]:
+                    if other not in queued:
+                        queued.add(other)
+                        queue.append(other)
+        return True
+
+    def _tighten(self, index: int, relation: SumRelation) -> list[str]:
+        lo, hi = self.lo, self.hi
+        parts = relation.parts
+        changed: list[str] = []
+        lo_sum = sum(lo[p] for p in parts)
+        finite_hi = [hi[p] for p in parts if hi[p] != INFINITY]
+        unbounded = len(parts) - len(finite_hi)
+        finite_sum = sum(finite_hi)
+        total = relation.total
+        if lo_sum > lo[total]:
+            lo[total] = lo_sum
+            self.lo_from[total] = index
+            changed.append(total)
+        if not unbounded and finite_sum < hi[total]:
+            hi[total] = finite_sum
+            self.hi_from[total] = index
+            changed.append(total)
+        t_lo, t_hi = lo[total], hi[total]
+        for part in parts:
+            part_hi = hi[part]
+            if part_hi == INFINITY:
+                others_hi = INFINITY if unbounded > 1 else finite_sum
+            else:
+                others_hi = INFINITY if unbounded else finite_sum - part_hi
+            new_lo = t_lo - others_hi
+            new_hi = t_hi - (lo_sum - lo[part])
+            if new_lo > lo[part]:
+                lo[part] = new_lo
+                self.lo_from[part] = index
+                changed.append(part)
+            if new_hi < hi[part]:
+                hi[part] = new_hi
+                self.hi_from[part] = index
+                changed.append(part)
+        return changed
 
 
 def propagate(intervals: Mapping[str, tuple[float, float]], relations: Sequence[SumRelation],
               max_steps: int | None = None) -> dict[str, tuple[float, float]] | None:
-    """Interval bounds of every cell after applying each relation until nothing changes.
-
-    For total = sum(parts): the total lies between the sums of the parts' bounds, and each
-    part between the total's bounds minus the other parts' bounds. Returns None when the
-    step budget runs out (callers treat that as "everything may be exposed")."""
-    lo = {cell: float(bound[0]) for cell, bound in intervals.items()}
-    hi = {cell: float(bound[1]) for cell, bound in intervals.items()}
-    member_of = _membership(relations)
-    queue = deque(range(len(relations)))
-    queued = set(queue)
-    budget = max_steps if max_steps is not None else 200 * len(relations) + 1000
-    while queue:
-        budget -= 1
-        if budget < 0:
-            return None
-        index = queue.popleft()
-        queued.discard(index)
-        changed = _tighten(relations[index], lo, hi)
-        for cell in changed:
-            if lo[cell] > hi[cell]:
-                raise InconsistentTable(f"cell {cell} has no possible value")
-            for other in member_of[cell]:
-                if other not in queued:
-                    queued.add(other)
-                    queue.append(other)
-    return {cell: (lo[cell], hi[cell]) for cell in lo}
-
-
-def _tighten(relation: SumRelation, lo: dict[str, float], hi: dict[str, float]) -> list[str]:
-    parts = relation.parts
-    changed: list[str] = []
-    lo_sum = sum(lo[p] for p in parts)
-    finite_hi = [hi[p] for p in parts if hi[p] != INFINITY]
-    unbounded = len(parts) - len(finite_hi)
-    hi_sum = INFINITY if unbounded else sum(finite_hi)
-    total = relation.total
-    if lo_sum > lo[total]:
-        lo[total] = lo_sum
-        changed.append(total)
-    if hi_sum < hi[total]:
-        hi[total] = hi_sum
-        changed.append(total)
-    t_lo, t_hi = lo[total], hi[total]
-    finite_sum = sum(finite_hi)
-    for part in parts:
-        part_hi = hi[part]
-        if part_hi == INFINITY:
-            others_hi = INFINITY if unbounded > 1 else finite_sum
-        else:
-            others_hi = INFINITY if unbounded else finite_sum - part_hi
-        others_lo = lo_sum - lo[part]
-        new_lo = t_lo - others_hi
-        new_hi = t_hi - others_lo
-        if new_lo > lo[part]:
-            lo[part] = new_lo
-            changed.append(part)
-        if new_hi < hi[part]:
-            hi[part] = new_hi
-            changed.append(part)
-    return changed
+    """The bounds of every cell at the fixpoint (None when the step budget runs out)."""
+    bounds = Bounds(intervals, relations, max_steps)
+    if not bounds.converged:
+        return None
+    return {cell: (bounds.lo[cell], bounds.hi[cell]) for cell in bounds.lo}
 
 
 def _knowledge(counts: Mapping[str, int], hidden: Mapping[str, Suppression],
@@ -226,28 +274,43 @@ def _hideable(cell: str, counts: Mapping[str, int], hidden: Mapping[str, Suppres
 
 
 def _remedy(cell: str, counts: Mapping[str, int], hidden: Mapping[str, Suppression],
-            relations: Sequence[SumRelation], indexes: list[int],
-            public: frozenset[str]) -> tuple[str, int] | None:
-    """One more cell to hide for a pinned `cell`: in the relation with the fewest hidden
-    cells, its smallest shown part, else its total; failing that, a "<5" total (or the cell
+            relations: Sequence[SumRelation], indexes: list[int], public: frozenset[str],
+            bounds: Bounds) -> tuple[str, int] | None:
+    """One more cell to hide for a pinned `cell`, looking first in the relations that
+    narrowed its bounds.
+
+    A "<5" total whose hidden parts already add up to at least 4 can only be 4: it becomes
+    "•". Otherwise the smallest shown part of the relation is hidden (parts that are not
+    totals themselves first), else its total; failing that, a "<5" total (or the cell
     itself) becomes "•"."""
-    by_fewest_hidden = sorted(
-        indexes, key=lambda i: (sum(c in hidden for c in relations[i].cells()), i))
-    for index in by_fewest_hidden:
+    sources = bounds.sources(cell)
+    rest = sorted((i for i in indexes if i not in sources),
+                  key=lambda i: (sum(c in hidden for c in relations[i].cells()), i))
+    candidates = list(dict.fromkeys([*sources, *rest]))
+    for index in candidates:
+        total = relations[index].total
+        if hidden.get(total) is Suppression.SMALL and bounds.lo[total] >= THRESHOLD - 1:
+            return total, index
+    totals = {relation.total for relation in relations}
+    for index in candidates:
         relation = relations[index]
         parts = [p for p in relation.parts
                  if p != cell and _hideable(p, counts, hidden, public)]
-        if parts:
-            return min(parts, key=lambda p: (counts[p], p)), index
+        # A part that is itself a total would need protection of its own parts in turn.
+        leaves = [p for p in parts if p not in totals]
+        if leaves:
+            return min(leaves, key=lambda p: (counts[p], p)), index
         if relation.total != cell and _hideable(relation.total, counts, hidden, public):
             return relation.total, index
-    for index in by_fewest_hidden:
+        if parts:
+            return min(parts, key=lambda p: (counts[p], p)), index
+    for index in candidates:
         total = relations[index].total
         if hidden.get(total) is Suppression.SMALL:
             return total, index
     if hidden.get(cell) is Suppression.SMALL:
-        return cell, by_fewest_hidden[0]
-    for index in by_fewest_hidden:
+        return cell, candidates[0]
+    for index in candidates:
         for part in relations[index].parts:
             if hidden.get(part) is Suppression.SMALL:
                 return part, index

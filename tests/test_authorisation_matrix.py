@@ -278,6 +278,13 @@ ROWS: list[Row] = [
         lambda w, r, i: Call(f"/api/v1/workflows/{'case' if i else 'handover'}")),
     Row("GET", "/api/v1/policies", Permission.POLICIES_READ, _status(OK, OK, OK, OK),
         lambda w, r, i: Call("/api/v1/policies")),
+    # Coordinators see every building, a coach their own.
+    Row("GET", "/api/v1/insights", Permission.INSIGHTS_READ,
+        _status(SCOPED, DENIED, DENIED, OK),
+        lambda w, r, i: Call(f"/api/v1/insights?building_id={_building(w, i).id}")),
+    Row("GET", "/api/v1/insights/<panel>/csv", Permission.INSIGHTS_READ,
+        _status(SCOPED, DENIED, DENIED, OK),
+        lambda w, r, i: Call(f"/api/v1/insights/themes/csv?building_id={_building(w, i).id}")),
 ]
 
 

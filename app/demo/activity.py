@@ -4,6 +4,7 @@ operations the app uses, so every state is reached by real transitions and logge
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -77,6 +78,7 @@ def fill_activity(rng: random.Random, organizations: dict[str, Any]) -> dict[str
                 "offers": rng.sample(OFFERS, k=rng.randint(0, 2)) if talked else [],
                 "wishes": rng.sample(OFFERS, k=rng.randint(0, 1)) if talked else [],
                 "willingness": rng.randint(0, 3) if talked else None,
+                "household_size": _household_size(dwelling, residents) if talked else None,
                 "notes": rng.choice(NOTES) if talked else "",
                 "resident_id": resident.id if resident else None,
             })
@@ -89,6 +91,12 @@ def fill_activity(rng: random.Random, organizations: dict[str, Any]) -> dict[str
                 counts["cases"] += 1
                 _walk(case, path, coach, rng, organizations, professionals, counts)
     return counts
+
+
+def _household_size(dwelling: Dwelling, residents: Sequence[Resident]) -> int:
+    """The registered residents and, in some homes, children or others not registered;
+    derived from the house number so the demo's random draws stay as they were."""
+    return len(residents) + (dwelling.number * 7) % 4
 
 
 def _user_model() -> Any:

@@ -10,7 +10,7 @@ from wtforms.validators import NumberRange, Optional, ValidationError
 
 from app.cases.models import HELP_THEMES
 from app.visits.models import VisitOutcome
-from app.visits.schemas import OFFER_KINDS
+from app.visits.schemas import HOUSEHOLD_SIZE_MAX, OFFER_KINDS
 from app.web.formkit import ChipsField, length, no_bsn, required
 from app.web.labels import choices
 
@@ -42,6 +42,10 @@ class VisitForm(FlaskForm):
     wishes = ChipsField(_l("What would the resident like from others?"))
     willingness = RadioField(_l("Willing to take part in the Buurtkamer or activities?"),
                              validators=[Optional()], validate_choice=False)
+    household_size = IntegerField(
+        _l("How many people live here? (optional)"),
+        validators=[Optional(), NumberRange(min=1, max=HOUSEHOLD_SIZE_MAX,
+                                            message=_l("Give a number between %(min)s and %(max)s."))])
     notes = TextAreaField(_l("Notes"), validators=[Optional(), length(4000), no_bsn])
     open_case = BooleanField(_l("Open a case for this resident"))
 

@@ -38,6 +38,9 @@ def record_visit(coach: Any, dwelling: Dwelling, data: Mapping[str, Any]) -> Vis
         notes=data.get("notes") or "",
     )
     db.session.add(visit)
+    if data.get("household_size") is not None:
+        # As told at the door; the latest answer is the dwelling's household size.
+        dwelling.household_size = data["household_size"]
     db.session.flush()
     if data.get("open_case"):
         if resident is None or visit.outcome != VisitOutcome.TALKED:

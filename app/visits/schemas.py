@@ -6,6 +6,8 @@ from app.cases.models import HELP_THEMES
 from app.validation import Text, choice, row_id
 from app.visits.models import VisitOutcome
 
+HOUSEHOLD_SIZE_MAX = 20
+
 OFFER_KINDS = (
     "cooking",
     "language_practice",
@@ -32,6 +34,10 @@ class VisitCreateSchema(Schema):
     wishes = fields.List(fields.String(validate=choice(OFFER_KINDS)),
                          validate=validate.Length(max=len(OFFER_KINDS)), load_default=list)
     willingness = fields.Integer(strict=True, allow_none=True, validate=validate.Range(0, 3))
+    household_size = fields.Integer(
+        strict=True, allow_none=True, validate=validate.Range(1, HOUSEHOLD_SIZE_MAX),
+        metadata={"description": "How many people live at the dwelling, as told at the door; "
+                                 "becomes the dwelling's household size."})
     notes = Text(max_length=4000, load_default="")
     resident_id = fields.UUID(allow_none=True)
     open_case = fields.Boolean(load_default=False)

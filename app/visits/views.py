@@ -112,6 +112,7 @@ def record(dwelling_id: int) -> Any:
         "offers": form.offers.data or [],
         "wishes": form.wishes.data or [],
         "willingness": int(willingness) if willingness not in (None, "", "None") else None,
+        "household_size": form.household_size.data,
         "notes": form.notes.data or "",
         "resident_id": resident_id,
         "open_case": bool(form.open_case.data),

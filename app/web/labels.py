@@ -174,6 +174,7 @@ LABELS: dict[str, dict[str, Any]] = {
         "offer_handover": _l("Handover offered"),
         "read_handover": _l("Handover read"),
         "export": _l("Export"),
+        "view_insight": _l("Insight viewed"),
         "share_contact": _l("Contact shared"),
         "erase": _l("Erasure"),
         "anonymise": _l("Anonymisation"),

@@ -1,0 +1,68 @@
+"""The few SQL expressions that differ between SQLite and PostgreSQL, so every aggregate of
+neighbourhood insight runs in the database on both."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Float, cast, func, literal_column
+from sqlalchemy.sql.elements import ColumnElement
+
+
+class Dialect:
+    def __init__(self, name: str) -> None:
+        self.postgresql = name == "postgresql"
+
+    def json_elements(self, column: Any, name: str) -> Any:
+        """The elements of a JSON list column as rows of one text column `value`, to join
+        beside the row holding the list (`JOIN … ON true`). The columns are JSON, not JSONB."""
+        function = func.json_array_elements_text if self.postgresql else func.json_each
+        return function(column).table_valued("value", joins_implicitly=True).alias(name)
+
+    def seconds_between(self, start: Any, end: Any) -> ColumnElement[float]:
+        if self.postgresql:
+            return func.extract("epoch", end - start)
+        return cast((func.julianday(end) - func.julianday(start)) * 86400.0, Float)
+
+    def month_of(self, moment: Any) -> ColumnElement[str]:
+        """'YYYY-MM' of a UTC timestamp."""
+        if self.postgresql:
+            return func.to_char(func.timezone("UTC", moment), "YYYY-MM")
+        return func.strftime("%Y-%m", moment)
+
+    def percentiles(self, value: Any, group: Any, fractions: tuple[tuple[int, int], ...],
+                    source: Any) -> Any:
+        """Per `group`: the number of values and each percentile (continuous, interpolated
+        between the two nearest ranks, like PostgreSQL's `percentile_cont`) of `value`.
+
+        `fractions` are (numerator, denominator) pairs, e.g. (1, 2) for the median, so the
+        rank arithmetic stays in integers on every database."""
+        from sqlalchemy import select
+
+        if self.postgresql:
+            columns = [func.percentile_cont(a / b).within_group(value).label(f"p{i}")
+                       for i, (a, b) in enumerate(fractions)]
+            return select(group.label("grp"), func.count().label("n"), *columns).select_from(
+                source).group_by(group)
+        ranked = select(
+            group.label("grp"), value.label("v"),
+            (func.row_number().over(partition_by=group, order_by=value) - 1).label("i"),
+            func.count().over(partition_by=group).label("n"),
+        ).select_from(source).subquery("ranked")
+        columns = []
+        for index, (a, b) in enumerate(fractions):
+            position = (a * (ranked.c.n - 1)) // b  # the lower of the two ranks
+            fraction = ((a * (ranked.c.n - 1)) % b) / float(b)
+            columns.append(func.sum(
+                literal_column("0.0")
+                + _case_at(ranked.c.i == position, ranked.c.v * (1 - fraction))
+                + _case_at(ranked.c.i == position + 1, ranked.c.v * fraction)
+            ).label(f"p{index}"))
+        return select(ranked.c.grp, func.max(ranked.c.n).label("n"), *columns).group_by(
+            ranked.c.grp)
+
+
+def _case_at(condition: Any, value: Any) -> Any:
+    from sqlalchemy import case
+
+    return case((condition, value), else_=0.0)

@@ -1,0 +1,309 @@
+"""The aggregates behind each panel, computed in the database: every query groups by
+building (and what the panel counts) and returns counts, never a resident's row.
+
+`Scope` is the viewer's buildings (None: every building). Lists stored as JSON (themes,
+offers, wishes, languages) are unnested by the database (`Dialect.json_elements`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    distinct,
+    func,
+    literal,
+    select,
+    true,
+    union_all,
+)
+
+from app.buildings.models import Building, Dwelling
+from app.buurtkamer.models import Activity
+from app.cases.models import Case, HelpQuestion
+from app.db import db
+from app.handovers.models import Alert, AlertKind, Handover
+from app.insight.dialect import Dialect
+from app.residents.models import Resident
+from app.visits.models import Visit, VisitOutcome
+
+Rows = Sequence[Any]
+
+AGE_BANDS = (("0-17", 0, 17), ("18-29", 18, 29), ("30-44", 30, 44), ("45-64", 45, 64),
+             ("65-79", 65, 79), ("80+", 80, None))
+UNKNOWN = "unknown"
+LARGEST_HOUSEHOLD = 5  # households of 5 or more are counted together
+LEAD_TIME_STAGES = (
+    ("offer_to_accept", "offered_at", "accepted_at"),
+    ("accept_to_intro", "accepted_at", "intro_held_at"),
+    ("intro_to_completed", "intro_held_at", "completed_at"),
+    ("offer_to_completed", "offered_at", "completed_at"),
+)
+PERCENTILES = ((1, 2), (9, 10))  # median and 90th percentile
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The buildings a panel covers: None is every building."""
+
+    building_ids: tuple[int, ...] | None
+
+    def where(self, building_column: Any) -> ColumnElement[bool]:
+        if self.building_ids is None:
+            return true()
+        return building_column.in_(self.building_ids)
+
+    @property
+    def everything(self) -> bool:
+        return self.building_ids is None
+
+
+def dialect() -> Dialect:
+    return Dialect(db.session.get_bind().dialect.name)
+
+
+def _all(query: Any) -> list[Any]:
+    return list(db.session.execute(query).all())
+
+
+def buildings(scope: Scope) -> list[Any]:
+    return _all(select(Building.id, Building.name).where(scope.where(Building.id))
+                .order_by(Building.name, Building.id))
+
+
+# --------------------------------------------------------------------------- door knocks
+
+
+def coverage(scope: Scope) -> list[Any]:
+    """(building_id, floor, dwellings, knocked, talked) per floor."""
+    talked = func.max(case((Visit.outcome == VisitOutcome.TALKED, 1), else_=0))
+    per_dwelling: Select[Any] = select(Visit.dwelling_id.label("dwelling_id"),
+                                       talked.label("talked")).group_by(Visit.dwelling_id)
+    if not scope.everything:
+        per_dwelling = per_dwelling.join(Dwelling, Dwelling.id == Visit.dwelling_id).where(
+            scope.where(Dwelling.building_id))
+    knocks = per_dwelling.subquery("knocks")
+    return _all(
+        select(Dwelling.building_id, Dwelling.floor, func.count(),
+               func.count(knocks.c.dwelling_id), func.coalesce(func.sum(knocks.c.talked), 0))
+        .select_from(Dwelling).outerjoin(knocks, knocks.c.dwelling_id == Dwelling.id)
+        .where(scope.where(Dwelling.building_id))
+        .group_by(Dwelling.building_id, Dwelling.floor)
+    )
+
+
+def _visits(scope: Scope, *columns: Any) -> Select[Any]:
+    return (select(*columns).select_from(Visit)
+            .join(Dwelling, Dwelling.id == Visit.dwelling_id)
+            .where(scope.where(Dwelling.building_id)))
+
+
+def door_lists(scope: Scope) -> list[Any]:
+    """(list, value, building_id, households) for the themes, offers and wishes raised in
+    conversations at the door: how many households named each one at least once."""
+    sql = dialect()
+    parts = []
+    for name in ("themes", "offers", "wishes"):
+        element = sql.json_elements(getattr(Visit, name), f"{name}_value")
+        parts.append(
+            select(literal(name).label("list"), element.c.value.label("value"),
+                   Dwelling.building_id, func.count(distinct(Visit.dwelling_id)).label("n"))
+            .select_from(Visit).join(Dwelling, Dwelling.id == Visit.dwelling_id)
+            .join(element, true())
+            .where(Visit.outcome == VisitOutcome.TALKED, scope.where(Dwelling.building_id))
+            .group_by(element.c.value, Dwelling.building_id)
+        )
+    return _all(union_all(*parts))
+
+
+def help_question_themes(scope: Scope) -> list[Any]:
+    """(theme, building_id, residents) whose help question names the theme; anonymised
+    residents are left out."""
+    theme = dialect().json_elements(HelpQuestion.themes, "theme")
+    return _all(
+        select(theme.c.value, Dwelling.building_id, func.count(distinct(Case.resident_id)))
+        .select_from(HelpQuestion)
+        .join(Case, Case.id == HelpQuestion.case_id)
+        .join(Resident, Resident.id == Case.resident_id)
+        .join(Dwelling, Dwelling.id == Resident.dwelling_id)
+        .join(theme, true())
+        .where(Resident.anonymised_at.is_(None), scope.where(Dwelling.building_id))
+        .group_by(theme.c.value, Dwelling.building_id)
+    )
+
+
+def willingness(scope: Scope) -> list[Any]:
+    """(building_id, willingness, households) by the latest answer of each household."""
+    latest = _visits(
+        scope, Dwelling.building_id.label("building_id"), Visit.willingness.label("level"),
+        func.row_number().over(partition_by=Visit.dwelling_id,
+                               order_by=(Visit.visited_at.desc(), Visit.id.desc())).label("rn"),
+    ).where(Visit.willingness.is_not(None)).subquery("latest")
+    return _all(select(latest.c.building_id, latest.c.level, func.count())
+                .where(latest.c.rn == 1).group_by(latest.c.building_id, latest.c.level))
+
+
+# --------------------------------------------------------------------------- cases, handovers
+
+
+def _cases(scope: Scope, *columns: Any) -> Select[Any]:
+    return (select(*columns).select_from(Case)
+            .join(Resident, Resident.id == Case.resident_id)
+            .join(Dwelling, Dwelling.id == Resident.dwelling_id)
+            .where(scope.where(Dwelling.building_id)))
+
+
+def case_funnel(scope: Scope) -> list[Any]:
+    """(building_id, state, outcome of closed cases, cases)."""
+    outcome = case((Case.state == "closed", func.coalesce(Case.outcome, UNKNOWN)), else_=None)
+    return _all(_cases(scope, Dwelling.building_id, Case.state, outcome, func.count())
+                .group_by(Dwelling.building_id, Case.state, outcome))
+
+
+def _handovers(scope: Scope, *columns: Any) -> Select[Any]:
+    return (select(*columns).select_from(Handover)
+            .join(Case, Case.id == Handover.case_id)
+            .join(Resident, Resident.id == Case.resident_id)
+            .join(Dwelling, Dwelling.id == Resident.dwelling_id)
+            .where(scope.where(Dwelling.building_id)))
+
+
+def lead_time_counts(scope: Scope) -> list[Any]:
+    """(building_id, stage, handovers that went through the stage)."""
+    columns = [func.count(case((and_(getattr(Handover, start).is_not(None),
+                                     getattr(Handover, end).is_not(None)), 1))).label(stage)
+               for stage, start, end in LEAD_TIME_STAGES]
+    return _all(_handovers(scope, Dwelling.building_id, *columns)
+                .where(Handover.offered_at.is_not(None)).group_by(Dwelling.building_id))
+
+
+def lead_time_percentiles(scope: Scope) -> dict[str, tuple[int, list[float]]]:
+    """stage -> (handovers, [median, 90th percentile] in days) over the scope."""
+    sql = dialect()
+    spans = union_all(*[
+        _handovers(scope, literal(stage).label("stage"),
+                   (sql.seconds_between(getattr(Handover, start), getattr(Handover, end))
+                    / 86400.0).label("days"))
+        .where(getattr(Handover, start).is_not(None), getattr(Handover, end).is_not(None))
+        for stage, start, end in LEAD_TIME_STAGES
+    ]).subquery("spans")
+    query = sql.percentiles(spans.c.days, spans.c.stage, PERCENTILES, spans)
+    return {row[0]: (row[1], [float(v) for v in row[2:]]) for row in _all(query)}
+
+
+ANSWERS = ("accepted", "declined", "withdrawn", "awaiting")
+
+
+def acceptance(scope: Scope) -> list[Any]:
+    """(building_id, organisation id, answer, handovers) for handovers that were offered:
+    accepted (at some point), declined, withdrawn before an answer, or still awaiting one."""
+    answer = case((Handover.accepted_at.is_not(None), "accepted"),
+                  (Handover.state == "declined", "declined"),
+                  (Handover.state == "withdrawn", "withdrawn"), else_="awaiting")
+    return _all(_handovers(scope, Dwelling.building_id, Handover.organization_id, answer,
+                           func.count())
+                .where(Handover.offered_at.is_not(None))
+                .group_by(Dwelling.building_id, Handover.organization_id, answer))
+
+
+def escalations(scope: Scope, since: datetime) -> list[Any]:
+    """(building_id, organisation id, 'YYYY-MM', escalations) raised since `since`."""
+    month = dialect().month_of(Alert.created_at)
+    return _all(
+        select(Dwelling.building_id, Handover.organization_id, month, func.count())
+        .select_from(Alert)
+        .join(Handover, Handover.id == Alert.handover_id)
+        .join(Case, Case.id == Handover.case_id)
+        .join(Resident, Resident.id == Case.resident_id)
+        .join(Dwelling, Dwelling.id == Resident.dwelling_id)
+        .where(Alert.kind == AlertKind.ESCALATION, Alert.created_at >= since,
+               scope.where(Dwelling.building_id))
+        .group_by(Dwelling.building_id, Handover.organization_id, month)
+    )
+
+
+def organisations(ids: set[int]) -> dict[int, str]:
+    from app.organizations.models import Organization
+
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(Organization.id, Organization.name)
+                                   .where(Organization.id.in_(sorted(ids)))).all())
+
+
+# --------------------------------------------------------------------------- Buurtkamer
+
+
+def activities(scope: Scope, since: datetime, until: datetime) -> list[Any]:
+    """(building_id, theme, 'YYYY-MM', activities held, participants counted)."""
+    month = dialect().month_of(Activity.starts_at)
+    return _all(
+        select(Activity.building_id, Activity.theme, month, func.count(),
+               func.coalesce(func.sum(Activity.participant_count), 0))
+        .where(Activity.cancelled_at.is_(None), Activity.starts_at >= since,
+               Activity.starts_at < until, scope.where(Activity.building_id))
+        .group_by(Activity.building_id, Activity.theme, month)
+    )
+
+
+# --------------------------------------------------------------------------- demographics
+
+
+def _residents(scope: Scope, *columns: Any) -> Select[Any]:
+    return (select(*columns).select_from(Resident)
+            .join(Dwelling, Dwelling.id == Resident.dwelling_id)
+            .where(Resident.anonymised_at.is_(None), scope.where(Dwelling.building_id)))
+
+
+def age_bands(scope: Scope, year: int) -> list[Any]:
+    """(building_id, age band, residents); anonymised residents are left out."""
+    age = year - Resident.birth_year
+    whens = [(age <= top, name) for name, _bottom, top in AGE_BANDS if top is not None]
+    band = case((Resident.birth_year.is_(None), UNKNOWN), *whens, else_=AGE_BANDS[-1][0])
+    return _all(_residents(scope, Dwelling.building_id, band, func.count())
+                .group_by(Dwelling.building_id, band))
+
+
+def household_sizes(scope: Scope) -> list[Any]:
+    """(building_id, size (LARGEST_HOUSEHOLD: that many or more), households)."""
+    size = case((Dwelling.household_size >= LARGEST_HOUSEHOLD, LARGEST_HOUSEHOLD),
+                else_=Dwelling.household_size)
+    return _all(select(Dwelling.building_id, size, func.count())
+                .where(Dwelling.household_size.is_not(None), scope.where(Dwelling.building_id))
+                .group_by(Dwelling.building_id, size))
+
+
+def languages(scope: Scope, shown: int) -> tuple[list[Any], list[Any]]:
+    """The `shown` languages most spoken in the scope (by at least 5 residents), as
+    (building_id, language, residents), and per building the residents who speak any other
+    language (building_id, residents)."""
+    from policies.small_cells import THRESHOLD
+
+    language = dialect().json_elements(Resident.languages, "language")
+    spoken = _residents(scope, Resident.id.label("resident_id"),
+                        Dwelling.building_id.label("building_id"),
+                        language.c.value.label("language")).join(language, true()).cte("spoken")
+    ranked = (select(spoken.c.language, func.count(distinct(spoken.c.resident_id)).label("n"))
+              .group_by(spoken.c.language)
+              .having(func.count(distinct(spoken.c.resident_id)) >= THRESHOLD)
+              .order_by(func.count(distinct(spoken.c.resident_id)).desc(), spoken.c.language)
+              .limit(shown)).cte("ranked")
+    top = _all(
+        select(spoken.c.building_id, spoken.c.language, func.count(distinct(spoken.c.resident_id)))
+        .join(ranked, ranked.c.language == spoken.c.language)
+        .group_by(spoken.c.building_id, spoken.c.language)
+    )
+    other = _all(
+        select(spoken.c.building_id, func.count(distinct(spoken.c.resident_id)))
+        .outerjoin(ranked, ranked.c.language == spoken.c.language)
+        .where(ranked.c.language.is_(None))
+        .group_by(spoken.c.building_id)
+    )
+    return top, other
+
