@@ -307,13 +307,13 @@ def _consent_gaps(request: DisclosureRequest,
     consents elsewhere are history and are not listed.
     """
     purpose, now = request.purpose, request.now
-    recipient = (request.recipient_organization_id, request.recipient_resident_id)
-    wanted = _requested_recipient(request)
+    organization, resident = request.recipient_organization_id, request.recipient_resident_id
     own = [c for c in request.consents if c.resident_id == request.resident_id]
     if not own:
         return ["no consent is recorded for this resident"]
-    scoped = [c for c in own
-              if c.purpose == purpose and _recipient_key(c) == recipient]
+    scoped = [c for c in own if c.purpose == purpose
+              and c.recipient_organization_id == organization
+              and c.recipient_resident_id == resident]
     valid = [c for c in scoped if c.state == _GIVEN and now < c.valid_until]
     if valid:
         return [gap for consent in valid for gap in _gaps_of(consent, now, requested)]
@@ -321,29 +321,26 @@ def _consent_gaps(request: DisclosureRequest,
         last = max(scoped, key=lambda c: (c.valid_until, c.id))
         gaps = _gaps_of(last, now, requested)
         if len(scoped) > 1:
-            noun = "organisation" if request.recipient_resident_id is None else "resident"
+            noun = "organisation" if resident is None else "resident"
             gaps.append("not valid either: "
                         f"{len(scoped) - 1} other consent(s) for this purpose and {noun}")
         return gaps
+    wanted = _requested_recipient(request)
     gaps = [f"no consent for purpose {purpose} and {wanted}"]
     for c in own:
         if c.state != _GIVEN or not now < c.valid_until:
             continue
-        if _recipient_key(c) == recipient:
+        if c.recipient_organization_id == organization and c.recipient_resident_id == resident:
             gaps.append(f"purpose differs: consent is for {c.purpose}, not {purpose} "
                         f"(consent {c.id})")
         elif c.purpose == purpose:
             asked = wanted
-            if (c.recipient_resident_id is None) == (request.recipient_resident_id is None):
+            if (c.recipient_resident_id is None) == (resident is None):
                 # The same kind of recipient: "for organisation 7, not 9".
-                asked = str(request.recipient_resident_id or request.recipient_organization_id)
-            gaps.append(f"consent is for {_recipient_text(*_recipient_key(c))}, not {asked} "
-                        f"(consent {c.id})")
+                asked = str(resident or organization)
+            theirs = _recipient_text(c.recipient_organization_id, c.recipient_resident_id)
+            gaps.append(f"consent is for {theirs}, not {asked} (consent {c.id})")
     return gaps
-
-
-def _recipient_key(consent: ConsentFacts) -> tuple[str | None, str | None]:
-    return consent.recipient_organization_id, consent.recipient_resident_id
 
 
 def _recipient_text(organization_id: str | None, resident_id: str | None) -> str:
