@@ -228,6 +228,7 @@ def test_the_resident_page_links_to_their_connections(coach, world, pair):
     page = text(coach.get(f"/residents/{world.resident.id}"))
     assert f"/matches?resident={world.resident.id}" in page
     assert "Verbinding voorgesteld" in page  # the timeline
+    assert "Andere bewoner · Bewoners met elkaar verbinden" in page
     assert f"/matches/{match.id}" in text(coach.get(f"/matches?resident={world.resident.id}"))
 
 
