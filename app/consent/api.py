@@ -98,7 +98,8 @@ def get_consent(consent_id: uuid.UUID) -> Any:
 @blp.alt_response(422, description="Not allowed now, or a missing argument")
 def transition_consent(data: dict[str, Any], consent_id: uuid.UUID) -> Any:
     """give (method, notice_version), refuse, withdraw (reason), revoke (reason).
-    Leaving `given` withdraws every handover relying on the consent, at once."""
+    Leaving `given` withdraws every handover relying on the consent and declines every open
+    connection between residents relying on it, at once (a refusal declines those too)."""
     consent = consent_in_scope(current_user, consent_id)
     if data["trigger"] == "give" and consent.valid_until <= utcnow():
         abort(422, message=_("This consent's validity has already ended; ask for a new one."))
