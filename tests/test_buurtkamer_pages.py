@@ -82,6 +82,20 @@ def test_an_empty_agenda_says_so_and_invites_planning(coach, world):
     assert f"/buurtkamer/new?building={world.building.id}" in html
 
 
+def test_a_coach_without_buildings_is_told_to_ask_the_coordinator(http_app, world):
+    user = factories.create_user("flatcoach", world.welzijn)
+    db.session.commit()
+    newcomer = login(http_app, user)
+
+    for url in ("/buurtkamer", "/buurtkamer/new"):
+        html = text(newcomer.get(url))
+        assert "Er zijn nog geen flats aan je toegewezen. Vraag het je coördinator." in html, url
+    assert 'name="title"' not in text(newcomer.get("/buurtkamer/new"))
+    response = newcomer.post("/buurtkamer/new", data=plan_form(world, building_id=""))
+    assert response.status_code == 422
+    assert db.session.execute(select(func.count(Activity.id))).scalar_one() == 0
+
+
 def test_the_menu_leads_to_the_buurtkamer(coach, world):
     assert 'href="/buurtkamer"' in text(coach.get("/"))
 

@@ -17,9 +17,9 @@ RESIDENTS_ALONE = "residents"
 
 
 class ActivityForm(FlaskForm):
-    """Planning (with the building) or changing an activity."""
+    """Planning (with the building: `buildings` given) or changing an activity (None)."""
 
-    building_id = SelectField(_l("Building"), validate_choice=False)
+    building_id = SelectField(_l("Building"), validators=[required()], validate_choice=False)
     title = StringField(_l("What is it called?"),
                         validators=[required(), length(200, 2), no_bsn])
     theme = RadioField(_l("Kind of activity"), validators=[required()])
@@ -28,10 +28,13 @@ class ActivityForm(FlaskForm):
     organising_coach_id = SelectField(_l("Who organises it?"), validators=[required()],
                                       validate_choice=False)
 
-    def __init__(self, buildings: list[Any], coaches: list[Any], *args: Any,
+    def __init__(self, buildings: list[Any] | None, coaches: list[Any], *args: Any,
                  **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.building_id.choices = [(str(b.id), b.name) for b in buildings]
+        if buildings is None:
+            del self.building_id  # an activity stays in its building
+        else:
+            self.building_id.choices = [(str(b.id), b.name) for b in buildings]
         self.theme.choices = choices("activity_theme", ACTIVITY_THEMES)
         self.organising_coach_id.choices = [
             *((str(coach.id), str(_l("Coach: %(name)s", name=coach.name))) for coach in coaches),
@@ -39,7 +42,7 @@ class ActivityForm(FlaskForm):
         ]
 
     def validate_building_id(self, field: Any) -> None:
-        if field.choices and field.data not in {value for value, _label in field.choices}:
+        if field.data not in {value for value, _label in field.choices}:
             raise ValidationError(_l("Choose one of your buildings."))
 
     def validate_organising_coach_id(self, field: Any) -> None:

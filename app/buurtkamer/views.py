@@ -97,7 +97,7 @@ def agenda() -> Any:
     return page
 
 
-def _activity_form(buildings: list[Any], building_ids: list[int], **kwargs: Any
+def _activity_form(buildings: list[Any] | None, building_ids: list[int], **kwargs: Any
                    ) -> ActivityForm:
     coaches: dict[int, Any] = {}
     for building_id in building_ids:
@@ -191,7 +191,7 @@ def edit(activity_id: int) -> Any:
     coach = (str(activity.organising_coach_id) if activity.organising_coach_id
              else RESIDENTS_ALONE)
     form = _activity_form(
-        [], [activity.building_id], title=activity.title, theme=activity.theme,
+        None, [activity.building_id], title=activity.title, theme=activity.theme,
         place=activity.place, organising_coach_id=coach,
         starts_at=activity.starts_at.astimezone(local_zone()).replace(tzinfo=None))
     if not form.is_submitted():
