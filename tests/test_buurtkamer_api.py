@@ -250,6 +250,22 @@ def test_a_change_is_saved_and_audited_by_field_name(login, world):
     assert event.details == {"fields": ["title"]}  # place and theme were unchanged
 
 
+def test_handing_an_activity_to_a_colleague_answers_with_the_colleague(login, world):
+    colleague = factories.create_user("flatcoach", world.buurtteam, name="Sanne de Vries")
+    db.session.add(CoachAssignment(user_id=colleague.id, building_id=world.building.id))
+    activity = factories.create_activity(world.building, world.coach)
+    db.session.commit()
+    api = login(world.coach)
+    assert api.get(f"/api/v1/activities/{activity.id}").json["organising_coach"] == (
+        world.coach.name)
+
+    response = patch(api, activity, {"organising_coach_id": colleague.id})
+
+    assert response.status_code == 200
+    assert (response.json["organising_coach"], response.json["organization"]) == (
+        "Sanne de Vries", world.buurtteam.name)
+
+
 def test_an_empty_change_is_422(login, world):
     activity = factories.create_activity(world.building, world.coach)
     db.session.commit()

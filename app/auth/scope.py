@@ -207,14 +207,14 @@ def activities_query(user: User) -> Select[tuple[Any]]:
 
 
 def activity_in_scope(user: User, activity_id: int) -> Any:
-    from app.buurtkamer.models import Activity, ActivityOrganiser
+    from app.buurtkamer.models import Activity
+    from app.buurtkamer.reading import shown
 
     if not 1 <= activity_id <= ID_MAX:  # names no row; the driver would overflow
         not_found()
     activity = db.session.execute(
         activities_query(user)
-        .options(joinedload(Activity.building),
-                 selectinload(Activity.organisers).joinedload(ActivityOrganiser.resident))
+        .options(*shown())
         .where(Activity.id == activity_id)
     ).scalar_one_or_none()
     if activity is None:

@@ -7,7 +7,6 @@ from typing import Any
 from flask_login import current_user
 from flask_smorest import abort
 from sqlalchemy import Select, case
-from sqlalchemy.orm import joinedload, selectinload
 
 from app.api_base import api_blueprint
 from app.auth.access import require
@@ -20,7 +19,7 @@ from app.auth.scope import (
     not_found,
     resident_in_scope,
 )
-from app.buurtkamer.models import Activity, ActivityOrganiser
+from app.buurtkamer.models import Activity
 from app.buurtkamer.operations import (
     ActivityRefused,
     add_organiser,
@@ -29,7 +28,7 @@ from app.buurtkamer.operations import (
     remove_organiser,
     running_organization_id,
 )
-from app.buurtkamer.reading import read_activity, show_organiser
+from app.buurtkamer.reading import read_activity, show_organiser, shown
 from app.buurtkamer.schemas import (
     ActivityCreateSchema,
     ActivityQuerySchema,
@@ -46,8 +45,6 @@ blp = api_blueprint("buurtkamer", __name__, "/activities",
                     "Buurtkamer activities: organised by residents or a coach, participation "
                     "counted")
 
-LOADED = (joinedload(Activity.building),
-          selectinload(Activity.organisers).joinedload(ActivityOrganiser.resident))
 
 
 def refuse(refused: ActivityRefused) -> Any:
@@ -79,7 +76,7 @@ def list_activities(args: dict[str, Any], pagination_parameters: Any) -> Any:
     """Coaches: the activities of their buildings; coordinators: of every building.
     Filter by `building_id` and a period (`from`, `to`). Organisers are named only while
     their consent allows it (each name shown is logged in the processing log)."""
-    query = activities_query(current_user).options(*LOADED)
+    query = activities_query(current_user).options(*shown())
     if "building_id" in args:
         building = building_in_scope(current_user, args["building_id"])
         query = query.where(Activity.building_id == building.id)
@@ -110,8 +107,9 @@ def create_activity(data: dict[str, Any]) -> Any:
         activity = plan_activity(current_user, building, data)
     except ActivityRefused as refused:
         refuse(refused)
+    result = read_activity(current_user, activity)
     db.session.commit()
-    return read_activity(current_user, activity)
+    return result
 
 
 @blp.route("/<int:activity_id>")
@@ -141,9 +139,8 @@ def update_activity(data: dict[str, Any], activity_id: int) -> Any:
         change_activity(current_user, activity, data)
     except ActivityRefused as refused:
         refuse(refused)
-    db.session.commit()
     result = read_activity(current_user, activity)
-    db.session.commit()
+    db.session.commit()  # the change and the processing-log entries of the names shown
     return result
 
 
@@ -167,9 +164,8 @@ def create_organiser(data: dict[str, Any], activity_id: int) -> Any:
         organiser = add_organiser(current_user, activity, resident, consent)
     except ActivityRefused as refused:
         refuse(refused)
-    db.session.commit()
     result = show_organiser(current_user, activity, organiser, running_organization_id(activity))
-    db.session.commit()
+    db.session.commit()  # the organiser and the processing-log entry of the name shown
     return {"activity_id": activity.id, **result}
 
 

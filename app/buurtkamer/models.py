@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -9,6 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.buildings.models import Building
 from app.db import db, utcnow
 from app.residents.models import Resident
+
+if TYPE_CHECKING:
+    from app.auth.models import User
+    from app.consent.models import Consent
 
 ACTIVITY_THEMES = (
     "meeting",
@@ -51,6 +56,8 @@ class Activity(db.Model):
     cancelled_at: Mapped[datetime | None]
 
     building: Mapped[Building] = relationship()
+    organising_coach: Mapped[User | None] = relationship(foreign_keys=[organising_coach_id])
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
     organisers: Mapped[list[ActivityOrganiser]] = relationship(
         back_populates="activity", cascade="all, delete-orphan")
 
@@ -67,3 +74,4 @@ class ActivityOrganiser(db.Model):
 
     activity: Mapped[Activity] = relationship(back_populates="organisers")
     resident: Mapped[Resident] = relationship()
+    consent: Mapped[Consent] = relationship()

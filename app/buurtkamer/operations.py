@@ -45,10 +45,15 @@ class ActivityRefused(Exception):
 
 # --- who runs an activity --------------------------------------------------------------------
 
+def running_coach(activity: Activity) -> User | None:
+    """The organising coach, or (residents alone) the coach who planned it."""
+    return activity.organising_coach if activity.organising_coach_id else activity.created_by
+
+
 def running_organization_id(activity: Activity) -> int | None:
     """The organisation running the activity: the organising coach's, or (residents alone)
     that of the coach who planned it. Organisers consent to being named by this one."""
-    coach = db.session.get(User, activity.organising_coach_id or activity.created_by_id)
+    coach = running_coach(activity)
     return coach.organization_id if coach is not None else None
 
 
@@ -137,6 +142,8 @@ def edit_activity(coach: Any, activity: Activity, edits: Mapping[str, Any],
     for name in changed:
         setattr(activity, name, edits[name])
     db.session.flush()
+    if "organising_coach_id" in changed:
+        db.session.expire(activity, ["organising_coach"])  # loaded for the old coach
     record_event("activity_changed", actor=coach, object_type="activity", object_id=activity.id,
                  details={"fields": changed})
     return activity

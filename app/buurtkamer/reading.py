@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.auth.models import User
 from app.auth.permissions import Permission
@@ -16,13 +17,23 @@ from app.buurtkamer.models import Activity, ActivityOrganiser
 from app.buurtkamer.operations import (
     NAMING_CATEGORIES,
     RESIDENT_CONNECTION,
+    running_coach,
     running_organization_id,
 )
 from app.consent.gateway import disclose
-from app.consent.models import Consent
-from app.db import db, utcnow
-from app.organizations.models import Organization
+from app.db import utcnow
 from policies import Action
+
+
+def shown() -> tuple[Any, ...]:
+    """Loader options for everything `read_activity` shows, so a list of activities costs a
+    fixed number of statements besides the disclosures of the organisers' names."""
+    coach = User.organization
+    return (joinedload(Activity.building),
+            joinedload(Activity.organising_coach).joinedload(coach),
+            joinedload(Activity.created_by).joinedload(coach),
+            selectinload(Activity.organisers).options(joinedload(ActivityOrganiser.resident),
+                                                      joinedload(ActivityOrganiser.consent)))
 
 
 def status_of(activity: Activity, now: datetime | None = None) -> str:
@@ -47,7 +58,7 @@ def show_organiser(viewer: Any, activity: Activity, organiser: ActivityOrganiser
         "resident_id": None, "consent_id": None, "consent_state": None, "consent_valid": None,
     }
     if viewer.can(Permission.ACTIVITIES_MANAGE):
-        consent = db.session.get(Consent, organiser.consent_id)
+        consent = organiser.consent
         view.update(resident_id=organiser.resident_id, consent_id=organiser.consent_id,
                     consent_state=consent.state if consent else None,
                     consent_valid=bool(consent and consent.state == "given"
@@ -66,10 +77,9 @@ def read_activity(viewer: Any, activity: Activity, now: datetime | None = None
                   ) -> dict[str, Any]:
     """The activity with its organisers as `viewer` may see them. The caller commits (the
     processing-log entries of the names shown)."""
-    coach = (db.session.get(User, activity.organising_coach_id)
-             if activity.organising_coach_id else None)
-    organization_id = running_organization_id(activity)
-    organization = db.session.get(Organization, organization_id) if organization_id else None
+    coach = activity.organising_coach if activity.organising_coach_id else None
+    runner = running_coach(activity)
+    organization = runner.organization if runner is not None else None
     return {
         "id": activity.id,
         "building_id": activity.building_id,

@@ -12,7 +12,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import HTTPException
 
 from app.auth.access import require
@@ -33,7 +33,7 @@ from app.buurtkamer.forms import (
     OrganiserForm,
     ParticipationForm,
 )
-from app.buurtkamer.models import Activity, ActivityOrganiser
+from app.buurtkamer.models import Activity
 from app.buurtkamer.operations import (
     ActivityRefused,
     add_organiser,
@@ -47,7 +47,7 @@ from app.buurtkamer.operations import (
     remove_organiser,
     request_naming_consent,
 )
-from app.buurtkamer.reading import read_activity
+from app.buurtkamer.reading import read_activity, shown
 from app.buurtkamer.schemas import ActivityCreateSchema, ActivityUpdateSchema
 from app.consent.forms import notice_version
 from app.db import db, utcnow
@@ -59,8 +59,6 @@ from app.web.pages import DB_ID, paginate
 bp = Blueprint("buurtkamer_pages", __name__, template_folder="templates")
 
 UPCOMING_SHOWN = 50
-LOADED = (joinedload(Activity.building),
-          selectinload(Activity.organisers).joinedload(ActivityOrganiser.resident))
 
 
 def _may_manage() -> bool:
@@ -77,7 +75,7 @@ def agenda() -> Any:
         chosen = next((b for b in buildings if b.id == building_id), None)
         if chosen is None:
             not_found()
-    query = activities_query(current_user).options(*LOADED)
+    query = activities_query(current_user).options(*shown())
     if chosen is not None:
         query = query.where(Activity.building_id == chosen.id)
     now = utcnow()
