@@ -266,6 +266,24 @@ def test_handing_an_activity_to_a_colleague_answers_with_the_colleague(login, wo
         "Sanne de Vries", world.buurtteam.name)
 
 
+def test_an_activity_noted_long_ago_is_corrected_without_moving_it(login, world):
+    activity = factories.create_activity(world.building, world.coach, days_from_now=-45)
+    db.session.commit()
+    api = login(world.coach)
+
+    corrected = patch(api, activity, {"title": "Taalcafé",
+                                      "starts_at": activity.starts_at.isoformat()})
+    assert corrected.status_code == 200, corrected.json
+    assert corrected.json["title"] == "Taalcafé"
+
+    for days, message in ((-50, "An activity can be noted at most a month after it took "
+                                "place."),
+                          (400, "Plan an activity at most a year ahead.")):
+        moved = patch(api, activity, {"starts_at": when(days)})
+        assert moved.status_code == 422
+        assert moved.json["errors"] == {"starts_at": [message]}
+
+
 def test_an_empty_change_is_422(login, world):
     activity = factories.create_activity(world.building, world.coach)
     db.session.commit()

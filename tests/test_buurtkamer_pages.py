@@ -5,6 +5,7 @@ only while their consent allows it. Coordinators read every building and change 
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -28,8 +29,6 @@ def coach(http_app, world):
 
 def local(days: float) -> str:
     """A start time as the coach types it in the form (Dutch time)."""
-    from zoneinfo import ZoneInfo
-
     moment = (utcnow() + timedelta(days=days)).astimezone(ZoneInfo("Europe/Amsterdam"))
     return moment.strftime("%Y-%m-%dT%H:%M")
 
@@ -202,6 +201,28 @@ def test_the_coach_changes_an_activity(coach, world):
     assert response.status_code == 302
     db.session.refresh(activity)
     assert (activity.title, activity.place) == ("Koffie en een praatje", "Speeltuin")
+
+
+def test_an_activity_noted_long_ago_keeps_its_date_while_its_title_is_corrected(coach, world):
+    activity = factories.create_activity(world.building, world.coach, title="Taalcfae",
+                                         days_from_now=-45, participant_count=6)
+    db.session.commit()
+    shown = activity.starts_at.astimezone(ZoneInfo("Europe/Amsterdam"))
+    form = text(coach.get(f"/buurtkamer/{activity.id}/edit"))
+    assert f'value="{shown:%Y-%m-%dT%H:%M}"' in form
+
+    response = coach.post(f"/buurtkamer/{activity.id}/edit", data=plan_form(
+        world, title="Taalcafé", theme="meeting", starts_at=f"{shown:%Y-%m-%dT%H:%M}"))
+
+    assert response.status_code == 302
+    db.session.refresh(activity)
+    assert activity.title == "Taalcafé"
+    assert activity.starts_at == shown  # not even the seconds the form does not show
+
+    moved = coach.post(f"/buurtkamer/{activity.id}/edit",
+                       data=plan_form(world, theme="meeting", starts_at=local(-50)))
+    assert moved.status_code == 422
+    assert "hoogstens een maand nadat ze plaatsvond" in text(moved)
 
 
 # --- who came, cancelling ------------------------------------------------------------------

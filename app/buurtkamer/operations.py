@@ -10,7 +10,7 @@ own (see `app.buurtkamer.reading`); it ends the moment the consent no longer all
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
@@ -32,6 +32,9 @@ RESIDENT_CONNECTION = "resident_connection"
 # Naming an organiser discloses who they are, nothing more.
 NAMING_CATEGORIES = ("identity",)
 EDITABLE = ("title", "theme", "starts_at", "place", "organising_coach_id")
+# An activity is planned up to a year ahead, or noted up to a month after it took place.
+PLAN_AHEAD = timedelta(days=366)
+NOTE_AFTER = timedelta(days=31)
 
 
 class ActivityRefused(Exception):
@@ -65,6 +68,16 @@ def building_coaches(building_id: int) -> list[User]:
                User.active.is_(True))
         .order_by(User.name, User.id)
     ).scalars())
+
+
+def start_outside_window(starts_at: datetime, now: datetime | None = None) -> str | None:
+    """Why an activity cannot be planned at, or moved to, `starts_at` (None: it can)."""
+    now = now or utcnow()
+    if starts_at > now + PLAN_AHEAD:
+        return _("Plan an activity at most a year ahead.")
+    if starts_at < now - NOTE_AFTER:
+        return _("An activity can be noted at most a month after it took place.")
+    return None
 
 
 def _check_organising_coach(building_id: int, coach_id: int | None) -> None:
@@ -135,6 +148,10 @@ def edit_activity(coach: Any, activity: Activity, edits: Mapping[str, Any],
     if "organising_coach_id" in changed:
         _check_organising_coach(activity.building_id, edits["organising_coach_id"])
         _keep_organisers_consent(activity, edits["organising_coach_id"])
+    # Only a new start must lie in the window: an activity noted long ago keeps its date
+    # while its title or place is corrected.
+    if "starts_at" in changed and (problem := start_outside_window(edits["starts_at"], now)):
+        raise ActivityRefused(problem, "starts_at")
     if ("starts_at" in changed and activity.participant_count is not None
             and edits["starts_at"] > now):
         raise ActivityRefused(_("Participation has been recorded: the activity cannot move "

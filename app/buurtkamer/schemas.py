@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from flask_babel import gettext as _
@@ -8,24 +7,10 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from app.buurtkamer.models import ACTIVITY_THEMES
-from app.db import utcnow
+from app.buurtkamer.operations import start_outside_window
 from app.validation import Text, choice, row_id
 
-# An activity is planned up to a year ahead, or noted up to a month after it took place.
-PLAN_AHEAD = timedelta(days=366)
-NOTE_AFTER = timedelta(days=31)
 MAX_PARTICIPANTS = 500
-
-
-def _starts_within_window(value: Any) -> None:
-    if value is None:
-        return
-    now = utcnow()
-    if value > now + PLAN_AHEAD:
-        raise ValidationError(_("Plan an activity at most a year ahead."))
-    if value < now - NOTE_AFTER:
-        raise ValidationError(_("An activity can be noted at most a month after it took "
-                                "place."))
 
 
 def _title(**kwargs: Any) -> Text:
@@ -49,7 +34,8 @@ class ActivityCreateSchema(Schema):
 
     @validates("starts_at")
     def _window(self, value: Any, **_kwargs: object) -> None:
-        _starts_within_window(value)
+        if problem := start_outside_window(value):
+            raise ValidationError(problem)
 
 
 class ActivityUpdateSchema(Schema):
@@ -57,7 +43,8 @@ class ActivityUpdateSchema(Schema):
 
     title = _title()
     theme = fields.String(validate=choice(ACTIVITY_THEMES))
-    starts_at = fields.AwareDateTime(default_timezone=None)
+    starts_at = fields.AwareDateTime(default_timezone=None, metadata={
+        "description": "a new start lies at most a year ahead and at most a month back"})
     place = _place()
     organising_coach_id = fields.Integer(strict=True, allow_none=True, validate=row_id())
     cancelled = fields.Boolean(metadata={"description": "true cancels the activity"})
@@ -67,10 +54,6 @@ class ActivityUpdateSchema(Schema):
             error=_l("Give a number of people between {min} and {max}.")),
         metadata={"description": "how many people came (a number, never names); once the "
                                  "activity has started"})
-
-    @validates("starts_at")
-    def _window(self, value: Any, **_kwargs: object) -> None:
-        _starts_within_window(value)
 
     @validates_schema
     def _something(self, data: dict[str, Any], **_kwargs: object) -> None:

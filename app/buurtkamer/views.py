@@ -196,9 +196,12 @@ def edit(activity_id: int) -> Any:
         return render_template("buurtkamer/form.html", form=form, activity=activity)
     data = None
     if form.validate():
+        starts_at = form.starts_at.aware()
+        if starts_at == activity.starts_at.replace(second=0, microsecond=0):
+            starts_at = activity.starts_at  # the form shows minutes: left as it was
         data = apply_schema(form, ActivityUpdateSchema(), {
             "title": form.title.data, "theme": form.theme.data,
-            "starts_at": form.starts_at.aware(), "place": form.place.data,
+            "starts_at": starts_at, "place": form.place.data,
             "organising_coach_id": form.organising_coach()})
     if data is None:
         return render_template("buurtkamer/form.html", form=form, activity=activity), 422
