@@ -118,9 +118,10 @@ def suppress(counts: Mapping[str, int], relations: Iterable[SumRelation], *,
     if not hidden:
         return hidden
     member_of = _membership(relations)
+    totals = {relation.total for relation in relations}
     order = {cell: i for i, cell in enumerate(counts)}
     for _round in range(2 * len(counts) + 2):
-        bounds = Bounds.of(counts, hidden, relations)
+        bounds = Bounds.of(counts, hidden, relations, member_of)
         pins = bounds.pinned(hidden)
         if not pins:
             return hidden
@@ -129,7 +130,8 @@ def suppress(counts: Mapping[str, int], relations: Iterable[SumRelation], *,
         for cell in _first_causes(pins, relations, bounds, order):
             if any(i in touched for i in member_of[cell]):
                 continue  # this round already added protection there; look again next round
-            remedy = _remedy(cell, counts, hidden, relations, member_of[cell], public, bounds)
+            remedy = _remedy(cell, counts, hidden, relations, member_of[cell], public, bounds,
+                             totals)
             if remedy is None:
                 continue
             target, relation = remedy
@@ -143,12 +145,20 @@ def suppress(counts: Mapping[str, int], relations: Iterable[SumRelation], *,
 
 def _first_causes(pins: set[str], relations: Sequence[SumRelation], bounds: Bounds,
                   order: Mapping[str, int]) -> list[str]:
-    """The pinned cells to protect this round: those not pinned merely because another
-    pinned cell of their relation is (protecting that one frees them too)."""
+    """The pinned cells to protect this round: not those pinned through a relation in which
+    another cell is pinned through a relation of its own (protecting that one frees them
+    too)."""
+    pinned_elsewhere: dict[int, bool] = {}
+
+    def has_cause(index: int) -> bool:
+        if index not in pinned_elsewhere:
+            pinned_elsewhere[index] = any(
+                other in pins and index not in bounds.sources(other)
+                for other in relations[index].cells())
+        return pinned_elsewhere[index]
+
     ordered = sorted(pins, key=order.__getitem__)
-    first = [cell for cell in ordered if not any(
-        other in pins and other != cell
-        for index in bounds.sources(cell) for other in relations[index].cells())]
+    first = [cell for cell in ordered if not any(has_cause(i) for i in bounds.sources(cell))]
     return first or ordered[:1]
 
 
@@ -166,7 +176,8 @@ class Bounds:
     part between the total's bounds minus the other parts' bounds."""
 
     def __init__(self, intervals: Mapping[str, tuple[float, float]],
-                 relations: Sequence[SumRelation], max_steps: int | None = None) -> None:
+                 relations: Sequence[SumRelation], max_steps: int | None = None,
+                 member_of: Mapping[str, list[int]] | None = None) -> None:
         self.lo = {cell: float(bound[0]) for cell, bound in intervals.items()}
         self.hi = {cell: float(bound[1]) for cell, bound in intervals.items()}
         self.lo_from: dict[str, int] = {}
@@ -175,8 +186,9 @@ class Bounds:
 
     @classmethod
     def of(cls, counts: Mapping[str, int], hidden: Mapping[str, Suppression],
-           relations: Sequence[SumRelation]) -> Bounds:
-        return cls(_knowledge(counts, hidden, relations), relations)
+           relations: Sequence[SumRelation],
+           member_of: Mapping[str, list[int]] | None = None) -> Bounds:
+        return cls(_knowledge(counts, hidden, member_of or _membership(relations)), relations)
 
     def pinned(self, hidden: Iterable[str]) -> set[str]:
         if not self.converged:  # no fixpoint within the step budget: assume the worst
@@ -188,18 +200,31 @@ class Bounds:
         return [i for i in (self.hi_from.get(cell), self.lo_from.get(cell)) if i is not None]
 
     def _run(self, relations: Sequence[SumRelation], max_steps: int | None) -> bool:
-        member_of = _membership(relations)
-        queue = deque(range(len(relations)))
+        # Shown numbers never move: each relation keeps its unknown cells and the sum of its
+        # shown parts. A relation of shown numbers only has nothing to narrow.
+        lo, hi = self.lo, self.hi
+        compact: list[tuple[int, str, float, tuple[str, ...]]] = []
+        member_of: dict[str, list[int]] = defaultdict(list)
+        for index, relation in enumerate(relations):
+            unknown = tuple(p for p in relation.parts if lo[p] != hi[p])
+            total = relation.total
+            if not unknown and lo[total] == hi[total]:
+                continue
+            shown = sum(lo[p] for p in relation.parts if lo[p] == hi[p])
+            for cell in (total, *unknown):
+                member_of[cell].append(len(compact))
+            compact.append((index, total, shown, unknown))
+        queue = deque(range(len(compact)))
         queued = set(queue)
-        budget = max_steps if max_steps is not None else 200 * len(relations) + 1000
+        budget = max_steps if max_steps is not None else 200 * len(compact) + 1000
         while queue:
             budget -= 1
             if budget < 0:
                 return False
-            index = queue.popleft()
-            queued.discard(index)
-            for cell in self._tighten(index, relations[index]):
-                if self.lo[cell] > self.hi[cell]:
+            position = queue.popleft()
+            queued.discard(position)
+            for cell in self._tighten(*compact[position]):
+                if lo[cell] > hi[cell]:
                     raise InconsistentTable(f"cell {cell} has no possible value")
                 for other in member_of[cell]:
                     if other not in queued:
@@ -207,15 +232,15 @@ class Bounds:
                         queue.append(other)
         return True
 
-    def _tighten(self, index: int, relation: SumRelation) -> list[str]:
+    def _tighten(self, index: int, total: str, shown: float,
+                 parts: tuple[str, ...]) -> list[str]:
+        """total = shown + sum(parts): narrow the total and each part."""
         lo, hi = self.lo, self.hi
-        parts = relation.parts
         changed: list[str] = []
-        lo_sum = sum(lo[p] for p in parts)
+        lo_sum = shown + sum(lo[p] for p in parts)
         finite_hi = [hi[p] for p in parts if hi[p] != INFINITY]
         unbounded = len(parts) - len(finite_hi)
-        finite_sum = sum(finite_hi)
-        total = relation.total
+        finite_sum = shown + sum(finite_hi)
         if lo_sum > lo[total]:
             lo[total] = lo_sum
             self.lo_from[total] = index
@@ -254,8 +279,7 @@ def propagate(intervals: Mapping[str, tuple[float, float]], relations: Sequence[
 
 
 def _knowledge(counts: Mapping[str, int], hidden: Mapping[str, Suppression],
-               relations: Sequence[SumRelation]) -> dict[str, tuple[float, float]]:
-    cells = {cell for relation in relations for cell in relation.cells()}
+               cells: Iterable[str]) -> dict[str, tuple[float, float]]:
     return {cell: DOMAINS[hidden[cell]] if cell in hidden else (counts[cell], counts[cell])
             for cell in cells}
 
@@ -275,7 +299,7 @@ def _hideable(cell: str, counts: Mapping[str, int], hidden: Mapping[str, Suppres
 
 def _remedy(cell: str, counts: Mapping[str, int], hidden: Mapping[str, Suppression],
             relations: Sequence[SumRelation], indexes: list[int], public: frozenset[str],
-            bounds: Bounds) -> tuple[str, int] | None:
+            bounds: Bounds, totals: set[str]) -> tuple[str, int] | None:
     """One more cell to hide for a pinned `cell`, looking first in the relations that
     narrowed its bounds.
 
@@ -291,7 +315,6 @@ def _remedy(cell: str, counts: Mapping[str, int], hidden: Mapping[str, Suppressi
         total = relations[index].total
         if hidden.get(total) is Suppression.SMALL and bounds.lo[total] >= THRESHOLD - 1:
             return total, index
-    totals = {relation.total for relation in relations}
     for index in candidates:
         relation = relations[index]
         parts = [p for p in relation.parts

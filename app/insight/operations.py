@@ -38,6 +38,7 @@ def insight(user: User, building_id: int | None = None, panels: Iterable[str] = 
     (404 outside the viewer's scope)."""
     if building_id is not None:
         building_in_scope(user, building_id)
+    queries.dialect().prepare(db.session)
     scope = viewer_scope(user)
     buildings = [(row[0], row[1]) for row in queries.buildings(scope)]
     view = ALL if building_id is None else building_view(building_id)

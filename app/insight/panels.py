@@ -66,14 +66,14 @@ class Context:
         year, month = (int(part) for part in self.months[0].split("-"))
         return datetime(year, month, 1, tzinfo=UTC)
 
-    def door_lists(self) -> dict[str, dict[str, dict[str, int]]]:
-        """list -> block -> value -> households."""
-        if "door_lists" not in self._cache:
+    def conversations(self) -> dict[str, dict[str, dict[str, int]]]:
+        """list (themes, offers, wishes, willingness) -> block -> value -> households."""
+        if "conversations" not in self._cache:
             found: dict[str, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
-            for name, value, building_id, n in queries.door_lists(self.scope):
+            for name, value, building_id, n in queries.latest_conversations(self.scope):
                 found[name][building_view(building_id)][value] = n
-            self._cache["door_lists"] = found
-        return self._cache["door_lists"]
+            self._cache["conversations"] = found
+        return self._cache["conversations"]
 
 
 def month_label(key: str) -> str:
@@ -149,9 +149,10 @@ def themes(ctx: Context) -> Table:
         columns=[Column("door", _("Raised at the door (households)")),
                  Column("help_questions", _("In help questions (residents)"))],
         chart_columns=["door", "help_questions"],
-        note=_("A household or resident counts once per theme, however often it came up."))
+        note=_("At the door: what each household named in its latest conversation. Help "
+               "questions: residents whose help question names the theme."))
     data: dict[str, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
-    for block, values in ctx.door_lists().get("themes", {}).items():
+    for block, values in ctx.conversations().get("themes", {}).items():
         for theme, n in values.items():
             data[block][theme]["door"] = n
     for theme, building_id, n in queries.help_question_themes(ctx.scope):
@@ -168,9 +169,9 @@ def offers_and_wishes(ctx: Context) -> Table:
         columns=[Column("offers", _("Can offer others")),
                  Column("wishes", _("Would like from others"))],
         chart_columns=["offers", "wishes"],
-        note=_("Households that named it in a conversation at the door."))
+        note=_("What each household named in its latest conversation at the door."))
     data: dict[str, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
-    lists = ctx.door_lists()
+    lists = ctx.conversations()
     for column in ("offers", "wishes"):
         for block, values in lists.get(column, {}).items():
             for kind, n in values.items():
@@ -190,10 +191,11 @@ def willingness(ctx: Context) -> Table:
         columns=[Column("households", _("Households")),
                  Column("share", _("Share"), RATE, ("households", "households", "total"))],
         chart_columns=["share"],
-        note=_("The latest answer of each household at the door."))
+        note=_("The answer in the latest conversation of each household at the door."))
     data: dict[str, dict[str, dict[str, int]]] = defaultdict(dict)
-    for building_id, level, n in queries.willingness(ctx.scope):
-        data[building_view(building_id)][str(level)] = {"households": n}
+    for block, levels in ctx.conversations().get("willingness", {}).items():
+        for level, n in levels.items():
+            data[block][level] = {"households": n}
     keys = [("total", _("All households with an answer")),
             *[(w, label(w, "willingness")) for w in WILLINGNESS]]
     _fill(table, ctx, keys, data,
@@ -422,17 +424,17 @@ def languages(ctx: Context) -> Table:
         chart_columns=["residents"],
         note=_("A resident counts for every language they speak. Languages spoken by fewer "
                "than 5 residents are counted together."))
-    top, other = queries.languages(ctx.scope, LANGUAGES_SHOWN)
+    found = queries.languages(ctx.scope, LANGUAGES_SHOWN)
     totals: dict[str, int] = defaultdict(int)
     data: dict[str, dict[str, dict[str, int]]] = defaultdict(dict)
-    for _building_id, language, n in top:
-        totals[language] += n
+    for _building_id, language, n in found:
+        if language is not None:
+            totals[language] += n
     order = sorted(totals, key=lambda language: (-totals[language], language))
     key_of = {language: f"language-{i + 1}" for i, language in enumerate(order)}
-    for building_id, language, n in top:
-        data[building_view(building_id)][key_of[language]] = {"residents": n}
-    for building_id, n in other:
-        data[building_view(building_id)]["other"] = {"residents": n}
+    for building_id, language, n in found:
+        key = key_of[language] if language is not None else "other"
+        data[building_view(building_id)][key] = {"residents": n}
     keys = [*[(key_of[language], language) for language in order],
             ("other", _("Other languages"))]
     _fill(table, ctx, keys, data)

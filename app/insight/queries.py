@@ -14,8 +14,10 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Select,
+    String,
     and_,
     case,
+    cast,
     distinct,
     func,
     literal,
@@ -104,21 +106,32 @@ def _visits(scope: Scope, *columns: Any) -> Select[Any]:
             .where(scope.where(Dwelling.building_id)))
 
 
-def door_lists(scope: Scope) -> list[Any]:
-    """(list, value, building_id, households) for the themes, offers and wishes raised in
-    conversations at the door: how many households named each one at least once."""
+def latest_conversations(scope: Scope) -> list[Any]:
+    """(list, value, building_id, households) from the latest conversation at the door of
+    each household (the latest visit where someone talked): the themes, offers and wishes
+    it named, and its willingness ('0'..'3'). What a household says now, counted once."""
     sql = dialect()
-    parts = []
+    ranked = _visits(
+        scope, Dwelling.building_id.label("building_id"), Visit.themes, Visit.offers,
+        Visit.wishes, Visit.willingness,
+        func.row_number().over(partition_by=Visit.dwelling_id,
+                               order_by=(Visit.visited_at.desc(), Visit.id.desc())).label("rn"),
+    ).where(Visit.outcome == VisitOutcome.TALKED).subquery("ranked")
+    latest = select(ranked.c.building_id, ranked.c.themes, ranked.c.offers, ranked.c.wishes,
+                    ranked.c.willingness).where(ranked.c.rn == 1).cte("latest")
+    parts: list[Any] = []
     for name in ("themes", "offers", "wishes"):
-        element = sql.json_elements(getattr(Visit, name), f"{name}_value")
+        element = sql.json_elements(latest.c[name], f"{name}_value")
         parts.append(
             select(literal(name).label("list"), element.c.value.label("value"),
-                   Dwelling.building_id, func.count(distinct(Visit.dwelling_id)).label("n"))
-            .select_from(Visit).join(Dwelling, Dwelling.id == Visit.dwelling_id)
-            .join(element, true())
-            .where(Visit.outcome == VisitOutcome.TALKED, scope.where(Dwelling.building_id))
-            .group_by(element.c.value, Dwelling.building_id)
-        )
+                   latest.c.building_id, func.count().label("n"))
+            .select_from(latest).join(element, true())
+            .group_by(element.c.value, latest.c.building_id))
+    level = cast(latest.c.willingness, String)
+    parts.append(select(literal("willingness").label("list"), level.label("value"),
+                        latest.c.building_id, func.count().label("n"))
+                 .where(latest.c.willingness.is_not(None))
+                 .group_by(level, latest.c.building_id))
     return _all(union_all(*parts))
 
 
@@ -136,17 +149,6 @@ def help_question_themes(scope: Scope) -> list[Any]:
         .where(Resident.anonymised_at.is_(None), scope.where(Dwelling.building_id))
         .group_by(theme.c.value, Dwelling.building_id)
     )
-
-
-def willingness(scope: Scope) -> list[Any]:
-    """(building_id, willingness, households) by the latest answer of each household."""
-    latest = _visits(
-        scope, Dwelling.building_id.label("building_id"), Visit.willingness.label("level"),
-        func.row_number().over(partition_by=Visit.dwelling_id,
-                               order_by=(Visit.visited_at.desc(), Visit.id.desc())).label("rn"),
-    ).where(Visit.willingness.is_not(None)).subquery("latest")
-    return _all(select(latest.c.building_id, latest.c.level, func.count())
-                .where(latest.c.rn == 1).group_by(latest.c.building_id, latest.c.level))
 
 
 # --------------------------------------------------------------------------- cases, handovers
@@ -279,31 +281,26 @@ def household_sizes(scope: Scope) -> list[Any]:
                 .group_by(Dwelling.building_id, size))
 
 
-def languages(scope: Scope, shown: int) -> tuple[list[Any], list[Any]]:
+def languages(scope: Scope, shown: int) -> list[Any]:
     """The `shown` languages most spoken in the scope (by at least 5 residents), as
     (building_id, language, residents), and per building the residents who speak any other
-    language (building_id, residents)."""
+    language (building_id, None, residents). Anonymised residents are left out."""
     from policies.small_cells import THRESHOLD
 
     language = dialect().json_elements(Resident.languages, "language")
     spoken = _residents(scope, Resident.id.label("resident_id"),
                         Dwelling.building_id.label("building_id"),
-                        language.c.value.label("language")).join(language, true()).cte("spoken")
-    ranked = (select(spoken.c.language, func.count(distinct(spoken.c.resident_id)).label("n"))
-              .group_by(spoken.c.language)
-              .having(func.count(distinct(spoken.c.resident_id)) >= THRESHOLD)
-              .order_by(func.count(distinct(spoken.c.resident_id)).desc(), spoken.c.language)
-              .limit(shown)).cte("ranked")
-    top = _all(
-        select(spoken.c.building_id, spoken.c.language, func.count(distinct(spoken.c.resident_id)))
-        .join(ranked, ranked.c.language == spoken.c.language)
-        .group_by(spoken.c.building_id, spoken.c.language)
-    )
-    other = _all(
-        select(spoken.c.building_id, func.count(distinct(spoken.c.resident_id)))
-        .outerjoin(ranked, ranked.c.language == spoken.c.language)
-        .where(ranked.c.language.is_(None))
-        .group_by(spoken.c.building_id)
-    )
-    return top, other
-
+                        language.c.value.label("language")
+                        ).join(language, true()).distinct().cte("spoken")
+    ranked = (select(spoken.c.language).group_by(spoken.c.language)
+              .having(func.count() >= THRESHOLD)
+              .order_by(func.count().desc(), spoken.c.language).limit(shown)).cte("ranked")
+    top = (select(spoken.c.building_id, spoken.c.language, func.count())
+           .join(ranked, ranked.c.language == spoken.c.language)
+           .group_by(spoken.c.building_id, spoken.c.language))
+    other = (select(spoken.c.building_id, literal(None, String),
+                    func.count(distinct(spoken.c.resident_id)))
+             .outerjoin(ranked, ranked.c.language == spoken.c.language)
+             .where(ranked.c.language.is_(None))
+             .group_by(spoken.c.building_id))
+    return _all(union_all(top, other))
