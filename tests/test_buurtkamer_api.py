@@ -536,6 +536,25 @@ def test_residents_and_consents_outside_the_coachs_buildings_are_404(login, worl
     assert add(api, other, world.resident, mine).status_code == 404
 
 
+def test_organisers_live_in_the_activitys_building(login, world):
+    """So every coach who manages the activity works with them: a colleague of this building
+    only is never shown whom, or which consent, from a building they do not work in."""
+    second = factories.create_building(world.coach, name="Zambesidreef")
+    neighbour = factories.create_resident(factories.create_dwelling(second),
+                                          display_name="Henk Smit")
+    activity = factories.create_activity(world.building, world.coach)
+    consent = naming_consent(world, resident=neighbour)
+    db.session.commit()
+
+    response = add(login(world.coach), activity, neighbour, consent)
+
+    assert response.status_code == 422
+    assert response.json["errors"] == {
+        "resident_id": ["Only residents of this building organise its activities."]}
+    assert db.session.execute(select(func.count()).select_from(ActivityOrganiser)
+                              ).scalar_one() == 0
+
+
 def test_removing_an_organiser_keeps_the_activity_and_the_consent(login, world):
     activity = factories.create_activity(world.building, world.coach)
     organiser = factories.create_organiser(activity, world.resident, world.coach)

@@ -266,17 +266,26 @@ def find_naming_consent(resident: Resident, activity: Activity,
                  if not naming_consent_gaps(consent, resident, activity, now)), None)
 
 
+def _check_may_organise(activity: Activity, resident: Resident) -> None:
+    """Residents of the activity's building organise it, so that every coach who manages
+    the activity also works with them; each at most once."""
+    if resident.anonymised_at is not None:
+        raise ActivityRefused(_("This resident has been anonymised."), "resident_id")
+    if resident.dwelling.building_id != activity.building_id:
+        raise ActivityRefused(_("Only residents of this building organise its activities."),
+                              "resident_id")
+    if any(organiser.resident_id == resident.id for organiser in activity.organisers):
+        raise ActivityRefused(_("This resident already organises this activity."),
+                              "resident_id")
+
+
 def add_organiser(coach: Any, activity: Activity, resident: Resident, consent: Consent,
                   now: datetime | None = None) -> ActivityOrganiser:
     """Name `resident` as organiser under `consent` — only if it allows that now."""
     now = now or utcnow()
     if activity.cancelled_at is not None:
         raise ActivityRefused(_("This activity is cancelled; plan a new one instead."))
-    if resident.anonymised_at is not None:
-        raise ActivityRefused(_("This resident has been anonymised."), "resident_id")
-    if any(organiser.resident_id == resident.id for organiser in activity.organisers):
-        raise ActivityRefused(_("This resident already organises this activity."),
-                              "resident_id")
+    _check_may_organise(activity, resident)
     gaps = naming_consent_gaps(consent, resident, activity, now)
     if gaps:
         raise ActivityRefused(
@@ -332,11 +341,9 @@ def add_organiser_consenting_now(coach: Any, activity: Activity, resident: Resid
     """The resident agrees on the spot: the consent is asked, recorded as given (through the
     consent workflow) and relied on to name them as organiser."""
     now = now or utcnow()
-    if resident.anonymised_at is not None:
-        raise ActivityRefused(_("This resident has been anonymised."), "resident_id")
-    if any(organiser.resident_id == resident.id for organiser in activity.organisers):
-        raise ActivityRefused(_("This resident already organises this activity."),
-                              "resident_id")
+    if activity.cancelled_at is not None:
+        raise ActivityRefused(_("This activity is cancelled; plan a new one instead."))
+    _check_may_organise(activity, resident)
     consent = _naming_consent_request(coach, activity, resident, now)
     fire_consent(consent, "give", coach, {"method": method, "notice_version": notice_version},
                  now=now)
