@@ -6,13 +6,11 @@ from typing import Any
 from flask_login import current_user
 from flask_smorest import abort
 from sqlalchemy import desc, or_
-from sqlalchemy.orm import joinedload
 
 from app.api_base import api_blueprint
 from app.auth.access import require
 from app.auth.permissions import Permission
 from app.auth.scope import building_in_scope, match_in_scope, matches_query, resident_in_scope
-from app.buildings.models import Dwelling
 from app.db import db
 from app.matches.models import Match
 from app.matches.operations import (
@@ -22,6 +20,7 @@ from app.matches.operations import (
     fire_match,
     propose_match,
     suggest_matches,
+    with_residents,
 )
 from app.matches.schemas import (
     MatchCreateSchema,
@@ -33,7 +32,6 @@ from app.matches.schemas import (
     SuggestionSchema,
 )
 from app.pagination import paginate
-from app.residents.models import Resident
 from app.schemas_common import transition_arguments
 from app.transitions import check_version, transition_errors, triggers_for
 
@@ -48,15 +46,6 @@ def match_view(match: Match) -> dict[str, Any]:
     view.update(allowed_triggers=triggers_for(match, current_user),
                 contact_card=contact_card(current_user, match))
     return view
-
-
-def _with_residents(query: Any) -> Any:
-    return query.options(
-        joinedload(Match.offering_resident).joinedload(Resident.dwelling)
-        .joinedload(Dwelling.building),
-        joinedload(Match.seeking_resident).joinedload(Resident.dwelling)
-        .joinedload(Dwelling.building),
-    )
 
 
 @blp.route("/suggestions")
@@ -109,7 +98,7 @@ def create_match(data: dict[str, Any]) -> Any:
 def list_matches(args: dict[str, Any], pagination_parameters: Any) -> Any:
     """The coach's matches, newest first; filters `state` and `resident_id`. No contact
     details here: open a match to see its contact card."""
-    query = _with_residents(matches_query(current_user))
+    query = with_residents(matches_query(current_user))
     if "state" in args:
         query = query.where(Match.state == args["state"])
     if "resident_id" in args:

@@ -165,6 +165,17 @@ def suggest_matches(coach: Any, building_id: int | None = None, *, offset: int =
             for row in rows]
 
 
+def with_residents(query: Select[Any]) -> Select[Any]:
+    """A list of matches loads both residents (and where they live) with the matches: no
+    statement per match shown."""
+    return query.options(
+        joinedload(Match.offering_resident).joinedload(Resident.dwelling)
+        .joinedload(Dwelling.building),
+        joinedload(Match.seeking_resident).joinedload(Resident.dwelling)
+        .joinedload(Dwelling.building),
+    )
+
+
 # --- proposing and the workflow -------------------------------------------------------------
 
 def _lock_residents(*residents: Resident) -> None:

@@ -35,6 +35,7 @@ from app.matches.operations import (
     fire_match,
     propose_match,
     suggest_matches,
+    with_residents,
 )
 from app.matches.schemas import MatchCreateSchema
 from app.residents.models import Resident
@@ -79,7 +80,7 @@ def matches() -> Any:
     if state not in MATCH_STATES:
         state = ""
     resident = _resident_filter()
-    query = matches_query(current_user)
+    query = with_residents(matches_query(current_user))
     if state:
         query = query.where(Match.state == state)
     if resident is not None:
