@@ -66,7 +66,7 @@ def test_the_agenda_shows_what_is_coming_and_what_took_place_in_dutch(coach, wor
     assert "Binnenkort" in html and "Geweest" in html
     assert "Taalcafé" in html and "Taal" in html
     assert "14 mensen kwamen" in html
-    assert "Nog niet geteld" in html and "Noteer wie er kwam" in html
+    assert "Nog niet geteld" in html and "Opkomst noteren" in html
     assert "Ging niet door" in html and "Afgelast" in html
     assert "Elders" not in html
     assert "Activiteit plannen" in html
@@ -121,7 +121,7 @@ def test_the_coordinator_reads_every_building_and_changes_nothing(http_app, worl
     html = text(coordinator.get("/buurtkamer"))
     assert "Koffieochtend" in html and "Taalcafé" in html and "9 mensen kwamen" in html
     assert "Alle flats" in html and world.other_building.name in html
-    assert "Activiteit plannen" not in html and "Noteer wie er kwam" not in html
+    assert "Activiteit plannen" not in html and "Opkomst noteren" not in html
     page = text(coordinator.get(f"/buurtkamer/{mine.id}"))
     assert "Fatima El Amrani" in page  # named: her consent allows it
     assert "Niet langer organisator" not in page and "Activiteit aflassen" not in page
@@ -222,7 +222,7 @@ def test_an_activity_noted_long_ago_keeps_its_date_while_its_title_is_corrected(
     moved = coach.post(f"/buurtkamer/{activity.id}/edit",
                        data=plan_form(world, theme="meeting", starts_at=local(-50)))
     assert moved.status_code == 422
-    assert "hoogstens een maand nadat ze plaatsvond" in text(moved)
+    assert "tot een maand nadat die plaatsvond" in text(moved)
 
 
 # --- who came, cancelling ------------------------------------------------------------------
@@ -406,7 +406,7 @@ def test_the_coach_removes_an_organiser(coach, world):
 
     assert response.status_code == 302
     assert db.session.execute(select(ActivityOrganiser)).first() is None
-    assert "Nog geen bewoners organiseren deze activiteit." in text(
+    assert "Er zijn nog geen bewoners die deze activiteit organiseren." in text(
         coach.get(f"/buurtkamer/{activity.id}"))
     again = coach.post(f"/buurtkamer/{activity.id}/organisers/{world.resident.id}/remove")
     assert again.status_code == 404

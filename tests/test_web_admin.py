@@ -135,7 +135,7 @@ def test_coordinator_cannot_open_doors(coordinator, world):
 
 def test_a_deactivated_user_can_be_reactivated_and_logs_in_again(coordinator, http_app, world):
     coordinator.post(f"/admin/users/{world.coach.id}/deactivate")
-    assert "Heractiveer" in text(coordinator.get("/admin/users"))
+    assert f"{world.coach.name} weer activeren" in text(coordinator.get("/admin/users"))
 
     response = coordinator.post(f"/admin/users/{world.coach.id}/reactivate")
 
@@ -196,7 +196,7 @@ def test_a_building_name_is_unique(coordinator, world):
     response = coordinator.post("/admin/buildings/new",
                                 data={**BUILDING, "name": world.building.name})
     assert response.status_code == 422
-    assert "Er bestaat al een gebouw met deze naam." in text(response)
+    assert "Er bestaat al een flat met deze naam." in text(response)
 
 
 def test_only_coordinators_create_buildings(http_app, world):

@@ -176,9 +176,9 @@ def _keep_organisers_consent(activity: Activity, coach_id: int | None) -> None:
     after = coach.organization_id if coach is not None else None
     if after != before:
         raise ActivityRefused(
-            _("The residents who organise this activity consented to being named by another "
-              "organisation. Remove them as organisers first, or choose a coach of the same "
-              "organisation."), "organising_coach_id")
+            _("The residents who organise this activity consented to being named by the "
+              "organisation running it now, not by another one. Remove them as organisers "
+              "first, or choose a coach of the same organisation."), "organising_coach_id")
 
 
 def record_participation(coach: Any, activity: Activity, count: int,
