@@ -192,6 +192,30 @@ def test_a_new_building_is_refused_field_by_field_and_keeps_the_input(coordinato
     assert 'value="Overvecht-Noord"' in html
 
 
+@pytest.mark.parametrize("field", ["name", "neighbourhood", "city", "street"])
+def test_a_new_building_needs_more_than_spaces(coordinator, field):
+    from app.buildings.models import Building
+
+    response = coordinator.post("/admin/buildings/new", data={**BUILDING, field: "   "})
+
+    assert response.status_code == 422
+    assert "Dit veld is verplicht." in text(response)
+    assert db.session.execute(select(Building).where(Building.name.in_(("", "Gangesdreef")))
+                              ).first() is None
+
+
+def test_a_postcode_is_stored_as_the_post_writes_it(coordinator):
+    from app.buildings.models import Building, Dwelling
+
+    coordinator.post("/admin/buildings/new", data={**BUILDING, "postcode": "3564gd"})
+
+    building = db.session.execute(select(Building).where(Building.name == "Gangesdreef")
+                                  ).scalar_one()
+    assert set(db.session.execute(select(Dwelling.postcode)
+                                  .where(Dwelling.building_id == building.id)).scalars()) == {
+        "3564 GD"}
+
+
 def test_a_building_name_is_unique(coordinator, world):
     response = coordinator.post("/admin/buildings/new",
                                 data={**BUILDING, "name": world.building.name})

@@ -76,7 +76,14 @@ def create_building(admin: Any, *, name: str, neighbourhood: str, city: str, str
                     number_step: int) -> Building:
     """A building with its dwellings, numbered along each floor from `first_number` in steps
     of `number_step` (2 for gallery flats numbered on one side of the street)."""
-    name, street, postcode = name.strip(), street.strip(), " ".join(postcode.upper().split())
+    texts = {"name": name.strip(), "neighbourhood": neighbourhood.strip(),
+             "city": city.strip(), "street": street.strip()}
+    for field, value in texts.items():
+        if not value:  # only spaces were typed
+            raise AdminRefused(field, _("This field is required."))
+    name, neighbourhood, city, street = texts.values()
+    compact = "".join(postcode.split()).upper()
+    postcode = f"{compact[:4]} {compact[4:]}"  # as the post writes it: 3564 GD
     if db.session.execute(select(Building.id).where(Building.name == name)).first():
         raise AdminRefused("name", _("A building with this name already exists."))
     if not 1 <= floors <= MAX_FLOORS:
@@ -85,10 +92,10 @@ def create_building(admin: Any, *, name: str, neighbourhood: str, city: str, str
         raise AdminRefused("dwellings_per_floor", _("Between 1 and %(count)d dwellings per floor.",
                                                     count=MAX_DWELLINGS_PER_FLOOR))
     hood = db.session.execute(
-        select(Neighbourhood).where(Neighbourhood.name == neighbourhood.strip())
+        select(Neighbourhood).where(Neighbourhood.name == neighbourhood)
     ).scalar_one_or_none()
     if hood is None:
-        hood = Neighbourhood(name=neighbourhood.strip(), city=city.strip())
+        hood = Neighbourhood(name=neighbourhood, city=city)
         db.session.add(hood)
     building = Building(neighbourhood=hood, name=name, floors=floors)
     db.session.add(building)
