@@ -144,6 +144,26 @@ def test_giving_consent_asks_how_and_a_refusal_declines(coach, world, pair):
     assert "Gaat niet door" in text(coach.get(f"/matches/{match.id}"))
 
 
+@pytest.mark.parametrize("state", ["declined", "agreed"])
+def test_answers_are_recorded_here_only_while_the_connection_is_proposed(coach, world, pair,
+                                                                         state):
+    match = create_match(world.coach, *pair, state=state)
+    db.session.commit()
+    consent = match.seeking_consent
+    before = consent.state
+
+    page = text(coach.get(f"/matches/{match.id}"))
+    response = coach.post(f"/matches/{match.id}/consents/{consent.id}/transitions", data={
+        "trigger": "give", "version": consent.version, "method": "verbal",
+        "notice_version": "2026-01"})
+
+    assert f"/consents/{consent.id}/transitions" not in page
+    assert response.status_code == 422
+    assert "Deze verbinding wacht niet meer op toestemming van de bewoners." in text(response)
+    db.session.refresh(consent)
+    assert consent.state == before
+
+
 def test_a_consent_of_another_match_is_404_here(coach, world, pair):
     match = create_match(world.coach, *pair)
     unrelated = factories.create_consent(world.resident, world.coach, world.buurtteam,
@@ -188,6 +208,25 @@ def test_a_stale_version_shows_what_changed(coach, http_app, world, pair):
 
     assert response.status_code == 409
     assert "Iemand anders heeft dit intussen gewijzigd." in text(response)
+
+
+def test_a_stale_answer_shows_the_consents_changes_in_words(coach, http_app, world, pair):
+    match = create_match(world.coach, *pair)
+    db.session.commit()
+    consent = match.seeking_consent
+    url = f"/matches/{match.id}/consents/{consent.id}/transitions"
+    page = text(coach.get(f"/matches/{match.id}"))
+    seen = hidden(page, "seen", "refuse")
+    other = login(http_app, world.coach)
+    assert other.post(url, data={"trigger": "give", "version": consent.version,
+                                 "method": "verbal", "notice_version": "2026-01"}
+                      ).status_code == 302
+
+    response = coach.post(url, data={"trigger": "refuse", "version": consent.version,
+                                     "seen": seen})
+
+    assert response.status_code == 409
+    assert "(Gevraagd → Gegeven)" in text(response)
 
 
 def test_the_contact_card_goes_when_a_consent_is_withdrawn(coach, world, pair):

@@ -59,6 +59,8 @@ bp = Blueprint("matches_pages", __name__, template_folder="templates")
 
 PATH = ("proposed", "agreed", "met")
 CONSENT_TRIGGERS = ("give", "refuse")  # recorded from the match page; the rest on its own page
+# The residents' answers belong to a proposal: a connection that went ahead or ended asks none.
+ASKING_STATE = "proposed"
 
 
 class ProposeForm(FlaskForm):
@@ -156,7 +158,7 @@ def render_match_page(match: Match, *, failed: TransitionForm | None = None,
         consent_forms = {
             trigger: transition_form(consent, trigger, seen, notice_version=notice_version())
             for trigger in triggers_for(consent, current_user) if trigger in CONSENT_TRIGGERS
-        }
+        } if match.state == ASKING_STATE else {}
         if failed is not None and failed_consent is not None and failed_consent.id == consent.id \
                 and failed.trigger.data in consent_forms:
             consent_forms[failed.trigger.data] = failed
@@ -164,7 +166,8 @@ def render_match_page(match: Match, *, failed: TransitionForm | None = None,
                       "valid": consent.state == "given" and consent.valid_until > utcnow(),
                       "forms": consent_forms})
     page = render_template("matches/match.html", match=match, forms=forms, sides=sides,
-                           outcome=outcome, card=contact_card(current_user, match), path=PATH)
+                           outcome=outcome, card=contact_card(current_user, match), path=PATH,
+                           outcome_kind="consent_state" if failed_consent else "match_state")
     db.session.commit()  # the processing-log entries of showing the contact card
     return page, status
 
@@ -203,6 +206,8 @@ def consent_transition(match_id: uuid.UUID, consent_id: uuid.UUID) -> Any:
     def answer_only() -> str | None:
         if form.trigger.data not in CONSENT_TRIGGERS:
             return _("This action is not possible.")
+        if match.state != ASKING_STATE:
+            return _("This connection no longer waits for the residents' consent.")
         if form.trigger.data == "give" and consent.valid_until <= utcnow():
             return _("This consent's validity has already ended; ask for a new one.")
         return None
