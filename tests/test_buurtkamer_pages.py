@@ -397,6 +397,21 @@ def test_after_withdrawal_the_page_says_a_resident(http_app, coach, world):
     assert denied == 4  # every showing, on both pages, for both readers
 
 
+def test_each_organisers_button_and_consent_link_say_whom_they_concern(coach, world):
+    activity = factories.create_activity(world.building, world.coach)
+    factories.create_organiser(activity, world.resident, world.coach)
+    factories.create_organiser(activity, factories.create_resident(
+        world.dwelling, display_name="Henk Smit"), world.coach)
+    db.session.commit()
+
+    html = text(coach.get(f"/buurtkamer/{activity.id}"))
+
+    for name in ("Fatima El Amrani", "Henk Smit"):
+        assert ('Niet langer organisator<span class="visually-hidden">: '
+                f'{name}</span></button>') in html
+    assert html.count('<span class="visually-hidden">Toestemming: </span>') == 2
+
+
 def test_the_coach_removes_an_organiser(coach, world):
     activity = factories.create_activity(world.building, world.coach)
     factories.create_organiser(activity, world.resident, world.coach)
