@@ -55,6 +55,22 @@ def test_empty_states_say_what_to_do(coach):
     assert "Geen suggesties hier." in text(coach.get("/matches/suggestions"))
 
 
+def test_a_coach_without_buildings_is_told_whom_to_ask(http_app, world):
+    newcomer = login(http_app, factories.create_user("flatcoach", world.welzijn))
+
+    page = text(newcomer.get("/matches/suggestions"))
+
+    assert "Er zijn nog geen flats aan je toegewezen. Vraag het je coördinator." in page
+    assert "Geen suggesties hier." not in page
+
+
+def test_each_propose_button_names_its_pair(coach, pair):
+    page = text(coach.get("/matches/suggestions"))
+
+    assert ('Voorstellen<span class="visually-hidden">: Koken, Fatima El Amrani → '
+            'Henk de Boer</span></button>') in page
+
+
 def test_a_suggestion_is_proposed_with_one_tap(coach, world, pair):
     page = text(coach.get("/matches/suggestions"))
     assert "Koken" in page and "Fatima El Amrani → Henk de Boer" in page
