@@ -73,6 +73,18 @@ def test_the_agenda_shows_what_is_coming_and_what_took_place_in_dutch(coach, wor
     assert " style=" not in html and "<script" not in html
 
 
+def test_a_full_agenda_shows_the_first_fifty_coming_and_says_how_many_there_are(coach, world):
+    for day in range(51):
+        factories.create_activity(world.building, world.coach, title=f"Koffie {day}",
+                                  days_from_now=1 + day)
+    db.session.commit()
+
+    html = text(coach.get("/buurtkamer"))
+
+    assert "De eerste 50 van 51." in html
+    assert "Koffie 49<" in html and "Koffie 50<" not in html
+
+
 def test_an_empty_agenda_says_so_and_invites_planning(coach, world):
     html = text(coach.get(f"/buurtkamer?building={world.building.id}"))
 

@@ -11,7 +11,6 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import HTTPException
 
@@ -79,17 +78,16 @@ def agenda() -> Any:
     if chosen is not None:
         query = query.where(Activity.building_id == chosen.id)
     now = utcnow()
-    coming = query.where(Activity.starts_at >= now)
-    upcoming = list(db.session.execute(
-        coming.order_by(Activity.starts_at, Activity.id).limit(UPCOMING_SHOWN)).scalars())
-    upcoming_total = db.session.execute(
-        select(func.count()).select_from(coming.order_by(None).subquery())).scalar_one()
+    # What is coming: the first ones, with how many there are; what took place: by page.
+    upcoming = paginate(query.where(Activity.starts_at >= now)
+                        .order_by(Activity.starts_at, Activity.id),
+                        number=1, per_page=UPCOMING_SHOWN)
     past = paginate(query.where(Activity.starts_at < now)
                     .order_by(Activity.starts_at.desc(), Activity.id.desc()))
     views = {activity.id: read_activity(current_user, activity, now)
-             for activity in [*upcoming, *past.items]}
+             for activity in [*upcoming.items, *past.items]}
     page = render_template("buurtkamer/agenda.html", buildings=buildings, chosen=chosen,
-                           upcoming=upcoming, upcoming_total=upcoming_total, past=past,
+                           upcoming=upcoming.items, upcoming_total=upcoming.total, past=past,
                            views=views, manage=_may_manage())
     db.session.commit()  # the processing-log entries of the organisers' names shown
     return page
