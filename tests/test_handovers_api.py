@@ -604,3 +604,30 @@ def test_coach_lists_handovers_of_own_cases_by_state(coach, as_user, world):
 
 def test_unknown_handover_is_not_found(coach):
     assert coach.get(f"{HANDOVERS}/{uuid.uuid4()}").status_code == 404
+
+
+def test_a_transition_and_the_log_entry_of_its_answer_commit_together(professional, world):
+    """One commit per request: a client is never told 'error' about an applied transition
+    because the database went away between two commits."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    handover = make_handover(world, make_case(world), state="offered")
+    commits: list[int] = []
+
+    def count(_session):
+        commits.append(1)
+
+    event.listen(Session, "after_commit", count)
+    try:
+        response = fire(professional, handover.id, "accept")
+    finally:
+        event.remove(Session, "after_commit", count)
+
+    assert response.status_code == 200, response.json
+    assert response.json["state"] == "accepted"
+    assert len(commits) == 1
+    entry = db.session.execute(
+        select(ProcessingLogEntry).where(ProcessingLogEntry.object_id == str(handover.id))
+        .order_by(ProcessingLogEntry.seq.desc()).limit(1)).scalar_one()
+    assert entry.actor_id == world.professional.id

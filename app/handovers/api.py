@@ -109,7 +109,9 @@ def transition_handover(data: dict[str, Any], handover_id: uuid.UUID) -> Any:
     with transition_errors():
         check_version(handover, data["version"])
         fire_handover(handover, data["trigger"], current_user, transition_arguments(data))
-        db.session.commit()
+        db.session.flush()  # the version check runs in the UPDATE, inside the error handling
+    # The answer's own processing-log entry commits with the transition: one commit, so a
+    # client never sees an error for a transition that was applied.
     result = handover_view(handover)
     db.session.commit()
     return result
