@@ -51,8 +51,21 @@ def test_connection_pages_answer_200_in_dutch(coach, world, pair):
 def test_empty_states_say_what_to_do(coach):
     assert "Nog geen verbindingen. Bekijk de suggesties om er een voor te stellen." in text(
         coach.get("/matches"))
-    assert "Geen verbindingen hier." in text(coach.get("/matches?state=met"))
-    assert "Geen suggesties hier." in text(coach.get("/matches/suggestions"))
+    assert "Geen verbindingen bij dit filter." in text(coach.get("/matches?state=met"))
+    assert "Hier zijn nog geen suggesties." in text(coach.get("/matches/suggestions"))
+
+
+def test_suggestions_are_not_named_like_proposals(coach, world, pair):
+    """A suggestion becomes 'Voorgesteld' only once the coach proposes it."""
+    match = create_match(world.coach, *pair)
+    db.session.commit()
+
+    suggestions = text(coach.get("/matches/suggestions"))
+    proposal = text(coach.get(f"/matches/{match.id}"))
+
+    assert "<h1>Mogelijke verbindingen</h1>" in suggestions
+    assert "Voorgesteld" not in suggestions and "Voorgesteld" in proposal
+    assert "kies dan ‘Beiden willen kennismaken’" in proposal
 
 
 def test_a_coach_without_buildings_is_told_whom_to_ask(http_app, world):
@@ -61,7 +74,7 @@ def test_a_coach_without_buildings_is_told_whom_to_ask(http_app, world):
     page = text(newcomer.get("/matches/suggestions"))
 
     assert "Er zijn nog geen flats aan je toegewezen. Vraag het je coördinator." in page
-    assert "Geen suggesties hier." not in page
+    assert "Hier zijn nog geen suggesties." not in page
 
 
 def test_each_propose_button_names_its_pair(coach, pair):
@@ -84,7 +97,7 @@ def test_a_suggestion_is_proposed_with_one_tap(coach, world, pair):
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/matches/{match.id}")
     assert match.state == "proposed"
-    assert "Geen suggesties hier." in text(coach.get("/matches/suggestions"))
+    assert "Hier zijn nog geen suggesties." in text(coach.get("/matches/suggestions"))
 
 
 @pytest.mark.parametrize("value", ODD)
