@@ -130,7 +130,9 @@ def get_activity(activity_id: int) -> Any:
 @blp.response(200, ActivitySchema)
 @blp.alt_response(404, description="Unknown, or outside the coach's buildings")
 @blp.alt_response(422, description="Invalid input; the activity is cancelled; participation "
-                  "before the start; cancelling after participation was recorded")
+                  "before the start; cancelling after participation was recorded; a new start "
+                  "more than a month back or a year ahead; an organising coach of another "
+                  "organisation while residents who consented to this one organise it")
 def update_activity(data: dict[str, Any], activity_id: int) -> Any:
     """Change title, theme, start, place or organising coach; `cancelled: true` cancels;
     `participant_count` records how many people came (once the activity has started)."""
@@ -152,8 +154,8 @@ def update_activity(data: dict[str, Any], activity_id: int) -> Any:
                   "coach's scope")
 @blp.alt_response(422, description="The consent does not allow naming the resident "
                   "(purpose resident_connection, the organisation running the activity, "
-                  "identity, given and valid), the resident already organises it, or the "
-                  "activity is cancelled")
+                  "identity, given and valid), the resident lives in another building or "
+                  "already organises it, or the activity is cancelled")
 def create_organiser(data: dict[str, Any], activity_id: int) -> Any:
     """Name a resident as organiser, under their consent (see `consent_id`). Without one, ask
     it first: `POST /api/v1/residents/{id}/consents` with purpose `resident_connection`."""

@@ -41,6 +41,8 @@ blp = api_blueprint("cases", __name__, "/cases", "Cases: a resident's path, as a
 @blp.arguments(CaseCreateSchema)
 @blp.response(201, CaseSchema)
 @blp.alt_response(404, description="Resident unknown or outside the coach's buildings")
+@blp.alt_response(422, description="Invalid input, an anonymised resident, or a resident "
+                  "whose case is still open (one open case per resident)")
 def create_case(data: dict[str, Any]) -> Any:
     """Open a case for a resident of one of the coach's buildings (state `contacted`)."""
     resident = resident_in_scope(current_user, data["resident_id"])
