@@ -424,6 +424,17 @@ def test_each_organisers_button_and_consent_link_say_whom_they_concern(coach, wo
     assert html.count('<span class="visually-hidden">Toestemming: </span>') == 2
 
 
+def test_without_residents_to_add_the_page_says_so_instead_of_an_empty_list(coach, world):
+    activity = factories.create_activity(world.building, world.coach)
+    factories.create_organiser(activity, world.resident, world.coach)  # the only resident
+    db.session.commit()
+
+    html = text(coach.get(f"/buurtkamer/{activity.id}"))
+
+    assert "Er zijn geen andere bewoners van deze flat om toe te voegen." in html
+    assert 'name="resident_id"' not in html
+
+
 def test_the_coach_removes_an_organiser(coach, world):
     activity = factories.create_activity(world.building, world.coach)
     factories.create_organiser(activity, world.resident, world.coach)
