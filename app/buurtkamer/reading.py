@@ -28,10 +28,10 @@ from policies import Action
 def shown() -> tuple[Any, ...]:
     """Loader options for everything `read_activity` shows, so a list of activities costs a
     fixed number of statements besides the disclosures of the organisers' names."""
-    coach = User.organization
+    organisation = User.organization
     return (joinedload(Activity.building),
-            joinedload(Activity.organising_coach).joinedload(coach),
-            joinedload(Activity.created_by).joinedload(coach),
+            joinedload(Activity.organising_coach).joinedload(organisation),
+            joinedload(Activity.created_by).joinedload(organisation),
             selectinload(Activity.organisers).options(joinedload(ActivityOrganiser.resident),
                                                       joinedload(ActivityOrganiser.consent)))
 
