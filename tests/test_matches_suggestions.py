@@ -75,6 +75,15 @@ def test_only_the_latest_conversation_counts(world, cook, ctx):
     assert pairs(world.coach) == []
 
 
+def test_two_conversations_at_the_same_moment_count_once(world, cook, ctx):
+    _fatima, henk = cook
+    (first,) = db.session.execute(select(Visit).where(Visit.resident_id == henk.id)).scalars()
+    talked(world.coach, henk, wishes=("cooking",), at=first.visited_at)
+
+    assert pairs(world.coach) == [("cooking", "Fatima El Amrani", "Henk de Boer", True)]
+    assert count_suggestions(world.coach) == 1
+
+
 def test_a_door_not_opened_later_does_not_erase_the_conversation(world, cook, ctx):
     _fatima, henk = cook
     talked(world.coach, henk, outcome="not_home", at=utcnow() + timedelta(minutes=5))
@@ -113,6 +122,16 @@ def test_residents_already_connected_for_the_offer_are_left_out(world, cook, ctx
 
     # Fatima is cooking for Henk already; her company is still free.
     assert pairs(world.coach) == [("company", "Fatima El Amrani", "Anouk", True)]
+
+
+def test_a_resident_looking_for_it_in_an_open_connection_is_left_out(world, cook, ctx):
+    fatima, henk = cook
+    teun = factories.create_resident(world.dwelling, display_name="Teun")
+    talked(world.coach, teun, offers=("cooking",))
+    create_match(world.coach, fatima, henk)
+
+    # Henk has a cook already: Teun is not suggested to him.
+    assert pairs(world.coach) == []
 
 
 def test_a_pair_matched_before_for_the_offer_is_not_suggested_again(world, cook, ctx):

@@ -17,8 +17,20 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, case, exists, func, or_, select, true
-from sqlalchemy.orm import joinedload
+from sqlalchemy import (
+    Select,
+    String,
+    and_,
+    case,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    union_all,
+)
+from sqlalchemy.orm import aliased, joinedload
 
 from app.audit.operations import record_event
 from app.auth.scope import coach_building_ids
@@ -61,61 +73,68 @@ class Suggestion:
 
 def _latest_talked_visits(coach: Any) -> Any:
     """Per resident of the coach's buildings who is not anonymised: what they offered and
-    wished for in their latest conversation at the door, and the building they live in."""
-    ranked = (
-        select(
-            Visit.resident_id,
-            Visit.offers,
-            Visit.wishes,
-            Dwelling.building_id,
-            func.row_number().over(
-                partition_by=Visit.resident_id,
-                order_by=(Visit.visited_at.desc(), Visit.id.desc()),
-            ).label("latest"),
-        )
+    wished for in their latest conversation at the door, and the building they live in.
+
+    "Latest" is "no later conversation" (visit time, then id): unlike a numbered window,
+    the database can estimate how many rows that leaves, and pairs residents by hashing
+    instead of comparing every pair."""
+    later = aliased(Visit)
+    talked_later = exists().where(
+        later.resident_id == Visit.resident_id,
+        later.outcome == VisitOutcome.TALKED,
+        or_(later.visited_at > Visit.visited_at,
+            and_(later.visited_at == Visit.visited_at, later.id > Visit.id)),
+    )
+    return (
+        select(Visit.resident_id, Visit.offers, Visit.wishes, Dwelling.building_id)
         .join(Resident, Resident.id == Visit.resident_id)
         .join(Dwelling, Dwelling.id == Resident.dwelling_id)
         .where(Visit.outcome == VisitOutcome.TALKED,
                Resident.anonymised_at.is_(None),
-               Dwelling.building_id.in_(coach_building_ids(coach)))
-        .subquery("ranked")
-    )
-    return (
-        select(ranked.c.resident_id, ranked.c.offers, ranked.c.wishes, ranked.c.building_id)
-        .where(ranked.c.latest == 1)
-        .subquery("latest_talk")
+               Dwelling.building_id.in_(coach_building_ids(coach)),
+               ~talked_later)
+        .cte("latest_talk")
     )
 
 
-def _kinds(latest: Any, column: str, name: str) -> Any:
-    """One row per resident and offer kind named in their `offers` or `wishes` (a JSON list)."""
-    values = latest.c[column]
-    if db.session.get_bind().dialect.name == "postgresql":
-        elements = func.json_array_elements_text(values).table_valued("value")
-    else:
-        elements = func.json_each(values).table_valued("value")
-    return (
-        select(latest.c.resident_id, latest.c.building_id, elements.c.value.label("kind"))
-        .select_from(latest)
-        .join(elements, true())
-        .subquery(name)
+def _kinds(coach: Any) -> Any:
+    """One row per resident, side (`offers` or `wishes`) and offer kind named in their latest
+    conversation at the door — left out when the resident is already in an open match for
+    that kind. Kept as one table the query reads twice (offers, wishes), so the database
+    builds it once and pairs residents by kind; joined by resident first, it would unfold
+    both JSON lists for every pair of residents."""
+    latest = _latest_talked_visits(coach)
+    sides = []
+    for side in ("offers", "wishes"):
+        values = latest.c[side]
+        if db.session.get_bind().dialect.name == "postgresql":
+            elements = func.json_array_elements_text(values).table_valued("value")
+        else:
+            elements = func.json_each(values).table_valued("value")
+        sides.append(
+            select(latest.c.resident_id, latest.c.building_id,
+                   literal(side, String).label("side"), elements.c.value.label("kind"))
+            .select_from(latest)
+            .join(elements, true())
+        )
+    named = union_all(*sides).subquery("named")
+    busy = exists().where(
+        Match.offer == named.c.kind,
+        Match.state.in_(OPEN_STATES),
+        or_(Match.offering_resident_id == named.c.resident_id,
+            Match.seeking_resident_id == named.c.resident_id),
     )
+    return select(named).where(named.c.kind.in_(OFFER_KINDS), ~busy).cte("kinds")
 
 
 def suggestions_query(coach: Any, building_id: int | None = None) -> Select[Any]:
     """Pairs where one resident offers what another wishes for, both in the coach's buildings;
     same building first. Left out: a resident already in an open match for that offer, and a
     pair that was matched for it before."""
-    latest = _latest_talked_visits(coach)
-    offered = _kinds(latest, "offers", "offered")
-    wished = _kinds(latest, "wishes", "wished")
+    kinds = _kinds(coach)
+    offered = kinds.alias("offered")
+    wished = kinds.alias("wished")
     same_building = offered.c.building_id == wished.c.building_id
-    busy = exists().where(
-        Match.offer == offered.c.kind,
-        Match.state.in_(OPEN_STATES),
-        or_(Match.offering_resident_id.in_((offered.c.resident_id, wished.c.resident_id)),
-            Match.seeking_resident_id.in_((offered.c.resident_id, wished.c.resident_id))),
-    )
     matched_before = exists().where(
         Match.offer == offered.c.kind,
         Match.offering_resident_id == offered.c.resident_id,
@@ -129,9 +148,9 @@ def suggestions_query(coach: Any, building_id: int | None = None) -> Select[Any]
             case((same_building, 0), else_=1).label("distance"),
         )
         .select_from(offered)
-        .join(wished, and_(wished.c.kind == offered.c.kind,
+        .join(wished, and_(wished.c.kind == offered.c.kind, wished.c.side == "wishes",
                            wished.c.resident_id != offered.c.resident_id))
-        .where(offered.c.kind.in_(OFFER_KINDS), ~busy, ~matched_before)
+        .where(offered.c.side == "offers", ~matched_before)
     )
     if building_id is not None:
         query = query.where(or_(offered.c.building_id == building_id,
