@@ -16,4 +16,5 @@ BENCHMARKS = (
     "policy_decisions",
     "read_ratio",
     "audit_verify",
+    "insight",
 )

@@ -121,7 +121,7 @@ def suppress(counts: Mapping[str, int], relations: Iterable[SumRelation], *,
     totals = {relation.total for relation in relations}
     order = {cell: i for i, cell in enumerate(counts)}
     for _round in range(2 * len(counts) + 2):
-        bounds = Bounds.of(counts, hidden, relations, member_of)
+        bounds = Bounds.of(counts, hidden, relations)
         pins = bounds.pinned(hidden)
         if not pins:
             return hidden
@@ -175,25 +175,26 @@ class Bounds:
     For total = sum(parts): the total lies between the sums of the parts' bounds, and each
     part between the total's bounds minus the other parts' bounds."""
 
-    def __init__(self, intervals: Mapping[str, tuple[float, float]],
-                 relations: Sequence[SumRelation], max_steps: int | None = None,
-                 member_of: Mapping[str, list[int]] | None = None) -> None:
-        self.lo = {cell: float(bound[0]) for cell, bound in intervals.items()}
-        self.hi = {cell: float(bound[1]) for cell, bound in intervals.items()}
+    def __init__(self, exact: Mapping[str, float], unknown: Mapping[str, tuple[float, float]],
+                 relations: Sequence[SumRelation], max_steps: int | None = None) -> None:
+        self.exact = exact  # the value of every cell that is not unknown
+        self.lo = {cell: float(bound[0]) for cell, bound in unknown.items()}
+        self.hi = {cell: float(bound[1]) for cell, bound in unknown.items()}
         self.lo_from: dict[str, int] = {}
         self.hi_from: dict[str, int] = {}
         self.converged = self._run(relations, max_steps)
 
     @classmethod
     def of(cls, counts: Mapping[str, int], hidden: Mapping[str, Suppression],
-           relations: Sequence[SumRelation],
-           member_of: Mapping[str, list[int]] | None = None) -> Bounds:
-        return cls(_knowledge(counts, hidden, member_of or _membership(relations)), relations)
+           relations: Sequence[SumRelation]) -> Bounds:
+        return cls(counts, {cell: DOMAINS[reason] for cell, reason in hidden.items()},
+                   relations)
 
     def pinned(self, hidden: Iterable[str]) -> set[str]:
         if not self.converged:  # no fixpoint within the step budget: assume the worst
             return set(hidden)
-        return {cell for cell in hidden if cell in self.lo and self.lo[cell] == self.hi[cell]}
+        lo, hi = self.lo, self.hi
+        return {cell for cell in hidden if lo[cell] == hi[cell]}
 
     def sources(self, cell: str) -> list[int]:
         """The relations that narrowed the cell's bounds last."""
@@ -202,15 +203,17 @@ class Bounds:
     def _run(self, relations: Sequence[SumRelation], max_steps: int | None) -> bool:
         # Shown numbers never move: each relation keeps its unknown cells and the sum of its
         # shown parts. A relation of shown numbers only has nothing to narrow.
-        lo, hi = self.lo, self.hi
+        lo, hi, exact = self.lo, self.hi, self.exact
         compact: list[tuple[int, str, float, tuple[str, ...]]] = []
         member_of: dict[str, list[int]] = defaultdict(list)
         for index, relation in enumerate(relations):
-            unknown = tuple(p for p in relation.parts if lo[p] != hi[p])
+            unknown = tuple(p for p in relation.parts if p in lo)
             total = relation.total
-            if not unknown and lo[total] == hi[total]:
+            if not unknown and total not in lo:
                 continue
-            shown = sum(lo[p] for p in relation.parts if lo[p] == hi[p])
+            shown = float(sum(exact[p] for p in relation.parts if p not in lo))
+            if total not in lo:
+                lo[total] = hi[total] = float(exact[total])
             for cell in (total, *unknown):
                 member_of[cell].append(len(compact))
             compact.append((index, total, shown, unknown))
@@ -272,16 +275,13 @@ class Bounds:
 def propagate(intervals: Mapping[str, tuple[float, float]], relations: Sequence[SumRelation],
               max_steps: int | None = None) -> dict[str, tuple[float, float]] | None:
     """The bounds of every cell at the fixpoint (None when the step budget runs out)."""
-    bounds = Bounds(intervals, relations, max_steps)
+    exact = {cell: bound[0] for cell, bound in intervals.items() if bound[0] == bound[1]}
+    unknown = {cell: bound for cell, bound in intervals.items() if bound[0] != bound[1]}
+    bounds = Bounds(exact, unknown, relations, max_steps)
     if not bounds.converged:
         return None
-    return {cell: (bounds.lo[cell], bounds.hi[cell]) for cell in bounds.lo}
-
-
-def _knowledge(counts: Mapping[str, int], hidden: Mapping[str, Suppression],
-               cells: Iterable[str]) -> dict[str, tuple[float, float]]:
-    return {cell: DOMAINS[hidden[cell]] if cell in hidden else (counts[cell], counts[cell])
-            for cell in cells}
+    return {cell: (bounds.lo[cell], bounds.hi[cell]) if cell in bounds.lo
+            else (float(exact[cell]), float(exact[cell])) for cell in intervals}
 
 
 def _membership(relations: Sequence[SumRelation]) -> dict[str, list[int]]:

@@ -331,8 +331,10 @@ def test_no_panel_gives_a_hidden_number_away(coordinator, coach, hood):
         for all_panel in everything["panels"]:
             assert not exposed(all_panel), all_panel["id"]
             views = {f"b{b}": panel(answer, all_panel["id"]) for b, answer in per_building.items()}
-            found = exposed_across_views(all_panel, views,
-                                         shared_rows=all_panel["id"] == "coverage")
+            # Coverage shows a building's own rows; panels over the whole scope show the
+            # same rows whichever building is chosen: the same cells either way.
+            shared = all_panel["id"] == "coverage" or all_panel["scope_wide"]
+            found = exposed_across_views(all_panel, views, shared_rows=shared)
             assert not found, (all_panel["id"], found)
 
 
@@ -344,6 +346,14 @@ def test_every_small_count_is_hidden_everywhere(coordinator, hood):
                 for column, cell in row["cells"].items():
                     if column in counted and cell["suppressed"] is None:
                         assert cell["value"] == 0 or cell["value"] >= 5, (p["id"], row, column)
+
+
+def test_handover_panels_count_over_the_whole_scope_whichever_building(coach, hood):
+    everything, nijl = view(coach), view(coach, hood.nijl)
+    for panel_id in ("lead_times", "acceptance", "escalations"):
+        assert panel(everything, panel_id)["scope_wide"]
+        assert panel(nijl, panel_id)["rows"] == panel(everything, panel_id)["rows"]
+    assert not panel(nijl, "themes")["scope_wide"]
 
 
 def test_the_answer_for_one_building_is_part_of_the_answer_for_all(coordinator, hood):

@@ -19,6 +19,7 @@ class Dialect:
         enough to compile, and compiling takes longer than running them (seconds)."""
         if self.postgresql:
             session.execute(text("SET LOCAL jit = off"))
+            session.execute(text("SET LOCAL work_mem = '64MB'"))
 
     def json_elements(self, column: Any, name: str) -> Any:
         """The elements of a JSON list column as rows of one text column `value`, to join

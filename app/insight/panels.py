@@ -46,12 +46,6 @@ class Context:
     def blocks(self) -> list[str]:
         return [building_view(building_id) for building_id, _name in self.buildings]
 
-    @property
-    def view_scope(self) -> Scope:
-        if self.view == ALL:
-            return self.scope
-        return Scope((int(self.view[1:]),))
-
     @cached_property
     def months(self) -> list[str]:
         year, month = self.now.year, self.now.month
@@ -242,7 +236,7 @@ def case_funnel(ctx: Context) -> Table:
 
 def lead_times(ctx: Context) -> Table:
     table = Table(
-        id="lead_times", title=_("Lead times of warm handovers"),
+        id="lead_times", scope_wide=True, title=_("Lead times of warm handovers"),
         question=_("How quickly does a warm handover lead to help that has started?"),
         unit=_("days"),
         columns=[Column("handovers", _("Handovers")),
@@ -255,15 +249,12 @@ def lead_times(ctx: Context) -> Table:
               "accept_to_intro": _("Accepted → introduction held"),
               "intro_to_completed": _("Introduction held → help started"),
               "offer_to_completed": _("Offered → help started (whole path)")}
-    stages = [stage for stage, _start, _end in queries.LEAD_TIME_STAGES]
-    data: dict[str, dict[str, dict[str, int]]] = defaultdict(dict)
-    for building_id, *counts in queries.lead_time_counts(ctx.scope):
-        data[building_view(building_id)] = {
-            stage: {"handovers": n} for stage, n in zip(stages, counts, strict=True)}
-    _fill(table, ctx, [(stage, labels[stage]) for stage in stages], data)
-    for stage, (_n, (median, p90)) in queries.lead_time_percentiles(ctx.view_scope).items():
-        row = table.row(ctx.view, stage)
-        row.values["median"], row.values["p90"] = median, p90
+    counts = queries.lead_time_counts(ctx.scope)
+    percentiles = queries.lead_time_percentiles(ctx.scope)
+    for stage, _start, _end in queries.LEAD_TIME_STAGES:
+        median, p90 = percentiles.get(stage, (0, [None, None]))[1]
+        table.add(ALL, stage, labels[stage], {"handovers": counts[stage], "median": median,
+                                              "p90": p90})
     return table
 
 
@@ -273,68 +264,51 @@ ANSWER_LABELS = {"accepted": _l("Accepted"), "declined": _l("Declined"),
 
 def acceptance(ctx: Context) -> Table:
     table = Table(
-        id="acceptance", title=_("Acceptance per organisation"),
+        id="acceptance", scope_wide=True, title=_("Acceptance per organisation"),
         question=_("Which partners dare to work outreach and really do it together?"),
         unit=_("handovers"),
         columns=[Column("offered", _("Offered")),
                  *[Column(answer, str(text)) for answer, text in ANSWER_LABELS.items()],
                  Column("rate", _("Accepted (%)"), RATE, ("accepted", "offered"))],
         chart_columns=["accepted", "declined"])
-    data: dict[str, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
-    organisation_ids: set[int] = set()
-    for building_id, organisation_id, answer, n in queries.acceptance(ctx.scope):
-        data[building_view(building_id)][f"org-{organisation_id}"][answer] = n
-        organisation_ids.add(organisation_id)
-    _organisation_rows(table, ctx, data, organisation_ids, list(ANSWER_LABELS), "offered")
+    data: dict[str, dict[str, int]] = defaultdict(dict)
+    for organisation_id, answer, n in queries.acceptance(ctx.scope):
+        data[f"org-{organisation_id}"][answer] = n
+    _organisation_rows(table, data, list(ANSWER_LABELS), "offered")
     return table
 
 
 def escalations(ctx: Context) -> Table:
     months = ctx.months
     table = Table(
-        id="escalations", title=_("Escalations per organisation and month"),
+        id="escalations", scope_wide=True, title=_("Escalations per organisation and month"),
         question=_("Where do warm handovers get stuck?"), unit=_("escalations"),
         columns=[*[Column(m, month_label(m)) for m in months],
                  Column("total", _("Total"))],
         chart_columns=["total"],
         note=_("A handover offered to an organisation that stayed unanswered for 5 working "
                "days is escalated to the coordinators. The last twelve months."))
-    data: dict[str, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
-    organisation_ids: set[int] = set()
-    for building_id, organisation_id, month, n in queries.escalations(ctx.scope, ctx.since):
+    data: dict[str, dict[str, int]] = defaultdict(dict)
+    for organisation_id, month, n in queries.escalations(ctx.scope, ctx.since):
         if month in months:
-            data[building_view(building_id)][f"org-{organisation_id}"][month] = n
-            organisation_ids.add(organisation_id)
-    _organisation_rows(table, ctx, data, organisation_ids, months, "total")
+            data[f"org-{organisation_id}"][month] = n
+    _organisation_rows(table, data, months, "total")
     return table
 
 
-def _organisation_rows(table: Table, ctx: Context, data: dict[str, Any],
-                       organisation_ids: set[int], parts: list[str], total: str) -> None:
+def _organisation_rows(table: Table, data: dict[str, dict[str, int]], parts: list[str],
+                       total: str) -> None:
     """Rows per organisation under a total row; in every row `total` is the sum of `parts`,
     and in every column the total row is the sum of the organisations."""
-    names = queries.organisations(organisation_ids)
-    ordered = sorted(organisation_ids, key=lambda i: (names.get(i, ""), i))
-    keys = [(f"org-{i}", names.get(i, f"org-{i}")) for i in ordered]
-
-    def within(block: str) -> None:
-        present = [key for key, _name in keys if f"{block}/{key}" in table.row_ids]
-        for key in present:
-            table.across(block, key, total, parts)
-        table.sums(block, "total", present)
-        table.across(block, "total", total, parts)
-
-    for block in ctx.blocks:
-        table.add(block, "total", _("All organisations"), None, chart=False)
-        for key, name in keys:
-            if key in data.get(block, {}):
-                table.add(block, key, name, data[block][key], level=1, parent="total")
-        within(block)
+    names = queries.organisations({int(key.removeprefix("org-")) for key in data})
+    keys = sorted(data, key=lambda key: (names.get(int(key.removeprefix("org-")), ""), key))
     table.add(ALL, "total", _("All organisations"), None, chart=False)
-    for key, name in keys:
-        table.add(ALL, key, name, None, level=1, parent="total")
-    table.blocks_add_up(ctx.blocks, [key for key, _name in keys] + ["total"])
-    within(ALL)
+    for key in keys:
+        table.add(ALL, key, names.get(int(key.removeprefix("org-")), key), data[key], level=1,
+                  parent="total")
+        table.across(ALL, key, total, parts)
+    table.sums(ALL, "total", keys)
+    table.across(ALL, "total", total, parts)
 
 
 def activities(ctx: Context) -> Table:

@@ -169,20 +169,23 @@ def case_funnel(scope: Scope) -> list[Any]:
 
 
 def _handovers(scope: Scope, *columns: Any) -> Select[Any]:
-    return (select(*columns).select_from(Handover)
-            .join(Case, Case.id == Handover.case_id)
+    query = select(*columns).select_from(Handover)
+    if scope.everything:
+        return query
+    return (query.join(Case, Case.id == Handover.case_id)
             .join(Resident, Resident.id == Case.resident_id)
             .join(Dwelling, Dwelling.id == Resident.dwelling_id)
             .where(scope.where(Dwelling.building_id)))
 
 
-def lead_time_counts(scope: Scope) -> list[Any]:
-    """(building_id, stage, handovers that went through the stage)."""
+def lead_time_counts(scope: Scope) -> dict[str, int]:
+    """stage -> handovers that went through it."""
     columns = [func.count(case((and_(getattr(Handover, start).is_not(None),
                                      getattr(Handover, end).is_not(None)), 1))).label(stage)
                for stage, start, end in LEAD_TIME_STAGES]
-    return _all(_handovers(scope, Dwelling.building_id, *columns)
-                .where(Handover.offered_at.is_not(None)).group_by(Dwelling.building_id))
+    row = db.session.execute(_handovers(scope, *columns)
+                             .where(Handover.offered_at.is_not(None))).one()
+    return dict(zip([stage for stage, _start, _end in LEAD_TIME_STAGES], row, strict=True))
 
 
 def lead_time_percentiles(scope: Scope) -> dict[str, tuple[int, list[float]]]:
@@ -203,31 +206,28 @@ ANSWERS = ("accepted", "declined", "withdrawn", "awaiting")
 
 
 def acceptance(scope: Scope) -> list[Any]:
-    """(building_id, organisation id, answer, handovers) for handovers that were offered:
-    accepted (at some point), declined, withdrawn before an answer, or still awaiting one."""
+    """(organisation id, answer, handovers) for handovers that were offered: accepted (at
+    some point), declined, withdrawn before an answer, or still awaiting one."""
     answer = case((Handover.accepted_at.is_not(None), "accepted"),
                   (Handover.state == "declined", "declined"),
                   (Handover.state == "withdrawn", "withdrawn"), else_="awaiting")
-    return _all(_handovers(scope, Dwelling.building_id, Handover.organization_id, answer,
-                           func.count())
+    return _all(_handovers(scope, Handover.organization_id, answer, func.count())
                 .where(Handover.offered_at.is_not(None))
-                .group_by(Dwelling.building_id, Handover.organization_id, answer))
+                .group_by(Handover.organization_id, answer))
 
 
 def escalations(scope: Scope, since: datetime) -> list[Any]:
-    """(building_id, organisation id, 'YYYY-MM', escalations) raised since `since`."""
+    """(organisation id, 'YYYY-MM', escalations) raised since `since`."""
     month = dialect().month_of(Alert.created_at)
-    return _all(
-        select(Dwelling.building_id, Handover.organization_id, month, func.count())
-        .select_from(Alert)
-        .join(Handover, Handover.id == Alert.handover_id)
-        .join(Case, Case.id == Handover.case_id)
-        .join(Resident, Resident.id == Case.resident_id)
-        .join(Dwelling, Dwelling.id == Resident.dwelling_id)
-        .where(Alert.kind == AlertKind.ESCALATION, Alert.created_at >= since,
-               scope.where(Dwelling.building_id))
-        .group_by(Dwelling.building_id, Handover.organization_id, month)
-    )
+    query = (select(Handover.organization_id, month, func.count()).select_from(Alert)
+             .join(Handover, Handover.id == Alert.handover_id)
+             .where(Alert.kind == AlertKind.ESCALATION, Alert.created_at >= since))
+    if not scope.everything:
+        query = (query.join(Case, Case.id == Handover.case_id)
+                 .join(Resident, Resident.id == Case.resident_id)
+                 .join(Dwelling, Dwelling.id == Resident.dwelling_id)
+                 .where(scope.where(Dwelling.building_id)))
+    return _all(query.group_by(Handover.organization_id, month))
 
 
 def organisations(ids: set[int]) -> dict[int, str]:

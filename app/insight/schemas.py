@@ -70,6 +70,9 @@ class PanelSchema(Schema):
     unit = fields.String()
     note = fields.String()
     empty = fields.Boolean(metadata={"description": "True when there is nothing counted yet."})
+    scope_wide = fields.Boolean(metadata={
+        "description": "True when the panel counts over all the viewer's buildings whichever "
+                       "building is chosen (the organisations' answers to handovers)."})
     columns = fields.List(fields.Nested(ColumnSchema))
     chart = fields.Nested(ChartSchema)
     rows = fields.List(fields.Nested(RowSchema))

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from policies.small_cells import (
@@ -52,21 +53,24 @@ class Column:
         return {"id": self.id, "label": self.label, "kind": self.kind}
 
 
-@dataclass
 class Row:
-    block: str
-    key: str
-    label: str
-    values: dict[str, Any]
-    level: int
-    parent: str | None
-    chart: bool
-    views: frozenset[str]
-    group: str | None
+    """One row of a table: in block `block` (a building, or "all"), shown in `views`."""
 
-    @property
-    def id(self) -> str:
-        return f"{self.block}/{self.key}"
+    __slots__ = ("block", "key", "label", "values", "level", "parent", "chart", "views",
+                 "group", "id")
+
+    def __init__(self, block: str, key: str, label: str, values: dict[str, Any], level: int,
+                 parent: str | None, chart: bool, views: frozenset[str],
+                 group: str | None) -> None:
+        self.block, self.key, self.label, self.values = block, key, label, values
+        self.level, self.parent, self.chart, self.views = level, parent, chart, views
+        self.group = group
+        self.id = f"{block}/{key}"
+
+
+@lru_cache(maxsize=4096)
+def _own_view(block: str) -> frozenset[str]:
+    return frozenset({block})
 
 
 def _cell(row_id: str, column: str) -> str:
@@ -82,6 +86,9 @@ class Table:
     columns: Sequence[Column]
     chart_columns: Sequence[str]
     note: str = ""
+    # The same rows whichever building is chosen: counts over all the viewer's buildings
+    # (the organisations' answers), so that no building's share can be subtracted out.
+    scope_wide: bool = False
     rows: list[Row] = field(default_factory=list)
     relations: list[SumRelation] = field(default_factory=list)
     _by_id: dict[str, Row] = field(default_factory=dict)
@@ -89,8 +96,8 @@ class Table:
     def add(self, block: str, key: str, label: str, values: dict[str, Any] | None = None, *,
             level: int = 0, parent: str | None = None, chart: bool = True,
             views: Iterable[str] | None = None, group: str | None = None) -> Row:
-        row = Row(block, key, label, dict(values or {}), level, parent, chart,
-                  frozenset(views) if views is not None else frozenset({block}), group)
+        row = Row(block, key, label, dict(values) if values else {}, level, parent, chart,
+                  frozenset(views) if views is not None else _own_view(block), group)
         self.rows.append(row)
         self._by_id[row.id] = row
         return row
@@ -152,7 +159,7 @@ class Table:
                 if column.kind == PUBLIC:
                     public.add(key)
         hidden = suppress(counts, self.relations, public=public)
-        shown = [row for row in self.rows if view in row.views]
+        shown = [row for row in self.rows if (ALL if self.scope_wide else view) in row.views]
         out_id = {row.id: row.key for row in shown}
         rows = [{
             "id": row.key, "label": row.label, "level": row.level, "parent": row.parent,
@@ -169,7 +176,7 @@ class Table:
                         if c.kind == COUNT)
         return {
             "id": self.id, "title": self.title, "question": self.question, "unit": self.unit,
-            "note": self.note, "empty": empty,
+            "note": self.note, "empty": empty, "scope_wide": self.scope_wide,
             "columns": [c.as_dict() for c in self.columns],
             "chart": {"columns": list(self.chart_columns)},
             "rows": rows, "relations": relations,

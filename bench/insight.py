@@ -1,0 +1,459 @@
+"""Neighbourhood insight at scale: the whole dashboard — `app.insight.operations.view_insight`,
+the operation `GET /api/v1/insights` runs (every panel computed in the database, small
+cells suppressed, one processing-log entry) — for a coordinator over a neighbourhood of
+10 000, 30 000 and 100 000 residents, on SQLite and on PostgreSQL.
+
+The neighbourhood is generated with core bulk inserts, not through the API: buildings of
+100 dwellings (10 floors of 10), two residents per dwelling, three door-knock visits per
+resident over the last twelve months (themes, offers, wishes and willingness where
+someone talked), a case for about one resident in seven in every state (closed ones with an
+outcome), help questions, handovers with their timestamps for the cases that got that far
+(declined and withdrawn ones too), escalations, and Buurtkamer activities. One database
+grows through the three sizes (10k, then 20k more, then 70k more).
+
+Figures: the median wall time of the dashboard at each size (after one warm-up call), the
+ratio 100k/10k, and tracemalloc's peak during one call.
+
+`python -m bench.insight --generate N --database-url URL` only fills a database (migrated
+first) with N residents, so the dashboard can be shown at scale: log in as
+coordinator@bench.test (or coach@bench.test, two buildings) with `--password`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import random
+import sys
+import time
+import tracemalloc
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bench.common import (
+    PG_ADMIN_DSN,
+    PG_SERVER,
+    Row,
+    collect,
+    db_kinds,
+    disposing,
+    kib,
+    log,
+    median,
+    per_database,
+    product_app,
+    quiet_logging,
+    throwaway_database,
+)
+
+NAME = "insight"
+SIZES = (10_000, 30_000, 100_000)
+QUICK_SIZES = (2_000, 6_000, 20_000)
+GOAL_SECONDS = 1.0  # PostgreSQL at 100 000 residents: well under this
+RATIO_GOAL = 12.0  # time at 100k / time at 10k: about linear or better
+RUNS = 5
+PG_DATABASE = "buurtpad_bench_insight"
+
+DWELLINGS_PER_BUILDING = 100
+FLOORS = 10
+RESIDENTS_PER_DWELLING = 2
+VISITS_PER_RESIDENT = 3
+CHUNK = 20_000
+
+THEMES = ("finances", "work_income", "housing", "health", "mental_wellbeing", "loneliness",
+          "safety", "youth_parenting", "language", "daily_administration", "neighbours")
+OFFERS = ("cooking", "language_practice", "odd_jobs", "childcare", "company", "gardening",
+          "technology", "transport", "translation", "administration_help",
+          "organising_activities", "other")
+LANGUAGES = (["Nederlands"], ["Nederlands"], ["Nederlands", "Arabisch"],
+             ["Nederlands", "Tamazight"], ["Nederlands", "Turks"], ["Turks"],
+             ["Nederlands", "Sranantongo"], ["Engels", "Somalisch"], ["Tigrinya"], ["Pools"],
+             ["Oekraïens", "Engels"], ["Nederlands", "Papiaments"])
+OUTCOMES = ("not_home", "talked", "declined", "revisit", "vacant")
+OUTCOME_WEIGHTS = (35, 45, 8, 10, 2)
+CASE_STATES = ("contacted", "exploring", "question_formulated", "referred", "supported",
+               "paused", "closed")
+CASE_WEIGHTS = (15, 20, 15, 20, 15, 5, 10)
+CLOSE_OUTCOMES = ("help_started", "no_help_needed", "connected", "declined", "moved",
+                  "unreachable")
+ACTIVITY_THEMES = ("meeting", "cooking", "language", "children", "sport", "creative", "repair",
+                   "information", "green", "other")
+
+
+# --------------------------------------------------------------------------- generating
+
+
+class Generator:
+    """Fills one database step by step; `grow(n)` brings it to n residents."""
+
+    def __init__(self, application: Any, password: str = "bench horse battery staple",
+                 seed: int = 2026) -> None:
+        self.app = application
+        self.seed = seed
+        self.password = password
+        self.residents = 0
+        self.buildings: list[int] = []
+        self.now = datetime.now(UTC)
+        self._setup()
+
+    def _setup(self) -> None:
+        from sqlalchemy import insert, select
+
+        from app.auth.models import User
+        from app.auth.passwords import hash_password
+        from app.buildings.models import Neighbourhood
+        from app.db import db
+        from app.organizations.models import Organization
+
+        with self.app.app_context():
+            engine = db.engine
+            with engine.begin() as conn:
+                conn.execute(insert(Organization), [
+                    {"name": name, "kind": kind, "created_at": self.now} for name, kind in (
+                        ("Buurtteam Bench Noord", "buurtteam"),
+                        ("Buurtteam Bench Zuid", "buurtteam"),
+                        ("Schuldhulp Bench", "schuldhulp"), ("GGZ Bench", "ggz"),
+                        ("Welzijn Bench", "welzijn"))])
+                self.organizations = list(conn.execute(
+                    select(Organization.id).order_by(Organization.id)).scalars())
+                conn.execute(insert(Neighbourhood), [{"name": "Wijk Bench", "city": "Utrecht"}])
+                self.neighbourhood = conn.execute(select(Neighbourhood.id)).scalar_one()
+                password_hash = hash_password(self.password)
+                conn.execute(insert(User), [
+                    {"email": email, "name": name, "role": role,
+                     "organization_id": self.organizations[-1], "password_hash": password_hash,
+                     "active": True, "session_nonce": uuid.uuid4().hex[:16],
+                     "created_at": self.now}
+                    for email, name, role in (
+                        ("coordinator@bench.test", "Coördinator Bench", "coordinator"),
+                        ("coach@bench.test", "Coach Bench", "flatcoach"),
+                        ("buurtteam@bench.test", "Professional Bench", "professional"))])
+                users = dict(conn.execute(select(User.email, User.id)).all())
+                self.coordinator = users["coordinator@bench.test"]
+                self.coach = users["coach@bench.test"]
+                self.professional = users["buurtteam@bench.test"]
+
+    def grow(self, target: int) -> dict[str, int]:
+        """Add residents (and everything around them) until there are `target`."""
+        counts: dict[str, int] = {}
+        start = self.residents
+        for chunk_start in range(start, target, CHUNK):
+            for name, n in self._chunk(chunk_start, min(target, chunk_start + CHUNK)).items():
+                counts[name] = counts.get(name, 0) + n
+        self.residents = max(self.residents, target)
+        self._analyze()
+        return counts
+
+    def _chunk(self, first: int, last: int) -> dict[str, int]:
+        """Residents first..last-1, their dwellings (and buildings) and all the rest."""
+        from sqlalchemy import select
+
+        from app.buildings.models import Building, CoachAssignment, Dwelling
+        from app.buurtkamer.models import Activity
+        from app.cases.models import Case, HelpQuestion
+        from app.db import db
+        from app.handovers.models import Alert, Handover
+        from app.residents.models import Resident
+        from app.visits.models import Visit
+
+        rng = random.Random(self.seed * 1_000_003 + first)  # noqa: S311 - benchmark data
+        per_building = DWELLINGS_PER_BUILDING * RESIDENTS_PER_DWELLING
+        rows: dict[str, list[dict[str, Any]]] = {name: [] for name in (
+            "buildings", "assignments", "dwellings", "residents", "visits", "cases",
+            "help_questions", "handovers", "alerts", "activities")}
+        new_buildings = range(len(self.buildings), -(-last // per_building))
+        with self.app.app_context():
+            engine = db.engine
+            if new_buildings:
+                with engine.begin() as conn:
+                    _insert(conn, Building.__table__, [
+                        {"neighbourhood_id": self.neighbourhood, "name": f"Benchdreef {b + 1}",
+                         "floors": FLOORS} for b in new_buildings])
+                    ids = list(conn.execute(select(Building.id).order_by(Building.id)).scalars())
+                    fresh = ids[len(self.buildings):]
+                    if not self.buildings:
+                        _insert(conn, CoachAssignment.__table__, [
+                            {"user_id": self.coach, "building_id": b, "assigned_at": self.now}
+                            for b in fresh[:2]])
+                    dwellings = []
+                    for building_id in fresh:
+                        for d in range(DWELLINGS_PER_BUILDING):
+                            size = rng.choice((1, 1, 2, 2, 2, 3, 3, 4, 5, 6, 8))
+                            dwellings.append({
+                                "building_id": building_id, "street": "Benchdreef",
+                                "number": 2 * d + 1, "addition": "", "postcode": "3561 AB",
+                                "floor": d // (DWELLINGS_PER_BUILDING // FLOORS) + 1,
+                                "household_size": size if rng.random() < 0.6 else None})
+                    _insert(conn, Dwelling.__table__, dwellings)
+                    self.buildings = ids
+                    self._activities(rng, fresh, rows["activities"])
+            with engine.connect() as conn:
+                dwelling_ids = list(conn.execute(
+                    select(Dwelling.id).order_by(Dwelling.building_id, Dwelling.floor,
+                                                 Dwelling.number)).scalars())
+            for i in range(first, last):
+                self._resident(rng, i, dwelling_ids[i // RESIDENTS_PER_DWELLING], rows)
+            with engine.begin() as conn:
+                for name, table in (("residents", Resident), ("visits", Visit), ("cases", Case),
+                                    ("help_questions", HelpQuestion),
+                                    ("handovers", Handover), ("alerts", Alert),
+                                    ("activities", Activity)):
+                    if rows[name]:
+                        _insert(conn, table.__table__, rows[name])
+        return {name: len(values) for name, values in rows.items() if values}
+
+    def _activities(self, rng: random.Random, buildings: list[int],
+                    out: list[dict[str, Any]]) -> None:
+        for building_id in buildings:
+            for _n in range(24):  # about two a month
+                starts = self.now - timedelta(days=rng.uniform(1, 360))
+                out.append({
+                    "building_id": building_id, "title": "Activiteit in de Buurtkamer",
+                    "theme": rng.choice(ACTIVITY_THEMES), "starts_at": starts,
+                    "place": "Buurtkamer", "organising_coach_id": self.coach,
+                    "participant_count": rng.randint(0, 25), "created_by_id": self.coach,
+                    "created_at": starts - timedelta(days=14),
+                    "cancelled_at": starts - timedelta(days=1) if rng.random() < 0.05 else None})
+
+    def _resident(self, rng: random.Random, i: int, dwelling_id: int,
+                  rows: dict[str, list[dict[str, Any]]]) -> None:
+        resident_id = uuid.UUID(int=rng.getrandbits(128), version=4)
+        anonymised = rng.random() < 0.01
+        rows["residents"].append({
+            "id": resident_id, "dwelling_id": dwelling_id, "display_name": f"Bewoner {i}",
+            "birth_year": None if anonymised else rng.randint(1930, 2024),
+            "phone": None, "languages": [] if anonymised else rng.choice(LANGUAGES),
+            "created_at": self.now - timedelta(days=400), "created_by_id": self.coach,
+            "anonymised_at": self.now - timedelta(days=10) if anonymised else None,
+            "legal_hold_reason": None})
+        for _v in range(VISITS_PER_RESIDENT):
+            outcome = rng.choices(OUTCOMES, OUTCOME_WEIGHTS)[0]
+            talked = outcome == "talked"
+            rows["visits"].append({
+                "id": uuid.UUID(int=rng.getrandbits(128), version=4), "dwelling_id": dwelling_id,
+                "coach_id": self.coach, "resident_id": resident_id if talked else None,
+                "visited_at": self.now - timedelta(days=rng.uniform(0, 365)),
+                "outcome": outcome,
+                "themes": rng.sample(THEMES, rng.randint(1, 3)) if talked else [],
+                "offers": rng.sample(OFFERS, rng.randint(0, 2)) if talked else [],
+                "wishes": rng.sample(OFFERS, rng.randint(0, 1)) if talked else [],
+                "willingness": rng.randint(0, 3) if talked else None,
+                "notes": "", "case_id": None})
+        if rng.random() < 0.15:
+            self._case(rng, resident_id, rows)
+
+    def _case(self, rng: random.Random, resident_id: uuid.UUID,
+              rows: dict[str, list[dict[str, Any]]]) -> None:
+        state = rng.choices(CASE_STATES, CASE_WEIGHTS)[0]
+        case_id = uuid.UUID(int=rng.getrandbits(128), version=4)
+        opened = self.now - timedelta(days=rng.uniform(20, 360))
+        rows["cases"].append({
+            "id": case_id, "resident_id": resident_id, "coach_id": self.coach, "state": state,
+            "version": 3, "paused_from": "exploring" if state == "paused" else None,
+            "outcome": rng.choice(CLOSE_OUTCOMES) if state == "closed" else None,
+            "opened_at": opened, "closed_at": opened + timedelta(days=30)
+            if state == "closed" else None,
+            "household_notes": "", "living_situation_notes": "", "finances_notes": "",
+            "health_notes": "", "safety_notes": "", "coach_notes": "", "household_size": None})
+        if state in ("contacted", "exploring"):
+            return
+        rows["help_questions"].append({
+            "case_id": case_id, "text": "Hulpvraag in eigen woorden.",
+            "themes": rng.sample(THEMES, rng.randint(1, 2)), "urgency": "normal",
+            "updated_at": opened, "updated_by_id": self.coach})
+        handover = {"referred": rng.choice(("offered", "accepted", "intro_scheduled",
+                                            "intro_held")),
+                    "supported": "completed",
+                    "question_formulated": rng.choice(("declined", "withdrawn", None, None)),
+                    "closed": rng.choice(("completed", None))}.get(state)
+        if handover is not None:
+            self._handover(rng, case_id, handover, opened, rows)
+
+    def _handover(self, rng: random.Random, case_id: uuid.UUID, state: str, opened: datetime,
+                  rows: dict[str, list[dict[str, Any]]]) -> None:
+        handover_id = uuid.UUID(int=rng.getrandbits(128), version=4)
+        offered = opened + timedelta(days=rng.uniform(1, 10))
+        steps = ("offered", "accepted", "intro_scheduled", "intro_held", "completed")
+        reached = steps.index(state) if state in steps else (
+            1 if state == "withdrawn" and rng.random() < 0.5 else 0)
+        accepted = offered + timedelta(days=rng.expovariate(1 / 4)) if reached >= 1 else None
+        held = (accepted + timedelta(days=rng.uniform(3, 21))
+                if accepted is not None and reached >= 3 else None)
+        completed = held + timedelta(days=rng.uniform(0, 14)) if held and reached >= 4 else None
+        rows["handovers"].append({
+            "id": handover_id, "case_id": case_id,
+            "organization_id": rng.choice(self.organizations[:4]), "purpose": "warm_handover",
+            "data_categories": ["identity", "contact", "help_question"], "consent_id": None,
+            "note": "", "created_by_id": self.coach, "created_at": offered, "state": state,
+            "version": 2 + reached, "offered_at": offered,
+            "response_due_at": offered + timedelta(days=7),
+            "escalated_at": None, "accepted_by_id": self.professional if accepted else None,
+            "accepted_at": accepted, "intro_at": held, "intro_place": None,
+            "intro_reminder_due_at": None, "intro_reminded_at": None, "intro_held_at": held,
+            "completed_at": completed,
+            "ended_reason": None})
+        unanswered = accepted is None or accepted - offered > timedelta(days=7)
+        if unanswered and rng.random() < 0.5:
+            rows["alerts"].append({"kind": "escalation", "handover_id": handover_id,
+                                   "created_at": offered + timedelta(days=7),
+                                   "resolved_at": None})
+
+    def _analyze(self) -> None:
+        from app.db import db
+
+        with self.app.app_context():
+            if db.engine.dialect.name == "postgresql":
+                with db.engine.connect().execution_options(
+                        isolation_level="AUTOCOMMIT") as conn:
+                    conn.exec_driver_sql("VACUUM ANALYZE")
+            else:
+                with db.engine.connect() as conn:
+                    conn.exec_driver_sql("ANALYZE")
+
+
+def _insert(conn: Any, table: Any, rows: list[dict[str, Any]]) -> None:
+    from bench.audit_verify import _insert as insert_rows
+
+    insert_rows(conn, table, rows)
+
+
+# --------------------------------------------------------------------------- measuring
+
+
+def dashboard_once(application: Any) -> float:
+    """Seconds for one dashboard as the coordinator sees it (computed, logged, committed)."""
+    from sqlalchemy import select
+
+    from app.auth.models import User
+    from app.db import db
+    from app.insight.operations import view_insight
+
+    with application.test_request_context():
+        user = db.session.execute(select(User).where(
+            User.email == "coordinator@bench.test")).scalar_one()
+        collect()
+        started = time.perf_counter()
+        result = view_insight(user)
+        db.session.commit()
+        elapsed = time.perf_counter() - started
+        db.session.remove()
+    assert len(result["panels"]) == 12
+    return elapsed
+
+
+def traced_peak(application: Any) -> int:
+    collect()
+    tracemalloc.start()
+    try:
+        dashboard_once(application)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@contextlib.contextmanager
+def bench_database(kind: str) -> Iterator[str]:
+    """PostgreSQL: a fresh database `buurtpad_bench_insight`, dropped afterwards."""
+    if kind == "sqlite":
+        with throwaway_database(kind, NAME) as url:
+            yield url
+        return
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{PG_DATABASE}"')
+    try:
+        yield f"{PG_SERVER}/{PG_DATABASE}"
+    finally:
+        with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)')
+
+
+def measure(kind: str, sizes: tuple[int, ...], runs: int) -> list[Row]:
+    results: dict[int, dict[str, Any]] = {}
+    with bench_database(kind) as url:
+        application = product_app(url)
+        with disposing(application):
+            generator = Generator(application)
+            for size in sizes:
+                started = time.perf_counter()
+                counts = generator.grow(size)
+                added = ", ".join(f"{name} +{n:,}" for name, n in counts.items())
+                log(f"{NAME} [{kind}]: {size:,} residents ({added}) in "
+                    f"{time.perf_counter() - started:.0f} s")
+                dashboard_once(application)  # warm-up: caches, statistics, plans
+                times = [dashboard_once(application) for _ in range(runs)]
+                peak = traced_peak(application)
+                results[size] = {"median_s": median(times), "times_s": times,
+                                 "tracemalloc_peak_bytes": peak,
+                                 "load_average": os.getloadavg()[0]}
+                log(f"{NAME} [{kind}]: {size:,}: median {median(times) * 1000:.0f} ms, "
+                    f"peak {kib(peak)}")
+    rows = []
+    for size, data in results.items():
+        holds = None
+        goal = "—"
+        if kind == "postgres" and size == sizes[-1]:
+            goal = f"< {GOAL_SECONDS:.0f} s"
+            holds = data["median_s"] < GOAL_SECONDS
+        peak = kib(data["tracemalloc_peak_bytes"])
+        rows.append(Row(NAME, f"insight dashboard, {size:,} residents ({kind})",
+                        f"{data['median_s'] * 1000:.0f} ms (peak {peak})", goal, holds, data))
+    ratio = results[sizes[-1]]["median_s"] / results[sizes[0]]["median_s"]
+    rows.append(Row(NAME, f"insight time {sizes[-1] // 1000}k / {sizes[0] // 1000}k residents "
+                          f"({kind})", f"{ratio:.1f}×", f"≤ {RATIO_GOAL:.0f}×",
+                    ratio <= RATIO_GOAL, {"ratio": ratio}))
+    return rows
+
+
+def run(args: argparse.Namespace) -> list[Row]:
+    sizes = QUICK_SIZES if args.quick else SIZES
+    runs = 3 if args.quick else RUNS
+    return per_database(NAME, db_kinds(args.db), "insight dashboard", f"< {GOAL_SECONDS:.0f} s",
+                        lambda kind: measure(kind, sizes, runs))
+
+
+def generate(url: str, n: int, password: str) -> None:
+    application = product_app(url)
+    with disposing(application):
+        from sqlalchemy import func, select
+
+        from app.auth.models import User
+        from app.db import db
+
+        with application.app_context():
+            if db.session.execute(select(func.count(User.id))).scalar_one():
+                raise SystemExit("The database is not empty: give a fresh one.")
+        started = time.perf_counter()
+        counts = Generator(application, password=password).grow(n)
+        log(f"{NAME}: generated {', '.join(f'{k} {v:,}' for k, v in counts.items())} in "
+            f"{time.perf_counter() - started:.0f} s; log in as coordinator@bench.test")
+
+
+def main(argv: list[str] | None = None) -> None:
+    from bench.common import add_common_arguments, format_table
+
+    parser = argparse.ArgumentParser(prog=f"python -m bench.{NAME}", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_common_arguments(parser)
+    parser.add_argument("--generate", type=int, metavar="N",
+                        help="only fill --database-url with N residents (no measuring)")
+    parser.add_argument("--database-url", help="with --generate: the (empty) database")
+    parser.add_argument("--password", default="buurtpad-demo",
+                        help="with --generate: the password of the bench users")
+    args = parser.parse_args(argv)
+    quiet_logging()
+    if args.generate:
+        if not args.database_url:
+            parser.error("--generate needs --database-url")
+        generate(args.database_url, args.generate, args.password)
+        return
+    print(format_table(run(args)))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
