@@ -555,6 +555,16 @@ def test_organisers_live_in_the_activitys_building(login, world):
                               ).scalar_one() == 0
 
 
+def test_no_consent_is_asked_to_organise_a_cancelled_activity(ctx, world):
+    from app.buurtkamer.operations import ActivityRefused, request_naming_consent
+
+    activity = factories.create_activity(world.building, world.coach, cancelled=True)
+
+    with pytest.raises(ActivityRefused, match="afgelast"):  # Dutch first
+        request_naming_consent(world.coach, activity, world.resident)
+    assert db.session.execute(select(Consent)).first() is None
+
+
 def test_removing_an_organiser_keeps_the_activity_and_the_consent(login, world):
     activity = factories.create_activity(world.building, world.coach)
     organiser = factories.create_organiser(activity, world.resident, world.coach)

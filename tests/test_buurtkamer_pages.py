@@ -376,6 +376,20 @@ def test_asking_consent_first_leads_to_the_consent(coach, world):
     assert db.session.execute(select(ActivityOrganiser)).first() is None
 
 
+@pytest.mark.parametrize("answer", ["ask", "now", "existing"])
+def test_a_cancelled_activity_takes_no_new_organiser_nor_asks_consent(coach, world, answer):
+    activity = factories.create_activity(world.building, world.coach, cancelled=True)
+    db.session.commit()
+
+    response = coach.post(f"/buurtkamer/{activity.id}/organisers", data={
+        "resident_id": str(world.resident.id), "answer": answer, "method": "verbal",
+        "notice_shown": "y"}, follow_redirects=True)
+
+    assert "Deze activiteit is afgelast; plan in plaats daarvan een nieuwe." in text(response)
+    assert db.session.execute(select(Consent)).first() is None
+    assert db.session.execute(select(ActivityOrganiser)).first() is None
+
+
 def test_only_residents_of_the_building_can_be_chosen(coach, world):
     activity = factories.create_activity(world.building, world.coach)
     db.session.commit()

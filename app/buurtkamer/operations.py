@@ -330,8 +330,9 @@ def request_naming_consent(coach: Any, activity: Activity, resident: Resident,
     """Ask the resident's consent to be named as organiser (state `requested`); record the
     answer later on the consent's page, then name them."""
     now = now or utcnow()
-    if resident.anonymised_at is not None:
-        raise ActivityRefused(_("This resident has been anonymised."), "resident_id")
+    if activity.cancelled_at is not None:
+        raise ActivityRefused(_("This activity is cancelled; plan a new one instead."))
+    _check_may_organise(activity, resident)
     return _naming_consent_request(coach, activity, resident, now)
 
 

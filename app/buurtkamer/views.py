@@ -256,6 +256,9 @@ def organisers(activity_id: int) -> Any:
     """Name a resident as organiser: under a valid consent they have (`answer=existing`),
     one they give now (`answer=now`), or ask for it to be recorded later (`answer=ask`)."""
     activity = activity_in_scope(current_user, activity_id)
+    if activity.cancelled_at is not None:  # its page no longer shows the form
+        flash(_("This activity is cancelled; plan a new one instead."))
+        return redirect(url_for("buurtkamer_pages.activity", activity_id=activity.id))
     form = OrganiserForm(_candidate_organisers(activity))
     answer = request.form.get("answer", "existing")
     valid = form.validate()
