@@ -45,6 +45,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     security.init_app(app)
     api.init_app(app)
+    from sqlalchemy.exc import OperationalError
+
+    from app.api_base import answer_database_unavailable
+
+    app.register_error_handler(OperationalError, answer_database_unavailable)
     _register_blueprints(app)
     _register_commands(app)
     if not app.debug and not app.testing:

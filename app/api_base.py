@@ -6,15 +6,17 @@ Every error, from any layer, is `{"code", "status", "message", "errors"}`.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import suppress
 from typing import Any
 
 from apispec import BasePlugin
-from flask import jsonify, request
+from flask import jsonify, make_response, request
 from flask_babel import gettext as _
 from flask_smorest import Api, Blueprint
 from marshmallow import ValidationError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from webargs.flaskparser import FlaskParser
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 ERROR_RESPONSES = {
     400: "Bad request",
@@ -25,7 +27,11 @@ ERROR_RESPONSES = {
     413: "Payload too large",
     422: "Invalid input, a trigger not allowed in the current state, or a failed guard",
     429: "Too many attempts",
+    503: "The database is unavailable for a moment; retry after the seconds in Retry-After",
 }
+
+# How long a client should wait before retrying when the database is unreachable.
+RETRY_AFTER_SECONDS = 2
 
 
 def error_body(code: int, status: str, message: str, errors: Any = None) -> dict[str, Any]:
@@ -43,7 +49,8 @@ def _message_for(error: HTTPException, data: dict[str, Any]) -> str:
 class StandardErrorsPlugin(BasePlugin):
     """Documents the errors every layer may answer, so no operation relies on `default`:
     401 and 422 everywhere; 403 where a permission is required; 404 where the path names an
-    object; 400 (malformed JSON) and 413 (too large) where a body is read."""
+    object; 400 (malformed JSON) and 413 (too large) where a body is read; 503 everywhere,
+    for the seconds the database is unreachable."""
 
     def __init__(self, api: BuurtpadApi) -> None:
         self.api = api
@@ -54,7 +61,7 @@ class StandardErrorsPlugin(BasePlugin):
         app = getattr(self.api, "_app", None)
         view = app.view_functions.get(rule.endpoint) if rule is not None and app else None
         for operation in (operations or {}).values():
-            codes = [401, 422]
+            codes = [401, 422, 503]
             if getattr(view, "required_permission", None) is not None:
                 codes.append(403)
             if rule is not None and rule.arguments:
@@ -100,6 +107,27 @@ class BuurtpadApi(Api):
         if error.code == 405 and hasattr(error, "valid_methods"):
             response.headers["Allow"] = ", ".join(error.valid_methods or [])
         return response, code
+
+
+def answer_database_unavailable(error: OperationalError) -> Any:
+    """The database went away (restart, failover, lost connection) or is busy: answer 503 with
+    Retry-After instead of 500. Nothing of the request was committed; the pool's pre-ping
+    replaces the broken connections on the next request."""
+    from flask import g
+
+    from app.extensions import api, db, login_manager
+
+    # When the connection is gone the rollback fails too; the session is discarded at teardown.
+    with suppress(SQLAlchemyError):
+        db.session.rollback()
+    if "_login_user" not in g:
+        # The error page must not ask the database who is logged in.
+        g._login_user = login_manager.anonymous_user()
+    unavailable = ServiceUnavailable(
+        _("The database cannot be reached for a moment. Try again in a few seconds."))
+    response = make_response(api.handle_http_exception(unavailable))
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def _has_nul(value: Any) -> bool:
