@@ -415,6 +415,23 @@ def test_the_guard_relies_on_the_consent_that_covers_it(world, pair, ctx):
     assert later.state == "declined"
 
 
+def test_the_answer_to_agree_names_the_consent_relied_on(world, pair, ctx):
+    """The consent the match now relies on is the one it shows, at once (the app keeps
+    objects loaded after a commit)."""
+    offering, seeking = pair
+    earlier = create_match(world.coach, offering, seeking, state="met")
+    later = create_match(world.coach, offering, seeking, offer="company")
+    asked = later.offering_consent  # loaded with the match, as the scope loader does
+    fire_consent(later.seeking_consent, "give", world.coach, GIVE)
+    from app.matches.operations import fire_match
+
+    fire_match(later, "agree", world.coach, {})
+
+    assert asked.state == "requested"
+    assert later.offering_consent is earlier.offering_consent
+    assert later.offering_consent.id == later.offering_consent_id
+
+
 # --- reading and scope ----------------------------------------------------------------------
 
 def test_the_list_filters_by_state_and_resident(login, world, pair):

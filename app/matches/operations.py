@@ -290,9 +290,10 @@ def _guards(match: Match, actor: Any | None) -> dict[str, Any]:
             return _("Both residents must consent before they are put in touch. "
                      "Missing: %(missing)s.", missing="; ".join(missing))
         # Remember the consents relied on: when one stops being valid, the match ends.
+        # Through the relationships: a match loaded with its consents shows the new ones.
         if offering.consent_id and seeking.consent_id:
-            subject.offering_consent_id = uuid.UUID(offering.consent_id)
-            subject.seeking_consent_id = uuid.UUID(seeking.consent_id)
+            subject.offering_consent = db.session.get(Consent, uuid.UUID(offering.consent_id))
+            subject.seeking_consent = db.session.get(Consent, uuid.UUID(seeking.consent_id))
         return None
 
     return {"both_residents_consented": both_residents_consented}
