@@ -568,6 +568,21 @@ def test_the_recipient_resident_must_be_one_of_the_coachs(login, world, pair):
         "A resident cannot be the recipient of their own consent."]}
 
 
+def test_a_handover_cannot_rely_on_a_consent_to_another_resident(login, world, pair):
+    """The handover page offers only consents to organisations; the API agrees."""
+    match = create_match(world.coach, *pair)
+    case = factories.create_case(world.resident, world.coach, state="question_formulated")
+    db.session.commit()
+
+    response = login(world.coach).post(f"/api/v1/cases/{case.id}/handovers", json={
+        "organization_id": world.buurtteam.id, "purpose": "warm_handover",
+        "data_categories": ["identity"], "consent_id": str(match.offering_consent_id)})
+
+    assert response.status_code == 422
+    assert response.json["errors"] == {"consent_id": [
+        "This consent is for sharing with another resident."]}
+
+
 def test_the_consent_record_names_the_recipient_resident_by_id_only(login, world, pair):
     match = create_match(world.coach, *pair)
     db.session.commit()

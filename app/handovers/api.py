@@ -59,6 +59,9 @@ def create_handover_view(data: dict[str, Any], case_id: uuid.UUID) -> Any:
         if consent.resident_id != case.resident_id:
             abort(422, message=_("This consent belongs to another resident."),
                   errors={"consent_id": [_("This consent belongs to another resident.")]})
+        if consent.recipient_organization_id is None:
+            abort(422, message=_("This consent is for sharing with another resident."),
+                  errors={"consent_id": [_("This consent is for sharing with another resident.")]})
     try:
         handover = create_handover(current_user, case, data)
     except HandoverNotAllowed as refused:
