@@ -92,3 +92,18 @@ def test_the_resident_page_refuses_a_second_case_in_dutch(http_app, world):
     assert response.status_code == 422
     assert "heeft al een open traject" in text(response)
     assert cases_of(world.resident) == 1
+
+
+def test_the_resident_page_offers_to_reopen_a_closed_case_only_while_none_is_open(http_app,
+                                                                                 world):
+    closed = factories.create_case(world.resident, world.coach, "closed")
+    db.session.commit()
+    coach = login(http_app, world.coach)
+    assert 'value="reopen"' in text(coach.get(f"/residents/{world.resident.id}"))
+
+    factories.create_case(world.resident, world.coach, "exploring")
+    db.session.commit()
+    page = text(coach.get(f"/residents/{world.resident.id}"))
+
+    assert 'value="reopen"' not in page
+    assert f'id="case-{closed.id}"' in page  # still listed, with its outcome

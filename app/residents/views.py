@@ -40,10 +40,14 @@ def render_resident_page(resident: Resident, *, failed: TransitionForm | None = 
     cases = list(db.session.execute(
         select(Case).where(Case.resident_id == resident.id).order_by(desc(Case.opened_at))
     ).scalars())
+    has_open_case = any(c.state in CASE_OPEN_STATES for c in cases)
     case_forms = {}
     for case in cases:
-        forms = {trigger: transition_form(case, trigger, seen)
-                 for trigger in triggers_for(case, current_user)}
+        triggers = triggers_for(case, current_user)
+        if has_open_case and case.state not in CASE_OPEN_STATES:
+            # One open case per resident: a closed one cannot reopen beside it.
+            triggers = [trigger for trigger in triggers if trigger != "reopen"]
+        forms = {trigger: transition_form(case, trigger, seen) for trigger in triggers}
         if (failed is not None and failed_case is not None and failed_case.id == case.id
                 and case.workflow.get(failed.trigger.data or "")):
             forms[failed.trigger.data] = failed
@@ -60,7 +64,7 @@ def render_resident_page(resident: Resident, *, failed: TransitionForm | None = 
     organizations = dict(db.session.execute(select(Organization.id, Organization.name)).all())
     return render_template(
         "residents/resident.html", resident=resident, cases=cases, case_forms=case_forms,
-        has_open_case=any(c.state in CASE_OPEN_STATES for c in cases), consents=consents,
+        has_open_case=has_open_case, consents=consents,
         visits=visits, timeline=timeline, organizations=organizations,
         outcome=outcome, failed_case=failed_case,
     ), status
