@@ -24,7 +24,8 @@ from tests import factories
 
 NAME, PHONE = "Saïda Vermeulen-Oukili", "06-55501234"
 # URL arguments that are not ids: a workflow's name, a locale, static files.
-NOT_PERSONAL = ("/workflows/<name>", "/language/<code>")
+NOT_PERSONAL = ("/workflows/<name>", "/language/<code>",
+                "/insights/<panel>/csv", "/insight/<panel>.csv")  # panel ids of insight
 
 
 @pytest.fixture

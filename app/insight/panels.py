@@ -2,8 +2,10 @@
 de demografische opbouw? Wat willen de bewoners echt? Hoe hoog is de bereidheid…"), as a
 table built from the aggregates in `queries` and suppressed by `tables.Table.build`.
 
-Every panel but the door-knock coverage keeps a block of rows per building and one for all
-of them, tied by sum relations; see `tables` for why."""
+Most panels keep a block of rows per building and one for all of them, tied by sum
+relations (see `tables` for why). Door-knock coverage has its buildings and floors as rows
+already; the handover panels (lead times, acceptance, escalations) count over the viewer's
+whole scope whichever building is chosen: they describe the organisations."""
 
 from __future__ import annotations
 
