@@ -650,3 +650,33 @@ def test_processing_log_entries_name_the_match(world, pair, ctx):
     assert len(entries) == 2
     assert all(e.object_type == "match" for e in entries)
 
+
+
+def test_a_consent_withdrawn_while_agreeing_is_seen_and_agreement_refused(world, pair, ctx,
+                                                                          monkeypatch):
+    """The guard locks the consents it relies on and reads them afresh: a withdrawal that
+    committed between the decision and the agreement is not overlooked."""
+    from sqlalchemy import update
+
+    from app.matches import operations
+    from app.matches.operations import fire_match
+    from workflows import WorkflowError
+
+    offering, seeking = pair
+    earlier = create_match(world.coach, offering, seeking, state="met")
+    later = create_match(world.coach, offering, seeking, offer="company")
+    fire_consent(later.seeking_consent, "give", world.coach, GIVE)
+    decide_both = operations._both_directions
+
+    def withdrawn_meanwhile(actor, match):
+        decisions = decide_both(actor, match)
+        db.session.execute(update(Consent.__table__)
+                           .where(Consent.__table__.c.id == earlier.offering_consent_id)
+                           .values(state="withdrawn"))
+        return decisions
+
+    monkeypatch.setattr(operations, "_both_directions", withdrawn_meanwhile)
+
+    with pytest.raises(WorkflowError, match="intussen veranderd"):
+        fire_match(later, "agree", world.coach, {})
+    assert later.state == "proposed"

@@ -276,6 +276,17 @@ def _not_consented(who: str, consent: Consent | None) -> str:
     return _("%(who)s has not consented (%(how)s)", who=who, how=how)
 
 
+def _lock_consents(*consent_ids: uuid.UUID) -> dict[uuid.UUID, Consent]:
+    """Lock the consents an agreement relies on and read them afresh. A withdrawal that
+    committed meanwhile is seen here; one that comes later waits for this transaction and
+    then finds the match linked to its consent, so its cascade declines the match."""
+    rows = db.session.execute(
+        select(Consent).where(Consent.id.in_(consent_ids)).order_by(Consent.id)
+        .with_for_update().execution_options(populate_existing=True)
+    ).scalars()
+    return {consent.id: consent for consent in rows}
+
+
 def _guards(match: Match, actor: Any | None) -> dict[str, Any]:
     def both_residents_consented(subject: Match, _args: Mapping[str, Any]) -> str | None:
         offering, seeking = _both_directions(actor, subject)
@@ -292,8 +303,12 @@ def _guards(match: Match, actor: Any | None) -> dict[str, Any]:
         # Remember the consents relied on: when one stops being valid, the match ends.
         # Through the relationships: a match loaded with its consents shows the new ones.
         if offering.consent_id and seeking.consent_id:
-            subject.offering_consent = db.session.get(Consent, uuid.UUID(offering.consent_id))
-            subject.seeking_consent = db.session.get(Consent, uuid.UUID(seeking.consent_id))
+            relied_on = _lock_consents(uuid.UUID(offering.consent_id),
+                                       uuid.UUID(seeking.consent_id))
+            if any(consent.state != "given" for consent in relied_on.values()):
+                return _("A consent changed in the meantime. Reload and try again.")
+            subject.offering_consent = relied_on[uuid.UUID(offering.consent_id)]
+            subject.seeking_consent = relied_on[uuid.UUID(seeking.consent_id)]
         return None
 
     return {"both_residents_consented": both_residents_consented}
