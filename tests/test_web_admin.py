@@ -227,3 +227,27 @@ def test_only_coordinators_create_buildings(http_app, world):
     coach = login(http_app, world.coach)
     assert coach.get("/admin/buildings/new").status_code == 403
     assert coach.post("/admin/buildings/new", data=BUILDING).status_code == 403
+
+
+def test_a_building_name_taken_at_the_same_moment_is_refused_not_an_error(coordinator, world,
+                                                                         monkeypatch):
+    """Two coordinators creating the same name at once: the check before the insert passes
+    for both; the unique index decides and the second gets the same refusal."""
+    from app.admin import operations
+
+    real_execute = operations.db.session.execute
+    calls = {"n": 0}
+
+    def name_looks_free(statement, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 1:  # the name check: as if the other insert had not committed yet
+            return real_execute(statement.where(False), *args, **kwargs)
+        return real_execute(statement, *args, **kwargs)
+
+    monkeypatch.setattr(operations.db.session, "execute", name_looks_free)
+    response = coordinator.post("/admin/buildings/new",
+                                data={**BUILDING, "name": world.building.name})
+    monkeypatch.undo()
+
+    assert response.status_code == 422
+    assert "Er bestaat al een flat met deze naam." in text(response)

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app.audit.operations import record_event
 from app.auth.models import User
@@ -98,8 +99,13 @@ def create_building(admin: Any, *, name: str, neighbourhood: str, city: str, str
         hood = Neighbourhood(name=neighbourhood, city=city)
         db.session.add(hood)
     building = Building(neighbourhood=hood, name=name, floors=floors)
-    db.session.add(building)
-    db.session.flush()
+    try:
+        # Another coordinator may create the same name at this moment: the unique index
+        # decides, and the loser gets the same answer as above instead of an error.
+        with db.session.begin_nested():
+            db.session.add(building)
+    except IntegrityError:
+        raise AdminRefused("name", _("A building with this name already exists.")) from None
     number = first_number
     for floor in range(1, floors + 1):
         for _slot in range(dwellings_per_floor):
