@@ -33,11 +33,17 @@ LABELS_RUNNING_OVER = """() => [...document.querySelectorAll("table.data td[data
   .filter((cell) => parseFloat(getComputedStyle(cell, "::before").height) > cell.clientHeight + 0.5)
   .map((cell) => cell.dataset.label)"""
 
+# A thumb needs about 44 px: every visible button is at least that tall.
+SMALL_BUTTONS = """() => [...document.querySelectorAll("button, summary, a.button")]
+  .filter((element) => element.offsetParent !== null)
+  .filter((element) => element.getBoundingClientRect().height < 43.5)
+  .map((element) => element.textContent.trim())"""
+
 
 class Phones:
     """Logged-in phones whose console is watched: `check(page, name)` asserts that the page
-    fits 360 px, is Dutch, logged no error since the last check and shows no table label
-    running into the next line, and saves a screenshot."""
+    fits 360 px, is Dutch, logged no error since the last check, has no button too small for a
+    thumb and no table label running into the next line, and saves a screenshot."""
 
     def __init__(self, phone: Any) -> None:
         self._phone = phone
@@ -61,6 +67,7 @@ class Phones:
         problems.clear()
         assert not found, f"{page.url} logged errors: {found}"
         assert page.evaluate(LABELS_RUNNING_OVER) == [], page.url
+        assert page.evaluate(SMALL_BUTTONS) == [], page.url
         screenshot(page, name)
 
 
