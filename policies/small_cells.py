@@ -31,9 +31,12 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict, deque
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from enum import StrEnum
+from itertools import filterfalse
+from typing import Any
 
 THRESHOLD = 5
 
@@ -69,6 +72,9 @@ class SumRelation:
     def cells(self) -> tuple[str, ...]:
         return (self.total, *self.parts)
 
+    def __iter__(self) -> Iterator[Any]:  # total, parts = relation
+        return iter((self.total, self.parts))
+
 
 class InconsistentTable(ValueError):
     """The counts do not satisfy the declared relations: a bug in the table, never data."""
@@ -88,9 +94,10 @@ def statistic_suppression(people: int, people_hidden: Suppression | None = None
     return people_hidden
 
 
-def rate_suppression(numerator: str, denominator: str, counts: Mapping[str, int],
-                     hidden: Mapping[str, Suppression]) -> Suppression | None:
-    """A rate numerator/denominator of two cells of a table. Shown only when both are."""
+def rate_suppression(numerator: Any, denominator: Any, counts: Mapping[Any, int] | Sequence[int],
+                     hidden: Mapping[Any, Suppression]) -> Suppression | None:
+    """A rate numerator/denominator of two cells of a table (by id or by number). Shown
+    only when both are."""
     over = hidden.get(denominator)
     if over is Suppression.SMALL or (over is None and counts[denominator] < THRESHOLD):
         return Suppression.TOO_FEW
@@ -110,28 +117,53 @@ def suppress(counts: Mapping[str, int], relations: Iterable[SumRelation], *,
     table shows (or that a reader can know). `public` cells are facts anyone can observe
     (how many front doors a floor has): never hidden, and only in relations of their own.
     """
-    relations = tuple(relations)
-    public = frozenset(public)
+    cells = list(counts)
+    index = {cell: i for i, cell in enumerate(cells)}
+    numbered: list[tuple[int, tuple[int, ...]]] = []
+    for relation in relations:
+        named = relation.cells()
+        if len(set(named)) != len(named):
+            raise InconsistentTable(f"a cell appears twice in the relation of {relation.total}")
+        missing = [c for c in named if c not in index]
+        if missing:
+            raise InconsistentTable(f"relation names unknown cells: {missing}")
+        numbered.append((index[relation.total], tuple(map(index.__getitem__, relation.parts))))
+    hidden = suppress_cells(list(counts.values()), numbered,
+                            public={index[c] for c in public if c in index},
+                            name=cells.__getitem__)
+    return {cells[i]: reason for i, reason in hidden.items()}
+
+
+Relation = tuple[int, tuple[int, ...]]  # (total, parts) by cell number
+
+
+def suppress_cells(counts: Sequence[int], relations: Sequence[Relation], *,
+                   public: AbstractSet[int] = frozenset(),
+                   name: Callable[[int], str]) -> dict[int, Suppression]:
+    """`suppress` for cells numbered 0..n-1 (`counts[i]` is cell i): what a table with
+    thousands of cells hands over, so that no cell needs a name of its own until two cells
+    of the same count compete to be hidden (the first `name` wins, as in `suppress`)."""
     _check(counts, relations, public)
-    hidden = {cell: Suppression.SMALL for cell, count in counts.items()
-              if is_small(count) and cell not in public}
+    hidden = {cell: Suppression.SMALL for cell, count in enumerate(counts)
+              if 0 < count < THRESHOLD and cell not in public}
     if not hidden:
         return hidden
-    member_of = _membership(relations)
-    totals = {relation.total for relation in relations}
-    order = {cell: i for i, cell in enumerate(counts)}
+    cells_of = [(total, *parts) for total, parts in relations]
+    member_of = _membership(cells_of)
+    totals = {total for total, _parts in relations}
     for _round in range(2 * len(counts) + 2):
-        bounds = Bounds.of(counts, hidden, relations)
+        bounds = Bounds(counts, {cell: DOMAINS[reason] for cell, reason in hidden.items()},
+                        relations)
         pins = bounds.pinned(hidden)
         if not pins:
             return hidden
         touched: set[int] = set()
         progress = False
-        for cell in _first_causes(pins, relations, bounds, order):
-            if any(i in touched for i in member_of[cell]):
+        for cell in _first_causes(pins, cells_of, bounds):
+            if any(i in touched for i in member_of.get(cell, ())):
                 continue  # this round already added protection there; look again next round
-            remedy = _remedy(cell, counts, hidden, relations, member_of[cell], public, bounds,
-                             totals)
+            remedy = _remedy(cell, counts, hidden, relations, cells_of,
+                             member_of.get(cell, []), public, bounds, totals, name)
             if remedy is None:
                 continue
             target, relation = remedy
@@ -139,25 +171,25 @@ def suppress(counts: Mapping[str, int], relations: Iterable[SumRelation], *,
             touched.add(relation)
             progress = True
         if not progress:
-            _hide_around(pins, counts, hidden, relations, member_of, public)
+            _hide_around(pins, counts, hidden, cells_of, member_of, public)
     raise AssertionError("suppression did not settle")  # pragma: no cover - each round hides
 
 
-def _first_causes(pins: set[str], relations: Sequence[SumRelation], bounds: Bounds,
-                  order: Mapping[str, int]) -> list[str]:
+def _first_causes(pins: set[int], cells_of: Sequence[tuple[int, ...]],
+                  bounds: Bounds) -> list[int]:
     """The pinned cells to protect this round: not those pinned through a relation in which
     another cell is pinned through a relation of its own (protecting that one frees them
     too)."""
     pinned_elsewhere: dict[int, bool] = {}
+    is_pinned = pins.__contains__
 
     def has_cause(index: int) -> bool:
         if index not in pinned_elsewhere:
-            pinned_elsewhere[index] = any(
-                other in pins and index not in bounds.sources(other)
-                for other in relations[index].cells())
+            pinned_elsewhere[index] = any(index not in bounds.sources(other)
+                                          for other in filter(is_pinned, cells_of[index]))
         return pinned_elsewhere[index]
 
-    ordered = sorted(pins, key=order.__getitem__)
+    ordered = sorted(pins)
     first = [cell for cell in ordered if not any(has_cause(i) for i in bounds.sources(cell))]
     return first or ordered[:1]
 
@@ -173,15 +205,16 @@ class Bounds:
     nothing changes, and which relation last narrowed each bound.
 
     For total = sum(parts): the total lies between the sums of the parts' bounds, and each
-    part between the total's bounds minus the other parts' bounds."""
+    part between the total's bounds minus the other parts' bounds. Relations are
+    `SumRelation`s or (total, parts) pairs."""
 
-    def __init__(self, exact: Mapping[str, float], unknown: Mapping[str, tuple[float, float]],
-                 relations: Sequence[SumRelation], max_steps: int | None = None) -> None:
-        self.exact = exact  # the value of every cell that is not unknown
+    def __init__(self, exact: Any, unknown: Mapping[Any, tuple[float, float]],
+                 relations: Sequence[Any], max_steps: int | None = None) -> None:
+        self.exact = exact  # the value of every cell that is not unknown (by cell)
         self.lo = {cell: float(bound[0]) for cell, bound in unknown.items()}
         self.hi = {cell: float(bound[1]) for cell, bound in unknown.items()}
-        self.lo_from: dict[str, int] = {}
-        self.hi_from: dict[str, int] = {}
+        self.lo_from: dict[Any, int] = {}
+        self.hi_from: dict[Any, int] = {}
         self.converged = self._run(relations, max_steps)
 
     @classmethod
@@ -190,32 +223,34 @@ class Bounds:
         return cls(counts, {cell: DOMAINS[reason] for cell, reason in hidden.items()},
                    relations)
 
-    def pinned(self, hidden: Iterable[str]) -> set[str]:
+    def pinned(self, hidden: Iterable[Any]) -> set[Any]:
         if not self.converged:  # no fixpoint within the step budget: assume the worst
             return set(hidden)
         lo, hi = self.lo, self.hi
         return {cell for cell in hidden if lo[cell] == hi[cell]}
 
-    def sources(self, cell: str) -> list[int]:
+    def sources(self, cell: Any) -> list[int]:
         """The relations that narrowed the cell's bounds last."""
         return [i for i in (self.hi_from.get(cell), self.lo_from.get(cell)) if i is not None]
 
-    def _run(self, relations: Sequence[SumRelation], max_steps: int | None) -> bool:
+    def _run(self, relations: Sequence[Any], max_steps: int | None) -> bool:
         # Shown numbers never move: each relation keeps its unknown cells and the sum of its
         # shown parts. A relation of shown numbers only has nothing to narrow.
         lo, hi, exact = self.lo, self.hi, self.exact
-        compact: list[tuple[int, str, float, tuple[str, ...]]] = []
-        member_of: dict[str, list[int]] = defaultdict(list)
-        for index, relation in enumerate(relations):
-            unknown = tuple(p for p in relation.parts if p in lo)
-            total = relation.total
+        unknown_cell, value = lo.__contains__, exact.__getitem__
+        compact: list[tuple[int, Any, float, tuple[Any, ...]]] = []
+        member_of: dict[Any, list[int]] = defaultdict(list)
+        for index, (total, parts) in enumerate(relations):
+            unknown = tuple(filter(unknown_cell, parts))
             if not unknown and total not in lo:
                 continue
-            shown = float(sum(exact[p] for p in relation.parts if p not in lo))
+            shown = float(sum(map(value, filterfalse(unknown_cell, parts))))
             if total not in lo:
                 lo[total] = hi[total] = float(exact[total])
-            for cell in (total, *unknown):
-                member_of[cell].append(len(compact))
+            position = len(compact)
+            member_of[total].append(position)
+            for cell in unknown:
+                member_of[cell].append(position)
             compact.append((index, total, shown, unknown))
         queue = deque(range(len(compact)))
         queued = set(queue)
@@ -235,11 +270,12 @@ class Bounds:
                         queue.append(other)
         return True
 
-    def _tighten(self, index: int, total: str, shown: float,
-                 parts: tuple[str, ...]) -> list[str]:
+
+    def _tighten(self, index: int, total: Any, shown: float,
+                 parts: tuple[Any, ...]) -> list[Any]:
         """total = shown + sum(parts): narrow the total and each part."""
         lo, hi = self.lo, self.hi
-        changed: list[str] = []
+        changed: list[Any] = []
         lo_sum = shown + sum(lo[p] for p in parts)
         finite_hi = [hi[p] for p in parts if hi[p] != INFINITY]
         unbounded = len(parts) - len(finite_hi)
@@ -284,22 +320,18 @@ def propagate(intervals: Mapping[str, tuple[float, float]], relations: Sequence[
             else (float(exact[cell]), float(exact[cell])) for cell in intervals}
 
 
-def _membership(relations: Sequence[SumRelation]) -> dict[str, list[int]]:
-    member_of: dict[str, list[int]] = defaultdict(list)
-    for index, relation in enumerate(relations):
-        for cell in relation.cells():
+def _membership(cells_of: Sequence[tuple[int, ...]]) -> dict[int, list[int]]:
+    member_of: dict[int, list[int]] = defaultdict(list)
+    for index, cells in enumerate(cells_of):
+        for cell in cells:
             member_of[cell].append(index)
     return member_of
 
 
-def _hideable(cell: str, counts: Mapping[str, int], hidden: Mapping[str, Suppression],
-              public: frozenset[str]) -> bool:
-    return cell not in hidden and cell not in public and counts[cell] > 0
-
-
-def _remedy(cell: str, counts: Mapping[str, int], hidden: Mapping[str, Suppression],
-            relations: Sequence[SumRelation], indexes: list[int], public: frozenset[str],
-            bounds: Bounds, totals: set[str]) -> tuple[str, int] | None:
+def _remedy(cell: int, counts: Sequence[int], hidden: Mapping[int, Suppression],
+            relations: Sequence[Relation], cells_of: Sequence[tuple[int, ...]],
+            indexes: list[int], public: AbstractSet[int], bounds: Bounds, totals: set[int],
+            name: Callable[[int], str]) -> tuple[int, int] | None:
     """One more cell to hide for a pinned `cell`, looking first in the relations that
     narrowed its bounds.
 
@@ -308,44 +340,52 @@ def _remedy(cell: str, counts: Mapping[str, int], hidden: Mapping[str, Suppressi
     totals themselves first), else its total; failing that, a "<5" total (or the cell
     itself) becomes "•"."""
     sources = bounds.sources(cell)
+    is_hidden = hidden.__contains__
     rest = sorted((i for i in indexes if i not in sources),
-                  key=lambda i: (sum(c in hidden for c in relations[i].cells()), i))
+                  key=lambda i: (sum(map(is_hidden, cells_of[i])), i))
     candidates = list(dict.fromkeys([*sources, *rest]))
     for index in candidates:
-        total = relations[index].total
+        total = relations[index][0]
         if hidden.get(total) is Suppression.SMALL and bounds.lo[total] >= THRESHOLD - 1:
             return total, index
+
+    def hideable(part: int) -> bool:
+        return part not in hidden and part not in public and counts[part] > 0
+
+    def smallest(choice: list[int]) -> int:
+        least = min(map(counts.__getitem__, choice))
+        return min((p for p in choice if counts[p] == least), key=name)
+
     for index in candidates:
-        relation = relations[index]
-        parts = [p for p in relation.parts
-                 if p != cell and _hideable(p, counts, hidden, public)]
+        total, parts = relations[index]
+        hideable_parts = [p for p in parts if p != cell and hideable(p)]
         # A part that is itself a total would need protection of its own parts in turn.
-        leaves = [p for p in parts if p not in totals]
+        leaves = [p for p in hideable_parts if p not in totals]
         if leaves:
-            return min(leaves, key=lambda p: (counts[p], p)), index
-        if relation.total != cell and _hideable(relation.total, counts, hidden, public):
-            return relation.total, index
-        if parts:
-            return min(parts, key=lambda p: (counts[p], p)), index
+            return smallest(leaves), index
+        if total != cell and hideable(total):
+            return total, index
+        if hideable_parts:
+            return smallest(hideable_parts), index
     for index in candidates:
-        total = relations[index].total
+        total = relations[index][0]
         if hidden.get(total) is Suppression.SMALL:
             return total, index
     if hidden.get(cell) is Suppression.SMALL:
         return cell, candidates[0]
     for index in candidates:
-        for part in relations[index].parts:
+        for part in relations[index][1]:
             if hidden.get(part) is Suppression.SMALL:
                 return part, index
     return None
 
 
-def _hide_around(pins: set[str], counts: Mapping[str, int], hidden: dict[str, Suppression],
-                 relations: Sequence[SumRelation], member_of: Mapping[str, list[int]],
-                 public: frozenset[str]) -> None:
+def _hide_around(pins: set[int], counts: Sequence[int], hidden: dict[int, Suppression],
+                 cells_of: Sequence[tuple[int, ...]], member_of: Mapping[int, list[int]],
+                 public: AbstractSet[int]) -> None:
     """The last resort: hide every count connected to a pinned cell through the relations.
     With no exact non-zero number left there, no interval can close."""
-    seen: set[str] = set()
+    seen: set[int] = set()
     stack = list(pins)
     while stack:
         cell = stack.pop()
@@ -355,23 +395,22 @@ def _hide_around(pins: set[str], counts: Mapping[str, int], hidden: dict[str, Su
         if cell not in public and counts[cell] > 0:
             hidden[cell] = Suppression.COMPLEMENTARY
         for index in member_of.get(cell, ()):
-            stack.extend(relations[index].cells())
+            stack.extend(cells_of[index])
 
 
-def _check(counts: Mapping[str, int], relations: Sequence[SumRelation],
-           public: frozenset[str]) -> None:
-    for relation in relations:
-        cells = relation.cells()
+def _check(counts: Sequence[int], relations: Sequence[Relation],
+           public: AbstractSet[int]) -> None:
+    size, value = len(counts), counts.__getitem__
+    for total, parts in relations:
+        cells = (total, *parts)
         if len(set(cells)) != len(cells):
-            raise InconsistentTable(f"a cell appears twice in the relation of {relation.total}")
-        missing = [c for c in cells if c not in counts]
-        if missing:
-            raise InconsistentTable(f"relation names unknown cells: {missing}")
-        if any(counts[c] < 0 for c in cells):
+            raise InconsistentTable(f"a cell appears twice in the relation of cell {total}")
+        if min(cells) < 0 or max(cells) >= size:
+            raise InconsistentTable(f"relation of cell {total} names unknown cells")
+        if min(map(value, cells)) < 0:
             raise InconsistentTable("counts are never negative")
-        if counts[relation.total] != sum(counts[p] for p in relation.parts):
-            raise InconsistentTable(f"the parts of {relation.total} do not add up to it")
-        in_public = [c in public for c in cells]
-        if any(in_public) and not all(in_public):
-            raise InconsistentTable(f"relation of {relation.total} mixes public and "
+        if counts[total] != sum(map(value, parts)):
+            raise InconsistentTable(f"the parts of cell {total} do not add up to it")
+        if public and 0 < sum(map(public.__contains__, cells)) < len(cells):
+            raise InconsistentTable(f"relation of cell {total} mixes public and "
                                     "suppressible cells")

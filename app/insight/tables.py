@@ -21,11 +21,11 @@ from typing import Any
 
 from policies.small_cells import (
     MARKS,
-    SumRelation,
+    Relation,
     Suppression,
     rate_suppression,
     statistic_suppression,
-    suppress,
+    suppress_cells,
 )
 
 COUNT = "count"  # people (or their households, cases, handovers): suppressed when small
@@ -54,18 +54,22 @@ class Column:
 
 
 class Row:
-    """One row of a table: in block `block` (a building, or "all"), shown in `views`."""
+    """One row of a table: in block `block` (a building, or "all"), shown in `views`;
+    `number` is its place in the table."""
 
     __slots__ = ("block", "key", "label", "values", "level", "parent", "chart", "views",
-                 "group", "id")
+                 "group", "number")
 
     def __init__(self, block: str, key: str, label: str, values: dict[str, Any], level: int,
                  parent: str | None, chart: bool, views: frozenset[str],
-                 group: str | None) -> None:
+                 group: str | None, number: int) -> None:
         self.block, self.key, self.label, self.values = block, key, label, values
         self.level, self.parent, self.chart, self.views = level, parent, chart, views
-        self.group = group
-        self.id = f"{block}/{key}"
+        self.group, self.number = group, number
+
+    @property
+    def id(self) -> str:
+        return f"{self.block}/{self.key}"
 
 
 @lru_cache(maxsize=4096)
@@ -73,12 +77,12 @@ def _own_view(block: str) -> frozenset[str]:
     return frozenset({block})
 
 
-def _cell(row_id: str, column: str) -> str:
-    return f"{row_id}:{column}"
-
-
 @dataclass
 class Table:
+    """Rows, columns and sum relations. Counted cells are numbered row by row (the counted
+    columns of row 0, then of row 1, …), and relations name cells by number: a dashboard
+    holds tens of thousands of them, and only the few that leave need a name."""
+
     id: str
     title: str
     question: str
@@ -90,45 +94,59 @@ class Table:
     # (the organisations' answers), so that no building's share can be subtracted out.
     scope_wide: bool = False
     rows: list[Row] = field(default_factory=list)
-    relations: list[SumRelation] = field(default_factory=list)
-    _by_id: dict[str, Row] = field(default_factory=dict)
+    relations: list[Relation] = field(default_factory=list)
+    _blocks: dict[str, dict[str, Row]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._counted = [c.id for c in self.columns if c.kind in (COUNT, PUBLIC)]
+        self._place = {column: i for i, column in enumerate(self._counted)}
 
     def add(self, block: str, key: str, label: str, values: dict[str, Any] | None = None, *,
             level: int = 0, parent: str | None = None, chart: bool = True,
             views: Iterable[str] | None = None, group: str | None = None) -> Row:
+        rows = self._blocks.get(block)
+        if rows is None:
+            rows = self._blocks[block] = {}
+        if key in rows:
+            raise ValueError(f"row {block}/{key} is in the table already")
         row = Row(block, key, label, dict(values) if values else {}, level, parent, chart,
-                  frozenset(views) if views is not None else _own_view(block), group)
+                  frozenset(views) if views is not None else _own_view(block), group,
+                  len(self.rows))
         self.rows.append(row)
-        self._by_id[row.id] = row
+        rows[key] = row
         return row
 
-    @property
-    def row_ids(self) -> Iterable[str]:
-        return self._by_id.keys()
-
     def row(self, block: str, key: str) -> Row:
-        return self._by_id[f"{block}/{key}"]
+        return self._blocks[block][key]
 
     def counted_columns(self) -> list[str]:
-        return [c.id for c in self.columns if c.kind in (COUNT, PUBLIC)]
+        return list(self._counted)
+
+    def cell(self, row: Row, column: str) -> int:
+        """The number of a counted cell."""
+        return row.number * len(self._counted) + self._place[column]
 
     def sums(self, block: str, total: str, parts: Iterable[str],
              columns: Iterable[str] | None = None) -> None:
         """In `block`, row `total` is the sum of rows `parts`, column by column (filled in)."""
-        self.relate([(block, total)], [(block, p) for p in parts], columns)
+        rows = self._blocks[block]
+        self._relate(rows[total], [rows[p] for p in parts], columns)
 
     def relate(self, totals: list[tuple[str, str]], parts: Iterable[tuple[str, str]],
                columns: Iterable[str] | None = None) -> None:
         """Row (block, key) `totals[0]` is the sum of the rows `parts`, column by column."""
-        total = self._by_id[f"{totals[0][0]}/{totals[0][1]}"]
-        part_rows = [self._by_id[f"{b}/{k}"] for b, k in parts]
-        for column in columns if columns is not None else self.counted_columns():
+        self._relate(self.row(*totals[0]), [self.row(b, k) for b, k in parts], columns)
+
+    def _relate(self, total: Row, part_rows: list[Row], columns: Iterable[str] | None) -> None:
+        width = len(self._counted)
+        for column in columns if columns is not None else self._counted:
             if total.values.get(column) is None:
                 total.values[column] = sum(int(r.values.get(column) or 0) for r in part_rows)
             if not part_rows:
                 continue
-            self.relations.append(SumRelation(
-                _cell(total.id, column), tuple(_cell(r.id, column) for r in part_rows)))
+            place = self._place[column]
+            self.relations.append((total.number * width + place,
+                                   tuple(r.number * width + place for r in part_rows)))
 
     def across(self, block: str, key: str, total: str, parts: Iterable[str]) -> None:
         """In row (block, key), column `total` is the sum of columns `parts`."""
@@ -136,44 +154,42 @@ class Table:
         parts = list(parts)
         if row.values.get(total) is None:
             row.values[total] = sum(int(row.values.get(c) or 0) for c in parts)
-        self.relations.append(SumRelation(_cell(row.id, total),
-                                          tuple(_cell(row.id, c) for c in parts)))
+        self.relations.append((self.cell(row, total), tuple(self.cell(row, c) for c in parts)))
 
     def blocks_add_up(self, blocks: Sequence[str], keys: Iterable[str]) -> None:
         """Block "all" is the sum of `blocks`, row by row (rows a block lacks count 0)."""
+        block_rows = [self._blocks.get(b, {}) for b in blocks]
+        totals = self._blocks[ALL]
         for key in keys:
-            present = [(b, key) for b in blocks if f"{b}/{key}" in self._by_id]
-            self.relate([(ALL, key)], present)
+            self._relate(totals[key], [rows[key] for rows in block_rows if key in rows], None)
 
     # ----------------------------------------------------------------- what leaves
 
     def build(self, view: str = ALL) -> dict[str, Any]:
         """The panel as it leaves: only the rows of `view`, after suppression over all rows."""
         counted = [c for c in self.columns if c.kind in (COUNT, PUBLIC)]
-        counts: dict[str, int] = {}
-        public: set[str] = set()
-        for row in self.rows:
-            for column in counted:
-                key = _cell(row.id, column.id)
-                counts[key] = int(row.values.get(column.id) or 0)
-                if column.kind == PUBLIC:
-                    public.add(key)
-        hidden = suppress(counts, self.relations, public=public)
-        shown = [row for row in self.rows if (ALL if self.scope_wide else view) in row.views]
-        out_id = {row.id: row.key for row in shown}
+        names = [c.id for c in counted]
+        width = len(counted)
+        counts = [int(values.get(column) or 0)
+                  for values in [row.values for row in self.rows] for column in names]
+        public_places = [place for place, c in enumerate(counted) if c.kind == PUBLIC]
+        public = {row.number * width + place for row in self.rows for place in public_places}
+        hidden = suppress_cells(counts, self.relations, public=public, name=self._name)
+        target = ALL if self.scope_wide else view
+        shown = [row for row in self.rows if target in row.views]
+        numbers = {row.number for row in shown}
         rows = [{
             "id": row.key, "label": row.label, "level": row.level, "parent": row.parent,
             "group": row.group, "chart": row.chart,
             "cells": {c.id: self._cell_out(row, c, counts, hidden) for c in self.columns},
         } for row in shown]
         relations = []
-        for relation in self.relations:
-            cells = relation.cells()
-            if all(c.rpartition(":")[0] in out_id for c in cells):
-                relations.append({"total": self._out(relation.total, out_id),
-                                  "parts": [self._out(p, out_id) for p in relation.parts]})
-        empty = not any(counts[_cell(r.id, c.id)] for r in shown for c in counted
-                        if c.kind == COUNT)
+        for total, parts in self.relations:
+            if total // width in numbers and all(p // width in numbers for p in parts):
+                relations.append({"total": self._out(total), "parts": list(map(self._out, parts))})
+        count_places = [place for place, c in enumerate(counted) if c.kind == COUNT]
+        empty = not any(counts[row.number * width + place] for row in shown
+                        for place in count_places)
         return {
             "id": self.id, "title": self.title, "question": self.question, "unit": self.unit,
             "note": self.note, "empty": empty, "scope_wide": self.scope_wide,
@@ -182,26 +198,31 @@ class Table:
             "rows": rows, "relations": relations,
         }
 
-    @staticmethod
-    def _out(cell: str, out_id: dict[str, str]) -> str:
-        row, _sep, column = cell.rpartition(":")
-        return _cell(out_id[row], column)
+    def _name(self, cell: int) -> str:
+        """A cell's id within the table: the tie-break between equal counts."""
+        width = len(self._counted)
+        return f"{self.rows[cell // width].id}:{self._counted[cell % width]}"
 
-    def _cell_out(self, row: Row, column: Column, counts: dict[str, int],
-                  hidden: dict[str, Suppression]) -> dict[str, Any]:
-        key = _cell(row.id, column.id)
+    def _out(self, cell: int) -> str:
+        """A cell's id as it leaves: the row's key and the column."""
+        width = len(self._counted)
+        return f"{self.rows[cell // width].key}:{self._counted[cell % width]}"
+
+    def _cell_out(self, row: Row, column: Column, counts: list[int],
+                  hidden: dict[int, Suppression]) -> dict[str, Any]:
         if column.kind in (COUNT, PUBLIC):
+            key = self.cell(row, column.id)
             return _shown(counts[key], str(counts[key]), hidden.get(key))
         if column.kind == RATE:
-            numerator = _cell(row.id, column.of[0])
-            denominator_row = row.id if len(column.of) < 3 else f"{row.block}/{column.of[2]}"
-            denominator = _cell(denominator_row, column.of[1])
+            numerator = self.cell(row, column.of[0])
+            denominator_row = row if len(column.of) < 3 else self.row(row.block, column.of[2])
+            denominator = self.cell(denominator_row, column.of[1])
             if counts[denominator] == 0:
                 return _empty()
             reason = rate_suppression(numerator, denominator, counts, hidden)
             rate = counts[numerator] / counts[denominator]
             return _shown(round(rate, 4), f"{round(rate * 100)}%", reason)
-        people = _cell(row.id, column.of[0])
+        people = self.cell(row, column.of[0])
         value = row.values.get(column.id)
         if counts[people] == 0 or value is None:
             return _empty()
