@@ -113,9 +113,16 @@ def answer_database_unavailable(error: OperationalError) -> Any:
     """The database went away (restart, failover, lost connection) or is busy: answer 503 with
     Retry-After instead of 500. Nothing of the request was committed; the pool's pre-ping
     replaces the broken connections on the next request."""
-    from flask import g
+    from flask import current_app, g
 
     from app.extensions import api, db, login_manager
+
+    # The class and SQLSTATE say what happened (lost connection, deadlock, lock timeout);
+    # the message and the statement's values are left out: they may hold personal data.
+    current_app.logger.warning("database unavailable: %s (sqlstate %s) on %s %s",
+                               type(error.orig).__name__,
+                               getattr(error.orig, "sqlstate", None), request.method,
+                               request.url_rule.rule if request.url_rule else "?")
 
     # When the connection is gone the rollback fails too; the session is discarded at teardown.
     with suppress(SQLAlchemyError):

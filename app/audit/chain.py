@@ -54,12 +54,23 @@ def payload_of(entry: Any) -> str:
     return payload_of_fields(entry, {name: getattr(entry, name) for name in entry.HASHED_FIELDS})
 
 
+def lock_head(model: Any) -> ChainHead | None:
+    """Lock the log's chain head until the transaction ends.
+
+    Lock order: a transaction that appends to both logs takes the processing log's head
+    before the audit log's (a guard's disclosure comes before the transition it allows). A
+    request that fires a transition and then logs the disclosures of its answer takes the
+    processing log's head first with this, so two such requests never wait on each other
+    in a circle."""
+    return db.session.execute(
+        select(ChainHead).where(ChainHead.log_name == model.CHAIN).with_for_update()
+    ).scalar_one_or_none()
+
+
 def append(entry: Any) -> Any:
     """Give `entry` the next sequence number and its hashes, and add it to the session."""
     session = db.session
-    head = session.execute(
-        select(ChainHead).where(ChainHead.log_name == entry.CHAIN).with_for_update()
-    ).scalar_one_or_none()
+    head = lock_head(entry)
     if head is None:
         head = ChainHead(log_name=entry.CHAIN, last_seq=0, last_hash=GENESIS_HASH)
         session.add(head)
