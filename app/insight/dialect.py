@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Float, cast, func, literal_column, text
+from sqlalchemy import JSON, Float, cast, func, literal_column, text
 from sqlalchemy.sql.elements import ColumnElement
 
 
@@ -26,6 +26,13 @@ class Dialect:
         beside the row holding the list (`JOIN … ON true`). The columns are JSON, not JSONB."""
         function = func.json_array_elements_text if self.postgresql else func.json_each
         return function(column).table_valued("value", joins_implicitly=True).alias(name)
+
+    def json_of_text(self, text_value: Any) -> Any:
+        """A JSON list held as text (e.g. a JSON column cast to text to group by it) as JSON
+        again, for `json_elements`. SQLite keeps JSON as text already."""
+        if self.postgresql:
+            return cast(text_value, JSON)
+        return text_value
 
     def seconds_between(self, start: Any, end: Any) -> ColumnElement[float]:
         if self.postgresql:

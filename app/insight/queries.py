@@ -13,8 +13,10 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     Select,
     String,
+    Text,
     and_,
     case,
     cast,
@@ -284,23 +286,33 @@ def household_sizes(scope: Scope) -> list[Any]:
 def languages(scope: Scope, shown: int) -> list[Any]:
     """The `shown` languages most spoken in the scope (by at least 5 residents), as
     (building_id, language, residents), and per building the residents who speak any other
-    language (building_id, None, residents). Anonymised residents are left out."""
+    language (building_id, None, residents). Anonymised residents are left out.
+
+    Residents are counted per building and list of languages first (most of them share a
+    list with their neighbours), so each distinct list is unpacked once, not once per
+    resident; a language named twice in one list counts its resident once."""
     from policies.small_cells import THRESHOLD
 
-    language = dialect().json_elements(Resident.languages, "language")
-    spoken = _residents(scope, Resident.id.label("resident_id"),
-                        Dwelling.building_id.label("building_id"),
-                        language.c.value.label("language")
-                        ).join(language, true()).distinct().cte("spoken")
+    sql = dialect()
+    listed = cast(Resident.languages, Text)
+    lists = _residents(scope, Dwelling.building_id.label("building_id"),
+                       listed.label("list"), func.count().label("residents")
+                       ).group_by(Dwelling.building_id, listed).cte("lists")
+    language = sql.json_elements(sql.json_of_text(lists.c.list), "language")
+    spoken = (select(lists.c.building_id, lists.c.list, lists.c.residents,
+                     language.c.value.label("language"))
+              .select_from(lists).join(language, true()).distinct().cte("spoken"))
+    residents = func.sum(spoken.c.residents)
     ranked = (select(spoken.c.language).group_by(spoken.c.language)
-              .having(func.count() >= THRESHOLD)
-              .order_by(func.count().desc(), spoken.c.language).limit(shown)).cte("ranked")
-    top = (select(spoken.c.building_id, spoken.c.language, func.count())
+              .having(residents >= THRESHOLD)
+              .order_by(residents.desc(), spoken.c.language).limit(shown)).cte("ranked")
+    top = (select(spoken.c.building_id, spoken.c.language, cast(residents, Integer))
            .join(ranked, ranked.c.language == spoken.c.language)
            .group_by(spoken.c.building_id, spoken.c.language))
-    other = (select(spoken.c.building_id, literal(None, String),
-                    func.count(distinct(spoken.c.resident_id)))
-             .outerjoin(ranked, ranked.c.language == spoken.c.language)
-             .where(ranked.c.language.is_(None))
-             .group_by(spoken.c.building_id))
+    other_lists = (select(spoken.c.building_id, spoken.c.list, spoken.c.residents)
+                   .outerjoin(ranked, ranked.c.language == spoken.c.language)
+                   .where(ranked.c.language.is_(None)).distinct().subquery("other_lists"))
+    other = (select(other_lists.c.building_id, literal(None, String),
+                    cast(func.sum(other_lists.c.residents), Integer))
+             .group_by(other_lists.c.building_id))
     return _all(union_all(top, other))
