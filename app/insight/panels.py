@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from flask_babel import format_date
@@ -85,14 +85,12 @@ def _fill(table: Table, ctx: Context, keys: list[tuple[str, str]],
           within: Callable[[str], None] | None = None) -> None:
     """A block of rows `keys` ((key, label)) per building with `data[block][key]`, the "all"
     block as their sum, and the relations `within(block)` declares inside each block."""
-    options = row_options or (lambda _key: {})
+    options = {key: row_options(key) for key, _text in keys} if row_options else {}
     for block in ctx.blocks:
-        for key, text in keys:
-            table.add(block, key, text, data.get(block, {}).get(key, {}), **options(key))
+        table.add_block(block, keys, data.get(block, {}), options)
         if within is not None:
             within(block)
-    for key, text in keys:
-        table.add(ALL, key, text, None, **options(key))
+    table.add_block(ALL, keys, {}, options)
     table.blocks_add_up(ctx.blocks, [key for key, _text in keys])
     if within is not None:
         within(ALL)
@@ -121,6 +119,7 @@ def coverage(ctx: Context) -> Table:
         floors[building_id].append((floor, {"dwellings": dwellings, "knocked": knocked,
                                             "talked": int(talked)}))
     several = ctx.view == ALL and len(ctx.buildings) != 1
+    floor_label = lru_cache(maxsize=None)(lambda floor: _("Floor %(floor)s", floor=floor))
     table.add(ALL, "total", _("All buildings"), None, chart=False, views=(ALL,))
     building_rows = []
     for building_id, name in ctx.buildings:
@@ -130,7 +129,7 @@ def coverage(ctx: Context) -> Table:
         parts = []
         for floor, values in sorted(floors.get(building_id, [])):
             part = f"{view}-floor-{floor}"
-            table.add(ALL, part, _("Floor %(floor)s", floor=floor), values,
+            table.add(ALL, part, floor_label(floor), values,
                       level=2 if several else 1, parent=view, chart=not several,
                       views=(ALL, view))
             parts.append(part)

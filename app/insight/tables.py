@@ -14,7 +14,7 @@ whoever reads a panel (a chart, a CSV, an auditor) sees which shown numbers add 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -36,6 +36,7 @@ DAYS = "days"  # a statistic over the people counted in another column of the ro
 ALL = "all"
 
 
+@lru_cache(maxsize=4096)
 def building_view(building_id: int) -> str:
     return f"b{building_id}"
 
@@ -77,6 +78,9 @@ def _own_view(block: str) -> frozenset[str]:
     return frozenset({block})
 
 
+_NO_OPTIONS: Mapping[str, Any] = {}
+
+
 @dataclass
 class Table:
     """Rows, columns and sum relations. Counted cells are numbered row by row (the counted
@@ -116,6 +120,24 @@ class Table:
         rows[key] = row
         return row
 
+    def add_block(self, block: str, keys: Sequence[tuple[str, str]],
+                  values: Mapping[str, dict[str, Any]],
+                  options: Mapping[str, Mapping[str, Any]]) -> None:
+        """`add` for the rows `keys` ((key, label)) of a block, with `values[key]` and the
+        keyword arguments `options[key]`: a block per building makes tens of thousands."""
+        rows = self._blocks.setdefault(block, {})
+        views = _own_view(block)
+        for key, label in keys:
+            if key in rows:
+                raise ValueError(f"row {block}/{key} is in the table already")
+            given = values.get(key)
+            option = options.get(key, _NO_OPTIONS)
+            row = Row(block, key, label, dict(given) if given else {}, option.get("level", 0),
+                      option.get("parent"), option.get("chart", True), views,
+                      option.get("group"), len(self.rows))
+            self.rows.append(row)
+            rows[key] = row
+
     def row(self, block: str, key: str) -> Row:
         return self._blocks[block][key]
 
@@ -141,7 +163,8 @@ class Table:
         width = len(self._counted)
         for column in columns if columns is not None else self._counted:
             if total.values.get(column) is None:
-                total.values[column] = sum(int(r.values.get(column) or 0) for r in part_rows)
+                total.values[column] = sum([int(value) for r in part_rows
+                                            if (value := r.values.get(column))])
             if not part_rows:
                 continue
             place = self._place[column]
@@ -178,11 +201,21 @@ class Table:
         target = ALL if self.scope_wide else view
         shown = [row for row in self.rows if target in row.views]
         numbers = {row.number for row in shown}
-        rows = [{
-            "id": row.key, "label": row.label, "level": row.level, "parent": row.parent,
-            "group": row.group, "chart": row.chart,
-            "cells": {c.id: self._cell_out(row, c, counts, hidden) for c in self.columns},
-        } for row in shown]
+        places = [(c, self._place.get(c.id)) for c in self.columns]
+        rows = []
+        for row in shown:
+            cells = {}
+            first = row.number * width
+            for column, place in places:
+                if place is None:
+                    cells[column.id] = self._cell_out(row, column, counts, hidden)
+                    continue
+                count = counts[first + place]
+                reason = hidden.get(first + place)
+                cells[column.id] = _shown(count, str(count), reason)
+            rows.append({"id": row.key, "label": row.label, "level": row.level,
+                         "parent": row.parent, "group": row.group, "chart": row.chart,
+                         "cells": cells})
         relations = []
         for total, parts in self.relations:
             if total // width in numbers and all(p // width in numbers for p in parts):
@@ -210,9 +243,7 @@ class Table:
 
     def _cell_out(self, row: Row, column: Column, counts: list[int],
                   hidden: dict[int, Suppression]) -> dict[str, Any]:
-        if column.kind in (COUNT, PUBLIC):
-            key = self.cell(row, column.id)
-            return _shown(counts[key], str(counts[key]), hidden.get(key))
+        """A rate or a statistic (counted cells are written out by `build`)."""
         if column.kind == RATE:
             numerator = self.cell(row, column.of[0])
             denominator_row = row if len(column.of) < 3 else self.row(row.block, column.of[2])
