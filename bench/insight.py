@@ -6,8 +6,9 @@ cells suppressed, one processing-log entry) — for a coordinator over a neighbo
 The neighbourhood is generated with core bulk inserts, not through the API: buildings of
 100 dwellings (10 floors of 10), two residents per dwelling, three door-knock visits per
 resident over the last twelve months (themes, offers, wishes and willingness where
-someone talked), a case for about one resident in seven in every state (closed ones with an
-outcome), help questions, handovers with their timestamps for the cases that got that far
+someone talked, and each household's latest answers as recording a visit keeps them), a
+case for about one resident in seven in every state (closed ones with an outcome), help
+questions, handovers with their timestamps for the cases that got that far
 (declined and withdrawn ones too), escalations, and Buurtkamer activities. One database
 grows through the three sizes (10k, then 20k more, then 70k more).
 
@@ -144,8 +145,18 @@ class Generator:
             for name, n in self._chunk(chunk_start, min(target, chunk_start + CHUNK)).items():
                 counts[name] = counts.get(name, 0) + n
         self.residents = max(self.residents, target)
+        self._latest_answers()
         self._analyze()
         return counts
+
+    def _latest_answers(self) -> None:
+        """Each household's latest answers, as recording its visits would have kept them."""
+        from app.db import db
+        from app.visits.operations import refresh_latest_answers
+
+        with self.app.app_context():
+            refresh_latest_answers()
+            db.session.commit()
 
     def _chunk(self, first: int, last: int) -> dict[str, int]:
         """Residents first..last-1, their dwellings (and buildings) and all the rest."""

@@ -35,7 +35,7 @@ from app.db import db
 from app.handovers.models import Alert, AlertKind, Handover
 from app.insight.dialect import Dialect
 from app.residents.models import Resident
-from app.visits.models import Visit, VisitOutcome
+from app.visits.models import LatestAnswer, Visit, VisitOutcome
 
 Rows = Sequence[Any]
 
@@ -111,30 +111,17 @@ def _visits(scope: Scope, *columns: Any) -> Select[Any]:
 def latest_conversations(scope: Scope) -> list[Any]:
     """(list, value, building_id, households) from the latest conversation at the door of
     each household (the latest visit where someone talked): the themes, offers and wishes
-    it named, and its willingness ('0'..'3'). What a household says now, counted once."""
-    sql = dialect()
-    ranked = _visits(
-        scope, Dwelling.building_id.label("building_id"), Visit.themes, Visit.offers,
-        Visit.wishes, Visit.willingness,
-        func.row_number().over(partition_by=Visit.dwelling_id,
-                               order_by=(Visit.visited_at.desc(), Visit.id.desc())).label("rn"),
-    ).where(Visit.outcome == VisitOutcome.TALKED).subquery("ranked")
-    latest = select(ranked.c.building_id, ranked.c.themes, ranked.c.offers, ranked.c.wishes,
-                    ranked.c.willingness).where(ranked.c.rn == 1).cte("latest")
-    parts: list[Any] = []
-    for name in ("themes", "offers", "wishes"):
-        element = sql.json_elements(latest.c[name], f"{name}_value")
-        parts.append(
-            select(literal(name).label("list"), element.c.value.label("value"),
-                   latest.c.building_id, func.count().label("n"))
-            .select_from(latest).join(element, true())
-            .group_by(element.c.value, latest.c.building_id))
-    level = cast(latest.c.willingness, String)
-    parts.append(select(literal("willingness").label("list"), level.label("value"),
-                        latest.c.building_id, func.count().label("n"))
-                 .where(latest.c.willingness.is_not(None))
-                 .group_by(level, latest.c.building_id))
-    return _all(union_all(*parts))
+    it named, and its willingness ('0'..'3'). What a household says now, counted once.
+
+    Recording a conversation keeps each household's latest answers as rows of their own
+    (`LatestAnswer`), so this counts rows instead of finding every dwelling's latest visit
+    and unpacking its JSON lists."""
+    return _all(
+        select(LatestAnswer.question, LatestAnswer.answer, Dwelling.building_id, func.count())
+        .join(Dwelling, Dwelling.id == LatestAnswer.dwelling_id)
+        .where(scope.where(Dwelling.building_id))
+        .group_by(LatestAnswer.question, LatestAnswer.answer, Dwelling.building_id)
+    )
 
 
 def help_question_themes(scope: Scope) -> list[Any]:

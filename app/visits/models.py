@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Text
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.buildings.models import Dwelling
@@ -38,3 +38,20 @@ class Visit(db.Model):
     case_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cases.id"))
 
     dwelling: Mapped[Dwelling] = relationship()
+
+
+QUESTIONS = ("themes", "offers", "wishes", "willingness")
+
+
+class LatestAnswer(db.Model):
+    """What a household answered in its latest conversation at the door (the latest visit
+    where someone talked, by time and then id): a row per theme, offer and wish it named,
+    and one for its willingness ('0' to '3'). Recording a conversation keeps these rows
+    (`app.visits.operations`), so neighbourhood insight counts households per answer
+    without unpacking the lists of every conversation ever held."""
+
+    __tablename__ = "latest_answers"
+
+    dwelling_id: Mapped[int] = mapped_column(ForeignKey("dwellings.id"), primary_key=True)
+    question: Mapped[str] = mapped_column(String(20), primary_key=True)  # one of QUESTIONS
+    answer: Mapped[str] = mapped_column(String(100), primary_key=True)

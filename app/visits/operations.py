@@ -1,16 +1,30 @@
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 from flask_babel import gettext as _
+from sqlalchemy import (
+    String,
+    and_,
+    cast,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.orm import aliased
 
 from app.audit.operations import record_event
 from app.buildings.models import Dwelling
 from app.cases.operations import open_case, open_case_of
 from app.db import db
 from app.residents.models import Resident
-from app.visits.models import Visit, VisitOutcome
+from app.visits.models import LatestAnswer, Visit, VisitOutcome
 
 
 class VisitInvalid(Exception):
@@ -42,6 +56,8 @@ def record_visit(coach: Any, dwelling: Dwelling, data: Mapping[str, Any]) -> Vis
         # As told at the door; the latest answer is the dwelling's household size.
         dwelling.household_size = data["household_size"]
     db.session.flush()
+    if visit.outcome == VisitOutcome.TALKED:
+        _keep_latest_answers(dwelling, visit)
     if data.get("open_case"):
         if resident is None or visit.outcome != VisitOutcome.TALKED:
             raise VisitInvalid("open_case",
@@ -51,3 +67,71 @@ def record_visit(coach: Any, dwelling: Dwelling, data: Mapping[str, Any]) -> Vis
     record_event("visit_recorded", actor=coach, object_type="visit", object_id=visit.id,
                  details={"outcome": str(visit.outcome)})
     return visit
+
+
+# --------------------------------------------------------------------------- latest answers
+
+
+def answers_of(themes: Iterable[str], offers: Iterable[str], wishes: Iterable[str],
+               willingness: int | None) -> list[tuple[str, str]]:
+    """(question, answer) for what one conversation named; each answer once."""
+    found = {(question, answer) for question, answers in (
+        ("themes", themes), ("offers", offers), ("wishes", wishes)) for answer in answers}
+    if willingness is not None:
+        found.add(("willingness", str(willingness)))
+    return sorted(found)
+
+
+def _keep_latest_answers(dwelling: Dwelling, visit: Visit) -> None:
+    """The conversation's answers become the household's latest, unless a later one at the
+    dwelling is recorded already. The dwelling's row is locked first (without blocking
+    the visits that refer to it), so of two conversations recorded at one door at once,
+    the later one's answers stay."""
+    db.session.execute(select(Dwelling.id).where(Dwelling.id == dwelling.id)
+                       .with_for_update(key_share=True))
+    later = db.session.execute(select(exists().where(
+        Visit.dwelling_id == dwelling.id, Visit.outcome == VisitOutcome.TALKED,
+        or_(Visit.visited_at > visit.visited_at,
+            and_(Visit.visited_at == visit.visited_at, Visit.id > visit.id))))).scalar()
+    if later:
+        return
+    db.session.execute(delete(LatestAnswer).where(LatestAnswer.dwelling_id == dwelling.id))
+    answers = answers_of(visit.themes, visit.offers, visit.wishes, visit.willingness)
+    if answers:
+        db.session.execute(insert(LatestAnswer), [
+            {"dwelling_id": dwelling.id, "question": question, "answer": answer}
+            for question, answer in answers])
+
+
+def refresh_latest_answers(dwelling_ids: Collection[int] | None = None) -> None:
+    """Work each household's latest answers out from its visits again (every dwelling, or
+    those given): for data written without `record_visit`, such as generated
+    neighbourhoods. One statement; the database unpacks the lists."""
+    later = aliased(Visit)
+    latest = (select(Visit.dwelling_id, Visit.themes, Visit.offers, Visit.wishes,
+                     Visit.willingness)
+              .where(Visit.outcome == VisitOutcome.TALKED, ~exists().where(
+                  later.dwelling_id == Visit.dwelling_id, later.outcome == VisitOutcome.TALKED,
+                  or_(later.visited_at > Visit.visited_at,
+                      and_(later.visited_at == Visit.visited_at, later.id > Visit.id)))))
+    if dwelling_ids is not None:
+        latest = latest.where(Visit.dwelling_id.in_(sorted(dwelling_ids)))
+    chosen = latest.cte("latest")
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    parts: list[Any] = []
+    for question in ("themes", "offers", "wishes"):
+        elements = (func.json_array_elements_text if postgresql else func.json_each)(
+            chosen.c[question]).table_valued("value", joins_implicitly=True).alias(question)
+        parts.append(select(chosen.c.dwelling_id, literal(question, String),
+                            elements.c.value).select_from(chosen).join(elements, true())
+                     .where(elements.c.value.is_not(None)))
+    parts.append(select(chosen.c.dwelling_id, literal("willingness", String),
+                        cast(chosen.c.willingness, String))
+                 .where(chosen.c.willingness.is_not(None)))
+    gone = delete(LatestAnswer)
+    if dwelling_ids is not None:
+        gone = gone.where(LatestAnswer.dwelling_id.in_(sorted(dwelling_ids)))
+    db.session.execute(gone)
+    answers = parts[0].union(*parts[1:]).subquery("answers")
+    db.session.execute(insert(LatestAnswer).from_select(
+        ["dwelling_id", "question", "answer"], select(answers)))
