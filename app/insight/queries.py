@@ -85,27 +85,27 @@ def buildings(scope: Scope) -> list[Any]:
 
 
 def coverage(scope: Scope) -> list[Any]:
-    """(building_id, floor, dwellings, knocked, talked) per floor."""
-    talked = func.max(case((Visit.outcome == VisitOutcome.TALKED, 1), else_=0))
-    per_dwelling: Select[Any] = select(Visit.dwelling_id.label("dwelling_id"),
-                                       talked.label("talked")).group_by(Visit.dwelling_id)
-    if not scope.everything:
-        per_dwelling = per_dwelling.join(Dwelling, Dwelling.id == Visit.dwelling_id).where(
-            scope.where(Dwelling.building_id))
-    knocks = per_dwelling.subquery("knocks")
+    """(building_id, floor, dwellings, knocked, talked) per floor: dwellings with any visit,
+    and with a visit where someone talked (both read from indexes of the visits)."""
+    knocked = _visited_dwellings(scope).subquery("knocked")
+    talked = _visited_dwellings(scope, Visit.outcome == VisitOutcome.TALKED).subquery("talked")
     return _all(
         select(Dwelling.building_id, Dwelling.floor, func.count(),
-               func.count(knocks.c.dwelling_id), func.coalesce(func.sum(knocks.c.talked), 0))
-        .select_from(Dwelling).outerjoin(knocks, knocks.c.dwelling_id == Dwelling.id)
+               func.count(knocked.c.dwelling_id), func.count(talked.c.dwelling_id))
+        .select_from(Dwelling)
+        .outerjoin(knocked, knocked.c.dwelling_id == Dwelling.id)
+        .outerjoin(talked, talked.c.dwelling_id == Dwelling.id)
         .where(scope.where(Dwelling.building_id))
         .group_by(Dwelling.building_id, Dwelling.floor)
     )
 
 
-def _visits(scope: Scope, *columns: Any) -> Select[Any]:
-    return (select(*columns).select_from(Visit)
-            .join(Dwelling, Dwelling.id == Visit.dwelling_id)
-            .where(scope.where(Dwelling.building_id)))
+def _visited_dwellings(scope: Scope, *conditions: Any) -> Select[Any]:
+    query = select(Visit.dwelling_id).where(*conditions).distinct()
+    if scope.everything:
+        return query
+    return query.join(Dwelling, Dwelling.id == Visit.dwelling_id).where(
+        scope.where(Dwelling.building_id))
 
 
 def latest_conversations(scope: Scope) -> list[Any]:

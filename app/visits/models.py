@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.buildings.models import Dwelling
@@ -23,6 +23,12 @@ class Visit(db.Model):
     """One door-knock attempt and its outcome; exists before (and without) any case."""
 
     __tablename__ = "visits"
+    __table_args__ = (
+        # Which dwellings had a conversation (door-knock coverage), read from the index alone.
+        Index("ix_visits_talked_dwelling_id", "dwelling_id",
+              postgresql_where=text("outcome = 'talked'"),
+              sqlite_where=text("outcome = 'talked'")),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     dwelling_id: Mapped[int] = mapped_column(ForeignKey("dwellings.id"), index=True)
