@@ -149,7 +149,6 @@ def suppress_cells(counts: Sequence[int], relations: Sequence[Relation], *,
     if not hidden:
         return hidden
     cells_of = [(total, *parts) for total, parts in relations]
-    member_of = _membership(cells_of)
     totals = {total for total, _parts in relations}
     for _round in range(2 * len(counts) + 2):
         bounds = Bounds(counts, {cell: DOMAINS[reason] for cell, reason in hidden.items()},
@@ -157,6 +156,7 @@ def suppress_cells(counts: Sequence[int], relations: Sequence[Relation], *,
         pins = bounds.pinned(hidden)
         if not pins:
             return hidden
+        member_of = _membership(cells_of, pins)
         touched: set[int] = set()
         progress = False
         for cell in _first_causes(pins, cells_of, bounds):
@@ -171,7 +171,7 @@ def suppress_cells(counts: Sequence[int], relations: Sequence[Relation], *,
             touched.add(relation)
             progress = True
         if not progress:
-            _hide_around(pins, counts, hidden, cells_of, member_of, public)
+            _hide_around(pins, counts, hidden, cells_of, _membership(cells_of), public)
     raise AssertionError("suppression did not settle")  # pragma: no cover - each round hides
 
 
@@ -276,8 +276,10 @@ class Bounds:
         """total = shown + sum(parts): narrow the total and each part."""
         lo, hi = self.lo, self.hi
         changed: list[Any] = []
-        lo_sum = shown + sum(lo[p] for p in parts)
-        finite_hi = [hi[p] for p in parts if hi[p] != INFINITY]
+        parts_lo = list(map(lo.__getitem__, parts))
+        parts_hi = list(map(hi.__getitem__, parts))
+        lo_sum = shown + sum(parts_lo)
+        finite_hi = [bound for bound in parts_hi if bound != INFINITY]
         unbounded = len(parts) - len(finite_hi)
         finite_sum = shown + sum(finite_hi)
         if lo_sum > lo[total]:
@@ -289,19 +291,18 @@ class Bounds:
             self.hi_from[total] = index
             changed.append(total)
         t_lo, t_hi = lo[total], hi[total]
-        for part in parts:
-            part_hi = hi[part]
+        for part, part_lo, part_hi in zip(parts, parts_lo, parts_hi, strict=True):
             if part_hi == INFINITY:
                 others_hi = INFINITY if unbounded > 1 else finite_sum
             else:
                 others_hi = INFINITY if unbounded else finite_sum - part_hi
             new_lo = t_lo - others_hi
-            new_hi = t_hi - (lo_sum - lo[part])
-            if new_lo > lo[part]:
+            new_hi = t_hi - (lo_sum - part_lo)
+            if new_lo > part_lo:
                 lo[part] = new_lo
                 self.lo_from[part] = index
                 changed.append(part)
-            if new_hi < hi[part]:
+            if new_hi < part_hi:
                 hi[part] = new_hi
                 self.hi_from[part] = index
                 changed.append(part)
@@ -320,10 +321,12 @@ def propagate(intervals: Mapping[str, tuple[float, float]], relations: Sequence[
             else (float(exact[cell]), float(exact[cell])) for cell in intervals}
 
 
-def _membership(cells_of: Sequence[tuple[int, ...]]) -> dict[int, list[int]]:
+def _membership(cells_of: Sequence[tuple[int, ...]],
+                cells: AbstractSet[int] | None = None) -> dict[int, list[int]]:
+    """The relations each cell (of `cells`, or every cell) is in, in order."""
     member_of: dict[int, list[int]] = defaultdict(list)
-    for index, cells in enumerate(cells_of):
-        for cell in cells:
+    for index, members in enumerate(cells_of):
+        for cell in members if cells is None else filter(cells.__contains__, members):
             member_of[cell].append(index)
     return member_of
 

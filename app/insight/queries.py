@@ -73,7 +73,8 @@ def dialect() -> Dialect:
 
 
 def _all(query: Any) -> list[Any]:
-    return list(db.session.execute(query).all())
+    # On the session's connection as plain rows: aggregates need no ORM loading.
+    return list(db.session.connection().execute(query).all())
 
 
 def buildings(scope: Scope) -> list[Any]:
