@@ -85,12 +85,12 @@ def _fill(table: Table, ctx: Context, keys: list[tuple[str, str]],
           within: Callable[[str], None] | None = None) -> None:
     """A block of rows `keys` ((key, label)) per building with `data[block][key]`, the "all"
     block as their sum, and the relations `within(block)` declares inside each block."""
-    options = {key: row_options(key) for key, _text in keys} if row_options else {}
+    specs = table.row_specs(keys, row_options)
     for block in ctx.blocks:
-        table.add_block(block, keys, data.get(block, {}), options)
+        table.add_block(block, specs, data.get(block, {}))
         if within is not None:
             within(block)
-    table.add_block(ALL, keys, {}, options)
+    table.add_block(ALL, specs, {})
     table.blocks_add_up(ctx.blocks, [key for key, _text in keys])
     if within is not None:
         within(ALL)

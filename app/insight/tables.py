@@ -14,7 +14,7 @@ whoever reads a panel (a chart, a CSV, an auditor) sees which shown numbers add 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -78,7 +78,8 @@ def _own_view(block: str) -> frozenset[str]:
     return frozenset({block})
 
 
-_NO_OPTIONS: Mapping[str, Any] = {}
+# A row of a block: key, label, level, parent, chart, group (as `Table.add` takes them).
+RowSpec = tuple[str, str, int, str | None, bool, str | None]
 
 
 @dataclass
@@ -120,23 +121,32 @@ class Table:
         rows[key] = row
         return row
 
-    def add_block(self, block: str, keys: Sequence[tuple[str, str]],
-                  values: Mapping[str, dict[str, Any]],
-                  options: Mapping[str, Mapping[str, Any]]) -> None:
-        """`add` for the rows `keys` ((key, label)) of a block, with `values[key]` and the
-        keyword arguments `options[key]`: a block per building makes tens of thousands."""
+    def add_block(self, block: str, specs: Sequence[RowSpec],
+                  values: Mapping[str, dict[str, Any]]) -> None:
+        """`add` for the rows `specs` of a block (see `row_specs`), with `values[key]`: a
+        block per building makes tens of thousands of rows."""
         rows = self._blocks.setdefault(block, {})
         views = _own_view(block)
-        for key, label in keys:
+        table_rows = self.rows
+        for key, label, level, parent, chart, group in specs:
             if key in rows:
                 raise ValueError(f"row {block}/{key} is in the table already")
             given = values.get(key)
-            option = options.get(key, _NO_OPTIONS)
-            row = Row(block, key, label, dict(given) if given else {}, option.get("level", 0),
-                      option.get("parent"), option.get("chart", True), views,
-                      option.get("group"), len(self.rows))
-            self.rows.append(row)
+            row = Row(block, key, label, dict(given) if given else {}, level, parent, chart,
+                      views, group, len(table_rows))
+            table_rows.append(row)
             rows[key] = row
+
+    @staticmethod
+    def row_specs(keys: Iterable[tuple[str, str]],
+                  options: Callable[[str], Mapping[str, Any]] | None = None) -> list[RowSpec]:
+        """(key, label) with `add`'s keyword arguments `options(key)`, for `add_block`."""
+        specs = []
+        for key, label in keys:
+            option = options(key) if options is not None else {}
+            specs.append((key, label, option.get("level", 0), option.get("parent"),
+                          option.get("chart", True), option.get("group")))
+        return specs
 
     def row(self, block: str, key: str) -> Row:
         return self._blocks[block][key]
