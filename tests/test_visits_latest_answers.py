@@ -45,6 +45,8 @@ def test_a_conversation_becomes_the_households_latest_answers(door):
     assert latest(dwelling) == {("themes", "finances"), ("themes", "loneliness"),
                                 ("offers", "cooking"), ("wishes", "company"),
                                 ("willingness", "2")}
+    assert set(db.session.execute(select(LatestAnswer.building_id)).scalars()) == {
+        dwelling.building_id}
 
 
 def test_a_later_conversation_replaces_them_and_a_knock_without_one_leaves_them(door):

@@ -115,13 +115,13 @@ def latest_conversations(scope: Scope) -> list[Any]:
     it named, and its willingness ('0'..'3'). What a household says now, counted once.
 
     Recording a conversation keeps each household's latest answers as rows of their own
-    (`LatestAnswer`), so this counts rows instead of finding every dwelling's latest visit
-    and unpacking its JSON lists."""
+    (`LatestAnswer`, with the building), so this counts rows instead of finding every
+    dwelling's latest visit and unpacking its JSON lists."""
     return _all(
-        select(LatestAnswer.question, LatestAnswer.answer, Dwelling.building_id, func.count())
-        .join(Dwelling, Dwelling.id == LatestAnswer.dwelling_id)
-        .where(scope.where(Dwelling.building_id))
-        .group_by(LatestAnswer.question, LatestAnswer.answer, Dwelling.building_id)
+        select(LatestAnswer.question, LatestAnswer.answer, LatestAnswer.building_id,
+               func.count())
+        .where(scope.where(LatestAnswer.building_id))
+        .group_by(LatestAnswer.building_id, LatestAnswer.question, LatestAnswer.answer)
     )
 
 

@@ -54,10 +54,15 @@ class LatestAnswer(db.Model):
     where someone talked, by time and then id): a row per theme, offer and wish it named,
     and one for its willingness ('0' to '3'). Recording a conversation keeps these rows
     (`app.visits.operations`), so neighbourhood insight counts households per answer
-    without unpacking the lists of every conversation ever held."""
+    without unpacking the lists of every conversation ever held; each row names the
+    dwelling's building too, so the counts per building come from one index in order."""
 
     __tablename__ = "latest_answers"
+    __table_args__ = (
+        Index("ix_latest_answers_building_id", "building_id", "question", "answer"),
+    )
 
     dwelling_id: Mapped[int] = mapped_column(ForeignKey("dwellings.id"), primary_key=True)
     question: Mapped[str] = mapped_column(String(20), primary_key=True)  # one of QUESTIONS
     answer: Mapped[str] = mapped_column(String(100), primary_key=True)
+    building_id: Mapped[int] = mapped_column(ForeignKey("buildings.id"))

@@ -99,8 +99,8 @@ def _keep_latest_answers(dwelling: Dwelling, visit: Visit) -> None:
     answers = answers_of(visit.themes, visit.offers, visit.wishes, visit.willingness)
     if answers:
         db.session.execute(insert(LatestAnswer), [
-            {"dwelling_id": dwelling.id, "question": question, "answer": answer}
-            for question, answer in answers])
+            {"dwelling_id": dwelling.id, "building_id": dwelling.building_id,
+             "question": question, "answer": answer} for question, answer in answers])
 
 
 def refresh_latest_answers(dwelling_ids: Collection[int] | None = None) -> None:
@@ -108,8 +108,9 @@ def refresh_latest_answers(dwelling_ids: Collection[int] | None = None) -> None:
     those given): for data written without `record_visit`, such as generated
     neighbourhoods. One statement; the database unpacks the lists."""
     later = aliased(Visit)
-    latest = (select(Visit.dwelling_id, Visit.themes, Visit.offers, Visit.wishes,
-                     Visit.willingness)
+    latest = (select(Visit.dwelling_id, Dwelling.building_id, Visit.themes, Visit.offers,
+                     Visit.wishes, Visit.willingness)
+              .join(Dwelling, Dwelling.id == Visit.dwelling_id)
               .where(Visit.outcome == VisitOutcome.TALKED, ~exists().where(
                   later.dwelling_id == Visit.dwelling_id, later.outcome == VisitOutcome.TALKED,
                   or_(later.visited_at > Visit.visited_at,
@@ -122,11 +123,12 @@ def refresh_latest_answers(dwelling_ids: Collection[int] | None = None) -> None:
     for question in ("themes", "offers", "wishes"):
         elements = (func.json_array_elements_text if postgresql else func.json_each)(
             chosen.c[question]).table_valued("value", joins_implicitly=True).alias(question)
-        parts.append(select(chosen.c.dwelling_id, literal(question, String),
-                            elements.c.value).select_from(chosen).join(elements, true())
+        parts.append(select(chosen.c.dwelling_id, chosen.c.building_id,
+                            literal(question, String), elements.c.value)
+                     .select_from(chosen).join(elements, true())
                      .where(elements.c.value.is_not(None)))
-    parts.append(select(chosen.c.dwelling_id, literal("willingness", String),
-                        cast(chosen.c.willingness, String))
+    parts.append(select(chosen.c.dwelling_id, chosen.c.building_id,
+                        literal("willingness", String), cast(chosen.c.willingness, String))
                  .where(chosen.c.willingness.is_not(None)))
     gone = delete(LatestAnswer)
     if dwelling_ids is not None:
@@ -134,4 +136,4 @@ def refresh_latest_answers(dwelling_ids: Collection[int] | None = None) -> None:
     db.session.execute(gone)
     answers = parts[0].union(*parts[1:]).subquery("answers")
     db.session.execute(insert(LatestAnswer).from_select(
-        ["dwelling_id", "question", "answer"], select(answers)))
+        ["dwelling_id", "building_id", "question", "answer"], select(answers)))
