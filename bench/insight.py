@@ -15,6 +15,12 @@ grows through the three sizes (10k, then 20k more, then 70k more).
 Figures: the median wall time of the dashboard at each size (after one warm-up call), the
 ratio 100k/10k, and tracemalloc's peak during one call.
 
+`--baseline DIR` times the code of an earlier commit beside this one on the same generated
+neighbourhood, in one run: DIR holds that commit's files (`git archive REV | tar -x -C DIR`).
+At each size both dashboards are timed in processes of their own, by turns (three rounds of
+a warm-up and three calls each), so a busy machine slows both alike. The earlier code runs
+on this code's schema: tables and indexes it does not know of are there, unused by it.
+
 `python -m bench.insight --generate N --database-url URL` only fills a database (migrated
 first) with N residents, so the dashboard can be shown at scale: log in as
 coordinator@bench.test (or coach@bench.test, two buildings) with `--password`.
@@ -32,6 +38,7 @@ import tracemalloc
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from bench.common import (
@@ -56,6 +63,8 @@ QUICK_SIZES = (2_000, 6_000, 20_000)
 GOAL_SECONDS = 1.0  # PostgreSQL at 100 000 residents: well under this
 RATIO_GOAL = 12.0  # time at 100k / time at 10k: about linear or better
 RUNS = 5
+BASELINE_ROUNDS = 3  # with --baseline: turns per version and size
+BASELINE_RUNS = 3  # calls per turn, after a warm-up
 PG_DATABASE = "buurtpad_bench_insight"
 
 DWELLINGS_PER_BUILDING = 100
@@ -384,8 +393,37 @@ def bench_database(kind: str) -> Iterator[str]:
             admin.execute(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)')
 
 
-def measure(kind: str, sizes: tuple[int, ...], runs: int) -> list[Row]:
+_TIME_IN_PROCESS = '''
+import json, sys
+from bench.common import product_app, quiet_logging
+from bench.insight import dashboard_once, traced_peak
+quiet_logging()
+application = product_app(sys.argv[1], migrate=False)
+dashboard_once(application)
+times = [dashboard_once(application) for _ in range(int(sys.argv[2]))]
+peak = traced_peak(application) if sys.argv[3] == "peak" else None
+print(json.dumps({"times": times, "peak": peak}))
+'''
+
+
+def timed_elsewhere(root: Path, url: str, runs: int, peak: bool) -> dict[str, Any]:
+    """The dashboard of the code in `root` on `url`, in a process of its own: a warm-up,
+    then `runs` calls (and tracemalloc's peak of one more)."""
+    import json
+    import subprocess
+
+    done = subprocess.run(  # noqa: S603 - this interpreter, our own script
+        [sys.executable, "-c", _TIME_IN_PROCESS, url, str(runs), "peak" if peak else "-"],
+        cwd=root, capture_output=True, text=True, check=False)
+    if done.returncode:
+        raise RuntimeError(f"timing the code in {root} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def measure(kind: str, sizes: tuple[int, ...], runs: int,
+            baseline: Path | None = None) -> list[Row]:
     results: dict[int, dict[str, Any]] = {}
+    before: dict[int, dict[str, Any]] = {}
     with bench_database(kind) as url:
         application = product_app(url)
         with disposing(application):
@@ -396,12 +434,16 @@ def measure(kind: str, sizes: tuple[int, ...], runs: int) -> list[Row]:
                 added = ", ".join(f"{name} +{n:,}" for name, n in counts.items())
                 log(f"{NAME} [{kind}]: {size:,} residents ({added}) in "
                     f"{time.perf_counter() - started:.0f} s")
-                dashboard_once(application)  # warm-up: caches, statistics, plans
-                times = [dashboard_once(application) for _ in range(runs)]
-                peak = traced_peak(application)
-                results[size] = {"median_s": median(times), "times_s": times,
-                                 "tracemalloc_peak_bytes": peak,
-                                 "load_average": os.getloadavg()[0]}
+                if baseline is None:
+                    dashboard_once(application)  # warm-up: caches, statistics, plans
+                    times = [dashboard_once(application) for _ in range(runs)]
+                    peak = traced_peak(application)
+                else:
+                    (times, peak), old = _by_turns(url, baseline)
+                    before[size] = _figures(*old)
+                    log(f"{NAME} [{kind}]: {size:,}: baseline median "
+                        f"{median(old[0]) * 1000:.0f} ms, peak {kib(old[1])}")
+                results[size] = _figures(times, peak)
                 log(f"{NAME} [{kind}]: {size:,}: median {median(times) * 1000:.0f} ms, "
                     f"peak {kib(peak)}")
     rows = []
@@ -411,21 +453,49 @@ def measure(kind: str, sizes: tuple[int, ...], runs: int) -> list[Row]:
         if kind == "postgres" and size == sizes[-1]:
             goal = f"< {GOAL_SECONDS:.0f} s"
             holds = data["median_s"] < GOAL_SECONDS
-        peak = kib(data["tracemalloc_peak_bytes"])
-        rows.append(Row(NAME, f"insight dashboard, {size:,} residents ({kind})",
-                        f"{data['median_s'] * 1000:.0f} ms (peak {peak})", goal, holds, data))
+        measured = _shown(data)
+        if size in before:
+            measured += f"; baseline {_shown(before[size])}"
+            data = dict(data, baseline=before[size])
+        rows.append(Row(NAME, f"insight dashboard, {size:,} residents ({kind})", measured, goal,
+                        holds, data))
     ratio = results[sizes[-1]]["median_s"] / results[sizes[0]]["median_s"]
+    measured = f"{ratio:.1f}×"
+    if before:
+        measured += f"; baseline {before[sizes[-1]]['median_s'] / before[sizes[0]]['median_s']:.1f}×"
     rows.append(Row(NAME, f"insight time {sizes[-1] // 1000}k / {sizes[0] // 1000}k residents "
-                          f"({kind})", f"{ratio:.1f}×", f"≤ {RATIO_GOAL:.0f}×",
+                          f"({kind})", measured, f"≤ {RATIO_GOAL:.0f}×",
                     ratio <= RATIO_GOAL, {"ratio": ratio}))
     return rows
+
+
+def _by_turns(url: str, baseline: Path) -> tuple[tuple[list[float], int], tuple[list[float], int]]:
+    """(times, peak) of this code and of the baseline's, timed by turns."""
+    here = Path(__file__).resolve().parents[1]
+    found: dict[Path, tuple[list[float], int]] = {here: ([], 0), baseline: ([], 0)}
+    for turn in range(BASELINE_ROUNDS):
+        for root in (here, baseline) if turn % 2 else (baseline, here):
+            result = timed_elsewhere(root, url, BASELINE_RUNS, peak=turn == 0)
+            times, peak = found[root]
+            found[root] = (times + result["times"], result["peak"] or peak)
+    return found[here], found[baseline]
+
+
+def _figures(times: list[float], peak: int) -> dict[str, Any]:
+    return {"median_s": median(times), "times_s": times, "tracemalloc_peak_bytes": peak,
+            "load_average": os.getloadavg()[0]}
+
+
+def _shown(data: dict[str, Any]) -> str:
+    return f"{data['median_s'] * 1000:.0f} ms (peak {kib(data['tracemalloc_peak_bytes'])})"
 
 
 def run(args: argparse.Namespace) -> list[Row]:
     sizes = QUICK_SIZES if args.quick else SIZES
     runs = 3 if args.quick else RUNS
+    baseline = getattr(args, "baseline", None)
     return per_database(NAME, db_kinds(args.db), "insight dashboard", f"< {GOAL_SECONDS:.0f} s",
-                        lambda kind: measure(kind, sizes, runs))
+                        lambda kind: measure(kind, sizes, runs, baseline))
 
 
 def generate(url: str, n: int, password: str) -> None:
@@ -456,7 +526,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--database-url", help="with --generate: the (empty) database")
     parser.add_argument("--password", default="buurtpad-demo",
                         help="with --generate: the password of the bench users")
+    parser.add_argument("--baseline", type=Path, metavar="DIR",
+                        help="also time the code of an earlier commit, extracted to DIR "
+                             "(git archive REV | tar -x -C DIR), by turns with this code")
     args = parser.parse_args(argv)
+    if args.baseline is not None and not (args.baseline / "bench" / "insight.py").is_file():
+        parser.error("--baseline needs a directory holding a commit's files")
+    args.baseline = args.baseline.resolve() if args.baseline is not None else None
     quiet_logging()
     if args.generate:
         if not args.database_url:
