@@ -324,17 +324,14 @@ def activities(ctx: Context) -> Table:
         chart_columns=["activities", "participants"],
         note=_("Activities that took place in the last twelve months, not cancelled; "
                "participants are counted, never named."))
-    data: dict[str, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
+    data: dict[str, dict[str, dict[str, int]]] = defaultdict(dict)
     themes_seen = list(ACTIVITY_THEMES)
-    for building_id, theme, month, held, participants in queries.activities(
+    for building_id, kind, value, held, participants in queries.activities(
             ctx.scope, ctx.since, ctx.now):
-        block = data[building_view(building_id)]
-        if theme not in themes_seen:
-            themes_seen.append(theme)
-        for key in (f"theme-{theme}", f"month-{month}"):
-            values = block[key]
-            values["activities"] = values.get("activities", 0) + held
-            values["participants"] = values.get("participants", 0) + int(participants)
+        if kind == "theme" and value not in themes_seen:
+            themes_seen.append(value)
+        data[building_view(building_id)][f"{kind}-{value}"] = {
+            "activities": held, "participants": int(participants)}
     theme_keys = [f"theme-{t}" for t in themes_seen]
     month_keys = [f"month-{m}" for m in months]
     keys = [("total", _("All activities")),

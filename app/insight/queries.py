@@ -233,15 +233,17 @@ def organisations(ids: set[int]) -> dict[int, str]:
 
 
 def activities(scope: Scope, since: datetime, until: datetime) -> list[Any]:
-    """(building_id, theme, 'YYYY-MM', activities held, participants counted)."""
-    month = dialect().month_of(Activity.starts_at)
-    return _all(
-        select(Activity.building_id, Activity.theme, month, func.count(),
-               func.coalesce(func.sum(Activity.participant_count), 0))
-        .where(Activity.cancelled_at.is_(None), Activity.starts_at >= since,
-               Activity.starts_at < until, scope.where(Activity.building_id))
-        .group_by(Activity.building_id, Activity.theme, month)
-    )
+    """(building_id, 'theme', theme, activities held, participants counted) per theme, and
+    (building_id, 'month', 'YYYY-MM', held, participants) per month."""
+    held = (func.count(), func.coalesce(func.sum(Activity.participant_count), 0))
+    parts = []
+    for name, value in (("theme", Activity.theme),
+                        ("month", dialect().month_of(Activity.starts_at))):
+        parts.append(select(Activity.building_id, literal(name, String), value, *held)
+                     .where(Activity.cancelled_at.is_(None), Activity.starts_at >= since,
+                            Activity.starts_at < until, scope.where(Activity.building_id))
+                     .group_by(Activity.building_id, value))
+    return _all(union_all(*parts))
 
 
 # --------------------------------------------------------------------------- demographics
