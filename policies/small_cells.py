@@ -255,19 +255,20 @@ class Bounds:
         queue = deque(range(len(compact)))
         queued = set(queue)
         budget = max_steps if max_steps is not None else 200 * len(compact) + 1000
+        take, enqueue, tighten = queue.popleft, queue.append, self._tighten
         while queue:
             budget -= 1
             if budget < 0:
                 return False
-            position = queue.popleft()
+            position = take()
             queued.discard(position)
-            for cell in self._tighten(*compact[position]):
+            for cell in tighten(*compact[position]):
                 if lo[cell] > hi[cell]:
                     raise InconsistentTable(f"cell {cell} has no possible value")
                 for other in member_of[cell]:
                     if other not in queued:
                         queued.add(other)
-                        queue.append(other)
+                        enqueue(other)
         return True
 
 
