@@ -343,41 +343,57 @@ def _remedy(cell: int, counts: Sequence[int], hidden: Mapping[int, Suppression],
     "•". Otherwise the smallest shown part of the relation is hidden (parts that are not
     totals themselves first), else its total; failing that, a "<5" total (or the cell
     itself) becomes "•"."""
-    sources = bounds.sources(cell)
+    sources = list(dict.fromkeys(bounds.sources(cell)))
+    others = [i for i in indexes if i not in sources]
     is_hidden = hidden.__contains__
-    rest = sorted((i for i in indexes if i not in sources),
-                  key=lambda i: (sum(map(is_hidden, cells_of[i])), i))
-    candidates = list(dict.fromkeys([*sources, *rest]))
-    for index in candidates:
-        total = relations[index][0]
-        if hidden.get(total) is Suppression.SMALL and bounds.lo[total] >= THRESHOLD - 1:
-            return total, index
 
-    def hideable(part: int) -> bool:
-        return part not in hidden and part not in public and counts[part] > 0
+    def order(index: int) -> tuple[int, int]:
+        """After the sources: the relations with the fewest hidden cells first."""
+        return sum(map(is_hidden, cells_of[index])), index
+
+    ordered: list[int] = []
+
+    def candidates() -> Iterator[int]:
+        yield from sources
+        if len(ordered) < len(others):  # sorted only when the sources are not enough
+            ordered[:] = sorted(others, key=order)
+        yield from ordered
+
+    def total_of_four(index: int) -> bool:
+        total = relations[index][0]
+        return hidden.get(total) is Suppression.SMALL and bounds.lo[total] >= THRESHOLD - 1
+
+    for index in sources:
+        if total_of_four(index):
+            return relations[index][0], index
+    fours = [i for i in others if total_of_four(i)]
+    if fours:
+        index = min(fours, key=order)
+        return relations[index][0], index
 
     def smallest(choice: list[int]) -> int:
         least = min(map(counts.__getitem__, choice))
         return min((p for p in choice if counts[p] == least), key=name)
 
-    for index in candidates:
+    for index in candidates():
         total, parts = relations[index]
-        hideable_parts = [p for p in parts if p != cell and hideable(p)]
+        hideable_parts = [p for p in parts if p != cell and p not in hidden
+                          and p not in public and counts[p] > 0]
         # A part that is itself a total would need protection of its own parts in turn.
         leaves = [p for p in hideable_parts if p not in totals]
         if leaves:
             return smallest(leaves), index
-        if total != cell and hideable(total):
+        if total != cell and total not in hidden and total not in public and counts[total] > 0:
             return total, index
         if hideable_parts:
             return smallest(hideable_parts), index
-    for index in candidates:
+    for index in candidates():
         total = relations[index][0]
         if hidden.get(total) is Suppression.SMALL:
             return total, index
     if hidden.get(cell) is Suppression.SMALL:
-        return cell, candidates[0]
-    for index in candidates:
+        return cell, [*candidates()][0]
+    for index in candidates():
         for part in relations[index][1]:
             if hidden.get(part) is Suppression.SMALL:
                 return part, index
