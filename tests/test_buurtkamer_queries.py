@@ -4,37 +4,19 @@ for a few activities as for many — no statement per activity, coach or organis
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from app.buildings.models import CoachAssignment
 from app.db import db
 from tests import factories
+from tests.statements import statements
 from tests.web import login
 
 # What the consent gateway runs for every name it decides: the resident's consents, then
 # the processing-log entry (chain head, entry).
 GATEWAY = ("processing_log", "log_chain_heads", "FROM consents \nWHERE consents.resident_id")
-
-
-@contextmanager
-def statements(app: Any) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def plan(world: Any, count: int) -> None:

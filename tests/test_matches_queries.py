@@ -3,33 +3,15 @@ statements for a few connections as for many — none per connection or resident
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from app.db import db
 from tests import factories
 from tests.matches_helpers import create_match, talked
+from tests.statements import statements
 from tests.web import login
-
-
-@contextmanager
-def statements(app: Any) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def cost(app: Any, client: Any, url: str) -> int:
