@@ -19,7 +19,8 @@ from flask_smorest import abort
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.audit.models import NOTE_DIGEST, TransitionNote
+from app.audit import chain
+from app.audit.models import NOTE_DIGEST, AuditEvent, ProcessingLogEntry, TransitionNote
 from app.audit.operations import record_event
 from app.db import db
 from app.statemachine import WorkflowSubject
@@ -73,6 +74,11 @@ def apply(
     effects are one UPDATE and one version step."""
     role = SYSTEM if actor is None else str(actor.role)
     arguments = dict(arguments or {})
+    # Lock order: both logs' heads before any row the transition or its cascades change.
+    # A cascade changes other objects after appending to the audit log; taking the heads
+    # first means it never waits for a row whose holder waits for a head.
+    chain.lock_head(ProcessingLogEntry)
+    chain.lock_head(AuditEvent)
     fired = fire(
         subject.workflow,
         subject,

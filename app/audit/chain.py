@@ -57,11 +57,9 @@ def payload_of(entry: Any) -> str:
 def lock_head(model: Any) -> ChainHead | None:
     """Lock the log's chain head until the transaction ends.
 
-    Lock order: a transaction that appends to both logs takes the processing log's head
-    before the audit log's (a guard's disclosure comes before the transition it allows). A
-    request that fires a transition and then logs the disclosures of its answer takes the
-    processing log's head first with this, so two such requests never wait on each other
-    in a circle."""
+    Lock order: the processing log's head, then the audit log's, then the rows a
+    transition changes (`app.transitions.apply` takes both heads first), so two requests
+    never wait on each other in a circle."""
     return db.session.execute(
         select(ChainHead).where(ChainHead.log_name == model.CHAIN).with_for_update()
     ).scalar_one_or_none()

@@ -9,8 +9,6 @@ from flask_smorest import abort
 from sqlalchemy import desc
 
 from app.api_base import api_blueprint
-from app.audit import chain
-from app.audit.models import ProcessingLogEntry
 from app.auth.access import require
 from app.auth.permissions import Permission
 from app.auth.scope import case_in_scope, consent_in_scope, handover_in_scope, handovers_query
@@ -113,7 +111,6 @@ def transition_handover(data: dict[str, Any], handover_id: uuid.UUID) -> Any:
     handover = handover_in_scope(current_user, handover_id)
     with transition_errors():
         check_version(handover, data["version"])
-        chain.lock_head(ProcessingLogEntry)  # the lock order of the logs (see there)
         fire_handover(handover, data["trigger"], current_user, transition_arguments(data))
         db.session.flush()  # the version check runs in the UPDATE, inside the error handling
     # The answer's own processing-log entry commits with the transition: one commit, so a
