@@ -96,6 +96,17 @@ def _fill(table: Table, ctx: Context, keys: list[tuple[str, str]],
         within(ALL)
 
 
+def _fill_total_and_parts(table: Table, ctx: Context, total_label: str,
+                          parts: list[tuple[str, str]],
+                          data: dict[str, dict[str, dict[str, int]]]) -> None:
+    """A "total" row (not charted) and the parts that add up to it, in every block."""
+    part_keys = [key for key, _text in parts]
+    _fill(table, ctx, [("total", total_label), *parts], data,
+          row_options=lambda key: {"chart": False} if key == "total" else
+          {"level": 1, "parent": "total"},
+          within=lambda block: table.sums(block, "total", part_keys))
+
+
 # --------------------------------------------------------------------------- panels
 
 
@@ -193,12 +204,8 @@ def willingness(ctx: Context) -> Table:
     for block, levels in ctx.conversations().get("willingness", {}).items():
         for level, n in levels.items():
             data[block][level] = {"households": n}
-    keys = [("total", _("All households with an answer")),
-            *[(w, label(w, "willingness")) for w in WILLINGNESS]]
-    _fill(table, ctx, keys, data,
-          row_options=lambda key: {"chart": False} if key == "total" else
-          {"level": 1, "parent": "total"},
-          within=lambda block: table.sums(block, "total", WILLINGNESS))
+    _fill_total_and_parts(table, ctx, _("All households with an answer"),
+                          [(w, label(w, "willingness")) for w in WILLINGNESS], data)
     return table
 
 
@@ -361,13 +368,10 @@ def age_bands(ctx: Context) -> Table:
     for building_id, band, n in queries.age_bands(ctx.scope, ctx.now.year):
         data[building_view(building_id)][band] = {"residents": n}
     bands = [name for name, _bottom, _top in queries.AGE_BANDS] + [queries.UNKNOWN]
-    keys = [("total", _("All residents")),
-            *[(b, _("%(band)s years", band=b) if b != queries.UNKNOWN else _("Age unknown"))
-              for b in bands]]
-    _fill(table, ctx, keys, data,
-          row_options=lambda key: {"chart": False} if key == "total" else
-          {"level": 1, "parent": "total"},
-          within=lambda block: table.sums(block, "total", bands))
+    _fill_total_and_parts(
+        table, ctx, _("All residents"),
+        [(b, _("%(band)s years", band=b) if b != queries.UNKNOWN else _("Age unknown"))
+         for b in bands], data)
     return table
 
 
@@ -381,13 +385,10 @@ def household_sizes(ctx: Context) -> Table:
     for building_id, size, n in queries.household_sizes(ctx.scope):
         data[building_view(building_id)][str(size)] = {"households": n}
     sizes = [str(n) for n in range(1, queries.LARGEST_HOUSEHOLD + 1)]
-    keys = [("total", _("All households with a known size")), ("1", _("1 person")),
-            *[(s, _("%(num)s people", num=s)) for s in sizes[1:-1]],
-            (sizes[-1], _("%(num)s or more people", num=sizes[-1]))]
-    _fill(table, ctx, keys, data,
-          row_options=lambda key: {"chart": False} if key == "total" else
-          {"level": 1, "parent": "total"},
-          within=lambda block: table.sums(block, "total", sizes))
+    _fill_total_and_parts(
+        table, ctx, _("All households with a known size"),
+        [("1", _("1 person")), *[(s, _("%(num)s people", num=s)) for s in sizes[1:-1]],
+         (sizes[-1], _("%(num)s or more people", num=sizes[-1]))], data)
     return table
 
 
