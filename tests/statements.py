@@ -26,3 +26,20 @@ def statements(app: Any) -> Iterator[list[str]]:
         yield seen
     finally:
         event.remove(engine, "before_cursor_execute", count)
+
+
+@contextmanager
+def commits() -> Iterator[list[int]]:
+    """Every session commit inside the block (one entry each)."""
+    from sqlalchemy.orm import Session
+
+    seen: list[int] = []
+
+    def count(_session: Any) -> None:
+        seen.append(1)
+
+    event.listen(Session, "after_commit", count)
+    try:
+        yield seen
+    finally:
+        event.remove(Session, "after_commit", count)

@@ -609,24 +609,15 @@ def test_unknown_handover_is_not_found(coach):
 def test_a_transition_and_the_log_entry_of_its_answer_commit_together(professional, world):
     """One commit per request: a client is never told 'error' about an applied transition
     because the database went away between two commits."""
-    from sqlalchemy import event
-    from sqlalchemy.orm import Session
+    from tests.statements import commits
 
     handover = make_handover(world, make_case(world), state="offered")
-    commits: list[int] = []
-
-    def count(_session):
-        commits.append(1)
-
-    event.listen(Session, "after_commit", count)
-    try:
+    with commits() as seen:
         response = fire(professional, handover.id, "accept")
-    finally:
-        event.remove(Session, "after_commit", count)
 
     assert response.status_code == 200, response.json
     assert response.json["state"] == "accepted"
-    assert len(commits) == 1
+    assert len(seen) == 1
     entry = db.session.execute(
         select(ProcessingLogEntry).where(ProcessingLogEntry.object_id == str(handover.id))
         .order_by(ProcessingLogEntry.seq.desc()).limit(1)).scalar_one()

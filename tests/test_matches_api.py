@@ -214,6 +214,22 @@ def test_the_residents_meet_and_their_contact_card_is_shown(login, world, pair):
     }
 
 
+def test_a_transition_and_its_contact_card_commit_together(login, world, pair):
+    """One commit per request: the answer's log entries go with the transition."""
+    from tests.statements import commits
+
+    coach = login(world.coach)
+    match = create_match(world.coach, *pair, state="agreed")
+    db.session.commit()
+
+    with commits() as seen:
+        met = fire(coach, match.id, "record_meeting", match.version)
+
+    assert met.status_code == 200, met.json
+    assert met.json["contact_card"] is not None
+    assert len(seen) == 1
+
+
 def test_declining_needs_a_reason_and_ends_the_connection(login, world, pair):
     coach = login(world.coach)
     match = create_match(world.coach, *pair)

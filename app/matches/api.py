@@ -135,7 +135,8 @@ def transition_match(data: dict[str, Any], match_id: uuid.UUID) -> Any:
     with transition_errors():
         check_version(match, data["version"])
         fire_match(match, data["trigger"], current_user, transition_arguments(data))
-        db.session.commit()
+        db.session.flush()  # the version check runs in the UPDATE, inside the error handling
+    # The contact card's log entries commit with the transition: one commit, as for handovers.
     result = match_view(match)
     db.session.commit()
     return result
