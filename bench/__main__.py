@@ -1,5 +1,7 @@
 """`python -m bench [--db sqlite|postgres|both] [--quick] [--only NAME ...]`: every
-benchmark, one table on stdout, progress on stderr, results in bench/results/latest.json."""
+benchmark, one table on stdout, progress on stderr, results in bench/results/latest.json.
+Exits 1 when a benchmark did not complete or a goal does not hold (each such row named on
+stderr)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import BENCHMARKS
-from bench.common import Row, add_common_arguments, format_table, log, quiet_logging
+from bench.common import (
+    Row,
+    add_common_arguments,
+    format_table,
+    log,
+    quiet_logging,
+    verdict,
+)
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -57,7 +66,10 @@ def main(argv: list[str] | None = None) -> int:
     }, indent=2, default=str) + "\n")
     log(f"all done in {elapsed:.0f} s; results in {RESULTS / 'latest.json'}")
     print(table, flush=True)
-    return 1 if failed else 0
+    if failed:
+        log(f"did not complete: {', '.join(failed)}")
+    # A benchmark that did not complete adds a row that does not hold, so it is named too.
+    return verdict(rows)
 
 
 if __name__ == "__main__":

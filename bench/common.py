@@ -68,6 +68,20 @@ def format_table(rows: Sequence[Row]) -> str:
     return "\n".join(out)
 
 
+def shortfalls(rows: Sequence[Row]) -> list[Row]:
+    """The rows whose goal does not hold (informational and unmeasured rows are not)."""
+    return [row for row in rows if row.holds is False]
+
+
+def verdict(rows: Sequence[Row]) -> int:
+    """The exit status of a bench run: 1, naming each row whose goal does not hold, else 0."""
+    missed = shortfalls(rows)
+    for row in missed:
+        print(f"goal not met: {row.figure}: measured {row.measured}, goal {row.goal}",
+              file=sys.stderr, flush=True)
+    return 1 if missed else 0
+
+
 def ms(seconds: float) -> str:
     return f"{seconds * 1000:.2f} ms"
 
@@ -94,12 +108,15 @@ def quiet_logging() -> None:
 
 def standalone(name: str, run: Callable[[argparse.Namespace], list[Row]],
                argv: Sequence[str] | None = None) -> None:
-    """`python -m bench.<name>`: run one benchmark and print its rows."""
+    """`python -m bench.<name>`: run one benchmark, print its rows, and exit non-zero when a
+    goal does not hold."""
     parser = argparse.ArgumentParser(prog=f"python -m bench.{name}")
     add_common_arguments(parser)
     args = parser.parse_args(argv)
     quiet_logging()
-    print(format_table(run(args)))
+    rows = run(args)
+    print(format_table(rows), flush=True)
+    sys.exit(verdict(rows))
 
 
 # --------------------------------------------------------------------------- databases

@@ -516,7 +516,7 @@ def generate(url: str, n: int, password: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from bench.common import add_common_arguments, format_table
+    from bench.common import add_common_arguments, format_table, verdict
 
     parser = argparse.ArgumentParser(prog=f"python -m bench.{NAME}", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -539,7 +539,9 @@ def main(argv: list[str] | None = None) -> None:
             parser.error("--generate needs --database-url")
         generate(args.database_url, args.generate, args.password)
         return
-    print(format_table(run(args)))
+    rows = run(args)
+    print(format_table(rows), flush=True)
+    sys.exit(verdict(rows))
 
 
 if __name__ == "__main__":
