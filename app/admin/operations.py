@@ -12,8 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.audit.operations import record_event
 from app.auth.models import User
-from app.auth.operations import end_all_sessions, find_user_by_email
-from app.auth.passwords import hash_password
+from app.auth.operations import end_all_sessions, find_user_by_email, set_password
 from app.auth.permissions import Role
 from app.buildings.models import Building, CoachAssignment, Dwelling, Neighbourhood
 from app.db import db
@@ -42,8 +41,8 @@ def create_user(admin: Any, *, email: str, name: str, role: Role,
     if role == Role.PROFESSIONAL and organization_id is None:
         raise AdminRefused("organization_id",
                            _("A professional works for an organisation: choose it."))
-    user = User(email=email, name=name.strip(), role=role, organization_id=organization_id,
-                password_hash=hash_password(password))
+    user = User(email=email, name=name.strip(), role=role, organization_id=organization_id)
+    set_password(user, password)
     db.session.add(user)
     db.session.flush()
     record_event("user_created", actor=admin, object_type="user", object_id=user.id,

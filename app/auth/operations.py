@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 from app.audit.operations import record_event
 from app.auth import throttle
 from app.auth.models import ApiToken, User, new_session_nonce
-from app.auth.passwords import verify_dummy, verify_password
+from app.auth.passwords import hash_password, verify_dummy, verify_password
 from app.db import db, utcnow
 
 
@@ -96,11 +96,25 @@ def revoke_token(token: ApiToken) -> None:
     record_event("token_revoked", actor=token.user, object_type="user", object_id=token.user_id)
 
 
-def end_all_sessions(user: User) -> None:
-    """Deactivation and resets: every web session and API token of the user ends now."""
+def end_web_sessions(user: User) -> None:
+    """Every web session of the user ends now, on every device: the session cookie names the
+    nonce it was issued with (`User.get_id`), and the loader refuses any other, so a copied
+    cookie is dead too."""
     user.session_nonce = new_session_nonce()
+
+
+def end_all_sessions(user: User) -> None:
+    """Deactivation and a new password: every web session and API token of the user ends
+    now."""
+    end_web_sessions(user)
     now = utcnow()
     for token in db.session.execute(
         select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
     ).scalars():
         token.revoked_at = now
+
+
+def set_password(user: User, password: str) -> None:
+    """The one way a password is set: whoever held the old one is logged out everywhere."""
+    user.password_hash = hash_password(password)
+    end_all_sessions(user)

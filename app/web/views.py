@@ -8,7 +8,12 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
 
 from app.audit.operations import record_event
-from app.auth.operations import InvalidCredentials, LoginThrottled, authenticate
+from app.auth.operations import (
+    InvalidCredentials,
+    LoginThrottled,
+    authenticate,
+    end_web_sessions,
+)
 from app.auth.permissions import Role
 from app.auth.scope import buildings_query
 from app.db import db
@@ -57,6 +62,7 @@ def login() -> Any:
 @login_required
 def logout() -> Any:
     record_event("logout", actor=current_user, object_type="user", object_id=current_user.id)
+    end_web_sessions(current_user)
     db.session.commit()
     logout_user()
     session.clear()
