@@ -168,11 +168,30 @@ def world(app: Flask) -> Iterator[factories.World]:
         yield world
 
 
+def required(variable: str) -> bool:
+    """REQUIRE_PG=1, REQUIRE_BROWSER=1: where CI has the part, a test that would be skipped
+    for want of it stops the run instead."""
+    return os.environ.get(variable) == "1"
+
+
+def refuse_skips(variable: str, marker: str, reason: str, count: int) -> None:
+    raise pytest.UsageError(
+        f"{variable}=1, but {reason}: {count} selected test(s) marked {marker!r} would be "
+        f"skipped")
+
+
+# Last: after `-m`/`-k` have deselected, so only tests that would really run are counted.
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    skip_pg = pytest.mark.skip(reason="needs TEST_DATABASE_URL (PostgreSQL)")
-    for item in items:
-        if "postgres" in item.keywords and not (TEST_DATABASE_URL or "").startswith("postgresql"):
-            item.add_marker(skip_pg)
+    if (TEST_DATABASE_URL or "").startswith("postgresql"):
+        return
+    reason = "TEST_DATABASE_URL does not point at PostgreSQL"
+    needing = [item for item in items if "postgres" in item.keywords]
+    if needing and required("REQUIRE_PG"):
+        refuse_skips("REQUIRE_PG", "postgres", reason, len(needing))
+    skip_pg = pytest.mark.skip(reason=f"needs PostgreSQL: {reason}")
+    for item in needing:
+        item.add_marker(skip_pg)
 
 
 __all__ = ["Api", "Path", "text"]

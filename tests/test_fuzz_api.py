@@ -3,10 +3,12 @@ each role, and checks that nothing answers 5xx and that every response (errors i
 conforms to the documented status codes (each one listed, not only `default`), content
 types and schemas.
 
-The app runs on a SQLite file of its own filled with the demo neighbourhood (real commits,
-independent of the rolled-back test transaction); every role authenticates with a bearer
-token of a demo user. Data both fitting the schema (positive) and violating it (negative).
-Bounded: a few examples per operation and mode, no shrinking.
+The app runs on a database of its own filled with the demo neighbourhood (real commits,
+independent of the rolled-back test transaction): a fresh PostgreSQL database beside the test
+database when TEST_DATABASE_URL points there, else a SQLite file. Every role authenticates
+with a bearer token of a demo user. Data both fitting the schema (positive) and violating it
+(negative). Bounded: a few examples per operation and mode, no shrinking. CI runs the fuzzing
+(marked `fuzz`) once, on PostgreSQL; the pinned findings at the end run on both databases.
 """
 
 from __future__ import annotations
@@ -18,14 +20,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis import GenerationMode
+from schemathesis import checks as st_checks
 
-schemathesis = pytest.importorskip("schemathesis")
-
-from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
-from schemathesis import GenerationMode  # noqa: E402
-from schemathesis import checks as st_checks  # noqa: E402
-
-pytestmark = pytest.mark.fuzz
+from tests.scratch import scratch_database
 
 DEMO_PASSWORD = "buurtpad-demo"  # noqa: S105 - demo accounts of a throwaway database
 USERS = {
@@ -76,24 +76,26 @@ def fuzz_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     from app.db import db
     from app.demo.operations import fill_demo
 
-    database = tmp_path_factory.mktemp("fuzz") / "demo.sqlite3"
-    application = create_app({
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
-        "SECRET_KEY": "fuzz-tests-only",
-        "TESTING": True,
-        "SERVER_NAME": "localhost",
-        # Cheap hashing: the demo accounts of a throwaway database.
-        "ARGON2_MEMORY_KIB": 1024,
-        "ARGON2_TIME_COST": 1,
-    })
-    with application.app_context():
-        upgrade()
-        fill_demo(DEMO_PASSWORD)
-        db.session.commit()
-        db.session.remove()
-    yield application
-    with application.app_context():
-        db.engine.dispose()
+    with scratch_database("fuzz", tmp_path_factory.mktemp("fuzz")) as database_url:
+        application = create_app({
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": "fuzz-tests-only",
+            "TESTING": True,
+            "SERVER_NAME": "localhost",
+            # Cheap hashing: the demo accounts of a throwaway database.
+            "ARGON2_MEMORY_KIB": 1024,
+            "ARGON2_TIME_COST": 1,
+        })
+        with application.app_context():
+            upgrade()
+            fill_demo(DEMO_PASSWORD)
+            db.session.commit()
+            db.session.remove()
+        try:
+            yield application
+        finally:
+            with application.app_context():
+                db.engine.dispose()
 
 
 @pytest.fixture(scope="module")
@@ -116,6 +118,7 @@ def issue_token(app: Any, email: str) -> str:
     return raw
 
 
+@pytest.mark.fuzz
 def test_every_operation_is_fuzzed(fuzz_app: Any, fuzz_schema: Any) -> None:
     documented = {(result.ok().method.upper(), result.ok().path)
                   for result in fuzz_schema.get_all_operations()}
@@ -184,6 +187,7 @@ def fuzz_operation(app: Any, operation: Any, role: str, token: str,
     return calls
 
 
+@pytest.mark.fuzz
 @pytest.mark.parametrize("role", sorted(USERS))
 def test_fuzz_api(role: str, fuzz_app: Any, fuzz_schema: Any) -> None:
     token = issue_token(fuzz_app, USERS[role])

@@ -1,11 +1,15 @@
-"""Browser tests: the app served for real (werkzeug in a thread) on a fresh SQLite file with
-the demo neighbourhood, driven by Playwright through Debian's chromium at phone size.
+"""Browser tests: the app served for real (werkzeug in a thread) on a fresh database with the
+demo neighbourhood (PostgreSQL beside the test database when TEST_DATABASE_URL points there,
+else a SQLite file), driven by Playwright through Debian's chromium at phone size. CI runs
+them once, on PostgreSQL.
 
 Never `playwright install`: the Python wheel carries its driver, the browser is the system's
-/usr/bin/chromium. Without it these tests are skipped."""
+/usr/bin/chromium. Without it, or without Playwright, these tests are skipped — unless
+REQUIRE_BROWSER=1 (as in CI), which makes that an error."""
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 import threading
@@ -15,6 +19,9 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import refuse_skips, required
+from tests.scratch import scratch_database
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -23,13 +30,27 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screensh
 PHONE = {"width": 360, "height": 740}
 
 
+def missing_parts() -> str | None:
+    """Why the browser tests cannot run here, or None."""
+    if not os.path.exists(CHROMIUM):
+        return f"{CHROMIUM} is not installed (apt-get install chromium)"
+    if importlib.util.find_spec("playwright") is None:
+        return "Playwright is not installed (pip install -e '.[dev]')"
+    return None
+
+
+# Last: after `-m`/`-k` have deselected, so only tests that would really run are counted.
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if os.path.exists(CHROMIUM):
+    needing = [item for item in items if "browser" in item.keywords]
+    reason = missing_parts() if needing else None
+    if reason is None:
         return
-    skip = pytest.mark.skip(reason=f"{CHROMIUM} is not installed (apt-get install chromium)")
-    for item in items:
-        if "browser" in item.keywords:
-            item.add_marker(skip)
+    if required("REQUIRE_BROWSER"):
+        refuse_skips("REQUIRE_BROWSER", "browser", reason, len(needing))
+    skip = pytest.mark.skip(reason=reason)
+    for item in needing:
+        item.add_marker(skip)
 
 
 class LiveServer:
@@ -58,39 +79,40 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     from app.demo.operations import fill_demo
     from app.timers.operations import tick
 
-    database = tmp_path_factory.mktemp("browser") / "demo.sqlite3"
-    app = create_app({
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
-        "SECRET_KEY": "browser-tests-only",
-        "SESSION_COOKIE_SECURE": False,
-        "DEBUG": False,
-        "TESTING": False,
-        # Cheap hashing: the demo accounts of a throwaway database.
-        "ARGON2_MEMORY_KIB": 1024,
-        "ARGON2_TIME_COST": 1,
-    })
-    with app.app_context():
-        upgrade()
-        fill_demo(DEMO_PASSWORD)
-        db.session.commit()
-        tick()  # escalate the demo's long-unanswered handovers
-        db.session.remove()
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield LiveServer(app, f"http://127.0.0.1:{server.server_port}")
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
+    with scratch_database("browser", tmp_path_factory.mktemp("browser")) as database_url:
+        app = create_app({
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": "browser-tests-only",
+            "SESSION_COOKIE_SECURE": False,
+            "DEBUG": False,
+            "TESTING": False,
+            # Cheap hashing: the demo accounts of a throwaway database.
+            "ARGON2_MEMORY_KIB": 1024,
+            "ARGON2_TIME_COST": 1,
+        })
         with app.app_context():
-            db.engine.dispose()
+            upgrade()
+            fill_demo(DEMO_PASSWORD)
+            db.session.commit()
+            tick()  # escalate the demo's long-unanswered handovers
+            db.session.remove()
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield LiveServer(app, f"http://127.0.0.1:{server.server_port}")
+        finally:
+            server.shutdown()
+            thread.join(timeout=10)
+            with app.app_context():
+                db.engine.dispose()
 
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
+    from playwright import sync_api  # present: checked when the tests were collected
+
     with sync_api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
