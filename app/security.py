@@ -1,10 +1,12 @@
-"""Request ids and the security headers every response carries."""
+"""Request ids, the security headers every response carries, and where a redirect taken
+from the request may lead."""
 
 from __future__ import annotations
 
 import secrets
+from urllib.parse import unquote, urlsplit
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, g, request, url_for
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -47,6 +49,41 @@ def _add_headers(response: Response) -> Response:
     if "request_id" in g:
         headers["X-Request-Id"] = g.request_id
     return response
+
+
+# Longer than any path and query of this site; a longer target is not one of ours.
+MAX_REDIRECT_TARGET = 2000
+
+
+def _plain_path(text: str) -> bool:
+    """Printable ASCII only (no whitespace, no control or invisible characters: browsers drop
+    some of those, turning `/<tab>/evil` into `//evil`), no backslash (read as `/`), and not
+    `//`, which names another host."""
+    return (all("!" <= char <= "~" for char in text) and "\\" not in text
+            and not text.startswith("//"))
+
+
+def local_target(candidate: object) -> str | None:
+    """`candidate` when it is a path on this site (with its query, if any); None otherwise.
+
+    Every redirect to a target taken from the request (a `next` field or parameter) goes
+    through here: no scheme, no host, a single leading `/`, and the same holds once the path
+    is percent-decoded (`/%09/evil`)."""
+    if not isinstance(candidate, str) or not 0 < len(candidate) <= MAX_REDIRECT_TARGET:
+        return None
+    if not _plain_path(candidate):
+        return None
+    parts = urlsplit(candidate)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+        return None
+    if not _plain_path(unquote(parts.path, errors="replace")):
+        return None
+    return candidate
+
+
+def redirect_target(candidate: object, fallback: str = "web.home") -> str:
+    """Where to send the user: `candidate` when it is local, else the `fallback` endpoint."""
+    return local_target(candidate) or url_for(fallback)
 
 
 def init_app(app: Flask) -> None:

@@ -2,7 +2,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
@@ -18,6 +27,7 @@ from app.auth.permissions import Role
 from app.auth.scope import buildings_query
 from app.db import db
 from app.i18n import LOCALE_COOKIE
+from app.security import redirect_target
 from app.web.forms import LoginForm
 from app.web.templating import install as install_template_helpers
 
@@ -28,8 +38,9 @@ bp.record_once(install_template_helpers)
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
+    """Back to the page that asked for a login (`next`, when it is a page of this site)."""
     if current_user.is_authenticated:
-        return redirect(url_for("web.home"))
+        return redirect(redirect_target(request.args.get("next")))
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
@@ -52,7 +63,7 @@ def login() -> Any:
             session.permanent = True
             login_user(user)
             db.session.commit()
-            return redirect(url_for("web.home"))
+            return redirect(redirect_target(request.args.get("next")))
     elif request.method == "POST":
         status = 422
     return render_template("web/login.html", form=form), status
@@ -72,14 +83,11 @@ def logout() -> Any:
 
 @bp.route("/language/<code>", methods=["POST"])
 def set_language(code: str) -> Any:
-    target = request.form.get("next") or ""
-    # Only local paths: never an open redirect.
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("web.home")
-    response = redirect(target)
-    if code in ("nl", "en"):
+    response = redirect(redirect_target(request.form.get("next")))
+    if code in current_app.config["LANGUAGES"]:
+        # Sent only where the session cookie is: over https outside a laptop's plain http.
         response.set_cookie(LOCALE_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax",
-                            httponly=True)
+                            httponly=True, secure=current_app.config["SESSION_COOKIE_SECURE"])
     return response
 
 
