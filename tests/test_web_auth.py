@@ -75,3 +75,19 @@ def test_forms_require_csrf_token(database_url, world):
                                            "password": factories.PASSWORD})
     assert response.status_code == 400
     assert client.get("/").status_code == 302
+
+
+@pytest.mark.parametrize("secure", [True, False])
+def test_every_cookie_is_secure_where_the_session_cookie_is(database_url, world, secure):
+    app = create_app({**make_test_config(database_url), "SESSION_COOKIE_SECURE": secure})
+    client = app.test_client()
+    cookies = [
+        *client.post("/language/en", data={"next": "/"}).headers.getlist("Set-Cookie"),
+        *client.post("/login", data={"email": world.coach.email, "password": factories.PASSWORD}
+                     ).headers.getlist("Set-Cookie"),
+        *client.post("/language/nl", data={"next": "/"}).headers.getlist("Set-Cookie"),
+    ]
+    names = {cookie.split("=", 1)[0] for cookie in cookies}
+    assert {"buurtpad_lang", "session"} <= names
+    for cookie in cookies:
+        assert ("; Secure" in cookie) is secure, cookie
