@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app app
 DEMO_PASSWORD ?= buurtpad-demo
 PORT ?= 5000
 
-.PHONY: install run demo test test-postgres lint translations bench loadtest clean
+.PHONY: install run demo test test-postgres lint translations bench loadtest mutation clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,8 +35,10 @@ demo: install instance/secret_key
 	SECRET_KEY=$$(cat instance/secret_key) $(FLASK) demo --reset --password '$(DEMO_PASSWORD)'
 
 # The whole test suite (SQLite; set TEST_DATABASE_URL=postgresql+psycopg://… for PostgreSQL).
+# PYTEST_ARGS passes options on, e.g. PYTEST_ARGS="-m 'not fuzz and not browser'".
+PYTEST_ARGS ?=
 test: install
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
