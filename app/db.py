@@ -9,7 +9,19 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import JSON, DateTime, Engine, Enum, MetaData, String, TypeDecorator, Uuid, event
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    DateTime,
+    Engine,
+    Enum,
+    MetaData,
+    String,
+    TypeDecorator,
+    Uuid,
+    event,
+    func,
+)
 from sqlalchemy.orm import DeclarativeBase, registry
 
 NAMING_CONVENTION = {
@@ -50,6 +62,18 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+# The one escape character of every LIKE pattern the app builds (`contains_text`).
+LIKE_ESCAPE = "\\"
+
+
+def contains_text(expression: Any, text: str) -> ColumnElement[bool]:
+    """`expression` contains `text`, ignoring case; `%`, `_` and the escape character in
+    `text` match themselves, not any text. Every LIKE in the app is built here."""
+    escaped = (text.lower().replace(LIKE_ESCAPE, LIKE_ESCAPE * 2)
+               .replace("%", LIKE_ESCAPE + "%").replace("_", LIKE_ESCAPE + "_"))
+    return func.lower(expression).like(f"%{escaped}%", escape=LIKE_ESCAPE)
 
 
 def enum_column(enum_cls: type[enum.Enum], length: int = 32) -> Enum:

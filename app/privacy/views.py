@@ -22,7 +22,7 @@ from app.buildings.models import Dwelling
 from app.cases.models import Case
 from app.consent.gateway import disclose
 from app.consent.models import Consent
-from app.db import db
+from app.db import contains_text, db
 from app.privacy.forms import ErasureForm, ResidentSearchForm
 from app.privacy.operations import LegalHold, erase, export, legal_hold
 from app.residents.models import Resident
@@ -40,12 +40,10 @@ def _search(text: str) -> list[Resident]:
         return [r for r in [db.session.get(Resident, uuid.UUID(text))] if r is not None]
     except ValueError:
         pass
-    pattern = f"%{text.lower()}%"
     return list(db.session.execute(
         select(Resident).join(Dwelling)
-        .where(or_(func.lower(Resident.display_name).like(pattern),
-                   func.lower(Dwelling.street + " " + cast(Dwelling.number, String))
-                   .like(pattern)))
+        .where(or_(contains_text(Resident.display_name, text),
+                   contains_text(Dwelling.street + " " + cast(Dwelling.number, String), text)))
         .order_by(Resident.display_name).limit(SEARCH_LIMIT)
     ).scalars())
 
