@@ -1,7 +1,9 @@
 """Configuration from the environment.
 
 `DATABASE_URL` picks the database (SQLite file under `instance/` by default, PostgreSQL in
-production); `SECRET_KEY` is required unless the app runs in debug or testing mode.
+production) and the role the application connects as; `MIGRATION_DATABASE_URL`, when set,
+is the same database as the role that owns the tables, which migrations use (see
+`migrations/env.py`); `SECRET_KEY` is required unless the app runs in debug or testing mode.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SECRET_KEY": env.get("SECRET_KEY"),
         "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL") or default_database_url(),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "MIGRATION_DATABASE_URI": env.get("MIGRATION_DATABASE_URL") or None,
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", 1024 * 1024)),
         # Sessions: an idle web session ends after 30 minutes; the signed cookie carries
         # its own age, so this holds across workers without server state.

@@ -2,13 +2,16 @@
 transaction per test, factories with sensible defaults, and login helpers.
 
 Every test runs on SQLite; set TEST_DATABASE_URL (postgresql+psycopg://…) to run the
-same suite on PostgreSQL.
+same suite on PostgreSQL. With TEST_MIGRATION_DATABASE_URL as well (the same database as the
+role that owns the tables), the migrations run as that owner and the tests as the role of
+TEST_DATABASE_URL, with the application's rights only, as in production.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +20,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import downgrade, upgrade
 from flask_sqlalchemy.session import _app_ctx_id
-from sqlalchemy import text
+from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from app import create_app
@@ -25,12 +28,14 @@ from app.db import db
 from tests import factories
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+TEST_MIGRATION_DATABASE_URL = os.environ.get("TEST_MIGRATION_DATABASE_URL")
 
 
-def make_test_config(database_url: str) -> dict[str, Any]:
+def make_test_config(database_url: str, migration_url: str | None = None) -> dict[str, Any]:
     return {
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_url,
+        "MIGRATION_DATABASE_URI": migration_url,
         "WTF_CSRF_ENABLED": False,
         "SERVER_NAME": "localhost",
     }
@@ -44,8 +49,13 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="session")
-def app(database_url: str) -> Iterator[Flask]:
-    application = create_app(make_test_config(database_url))
+def migration_url() -> str | None:
+    return TEST_MIGRATION_DATABASE_URL if TEST_DATABASE_URL else None
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, migration_url: str | None) -> Iterator[Flask]:
+    application = create_app(make_test_config(database_url, migration_url))
     with application.app_context():
         if application.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
             downgrade(revision="base")
@@ -64,8 +74,13 @@ def _transaction(request: pytest.FixtureRequest) -> Iterator[None]:
         return
     application: Flask = request.getfixturevalue("app")
     with application.app_context():
-        connection = db.engine.connect()
-        outer = connection.begin()
+        if "table_owner" in request.fixturenames:
+            connection = request.getfixturevalue("table_owner_engine").connect()
+            outer = connection.begin()
+            act_as_application(connection)
+        else:
+            connection = db.engine.connect()
+            outer = connection.begin()
         original = db.session
         # A plain Session honours `bind`, so every request of the test shares this
         # connection and its transaction.
@@ -82,6 +97,52 @@ def _transaction(request: pytest.FixtureRequest) -> Iterator[None]:
             db.session = original
             outer.rollback()
             connection.close()
+
+
+@pytest.fixture(scope="session")
+def table_owner_engine(app: Flask, migration_url: str | None) -> Iterator[Engine]:
+    """Connections that log in as the tables' owner (with one role: the application's)."""
+    if not migration_url:
+        with app.app_context():
+            engine = db.engine
+        yield engine
+        return
+    engine = create_engine(migration_url, **app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+    yield engine
+    engine.dispose()
+
+
+def act_as_application(connection: Connection) -> None:
+    """Take the application's rights for the rest of the transaction (SET ROLE: the owner
+    is a member of the application role in the test setup, see README, Tests)."""
+    role = db.engine.url.username
+    if connection.dialect.name == "postgresql" and role != connection.engine.url.username:
+        quote = connection.dialect.identifier_preparer.quote
+        connection.execute(text(f"SET ROLE {quote(role)}"))
+
+
+@contextmanager
+def as_table_owner() -> Iterator[None]:
+    """Act as the owner of the tables for a moment inside the test's transaction, as someone
+    with database access could (needs the `table_owner` fixture); then with the
+    application's rights again. The block must not commit."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        yield
+        return
+    with db.session.begin_nested():
+        role = db.session.execute(text("SELECT current_user")).scalar_one()
+        db.session.execute(text("RESET ROLE"))
+        yield
+        quote = db.session.get_bind().dialect.identifier_preparer.quote
+        db.session.execute(text(f"SET ROLE {quote(role)}"))
+
+
+@pytest.fixture
+def table_owner() -> Any:
+    """A test that steps out of the application's rights (`with table_owner(): …`) runs on a
+    connection that logs in as the owner of the tables and acts as the application role
+    outside those blocks."""
+    return as_table_owner
 
 
 @pytest.fixture(scope="session")
@@ -194,4 +255,4 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         item.add_marker(skip_pg)
 
 
-__all__ = ["Api", "Path", "text"]
+__all__ = ["Api", "Path", "as_table_owner", "text"]

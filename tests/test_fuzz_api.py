@@ -76,9 +76,9 @@ def fuzz_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     from app.db import db
     from app.demo.operations import fill_demo
 
-    with scratch_database("fuzz", tmp_path_factory.mktemp("fuzz")) as database_url:
+    with scratch_database("fuzz", tmp_path_factory.mktemp("fuzz")) as database:
         application = create_app({
-            "SQLALCHEMY_DATABASE_URI": database_url,
+            **database,
             "SECRET_KEY": "fuzz-tests-only",
             "TESTING": True,
             "SERVER_NAME": "localhost",

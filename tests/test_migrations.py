@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -10,35 +9,23 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import Flask
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import inspect
 
 from app import create_app
 from app.db import db
-from tests.conftest import TEST_DATABASE_URL, make_test_config
+from tests.conftest import make_test_config
+from tests.scratch import scratch_database
 
 
 @pytest.fixture
 def scratch_app(tmp_path) -> Iterator[Flask]:
     """An app on a database of its own (a fresh PostgreSQL database when testing there)."""
-    if TEST_DATABASE_URL and TEST_DATABASE_URL.startswith("postgresql"):
-        url = make_url(TEST_DATABASE_URL)
-        name = f"{url.database}_migrations_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            application = create_app(make_test_config(url.set(database=name).render_as_string(
-                hide_password=False)))
-            yield application
-            with application.app_context():
-                db.engine.dispose()
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
-    else:
-        yield create_app(make_test_config(f"sqlite:///{tmp_path / 'migrations.sqlite3'}"))
+    with scratch_database("migrations", tmp_path) as database:
+        application = create_app(make_test_config(database["SQLALCHEMY_DATABASE_URI"],
+                                                  database["MIGRATION_DATABASE_URI"]))
+        yield application
+        with application.app_context():
+            db.engine.dispose()
 
 
 def _diff(application: Flask) -> list:

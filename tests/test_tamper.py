@@ -2,7 +2,9 @@
 on PostgreSQL the database itself refuses UPDATE, DELETE and TRUNCATE on the logs.
 
 On PostgreSQL the verification tests switch the append-only trigger off inside the test's
-own transaction (ALTER TABLE is transactional there, so the rollback restores it)."""
+own transaction, as the owner of the tables (ALTER TABLE is transactional there, so the
+rollback restores it); that the application's role can do none of this is shown in
+test_database_roles.py."""
 
 from __future__ import annotations
 
@@ -17,12 +19,13 @@ from app.audit import chain
 from app.audit.models import AuditEvent, ProcessingLogEntry
 from app.db import db
 from tests import factories
+from tests.conftest import as_table_owner
 
 MODELS = {"audit_events": AuditEvent, "processing_log": ProcessingLogEntry}
 
 
 @pytest.fixture
-def activity(world: Any) -> dict[str, int]:
+def activity(world: Any, table_owner: Any) -> dict[str, int]:
     """A consent and three offered handovers: dozens of audit events, three log entries.
     Returns the number of entries per log."""
     case = factories.create_formulated_case(world.resident, world.coach)
@@ -37,10 +40,11 @@ def activity(world: Any) -> dict[str, int]:
 
 
 def tamper(table: str, statement: str, **params: Any) -> None:
-    """Change a log behind the application's back, as someone with database access could."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER {table}_append_only"))
-    db.session.execute(text(statement), params)
+    """Change a log behind the application's back, as the owner of the tables could."""
+    with as_table_owner():
+        if db.session.get_bind().dialect.name == "postgresql":
+            db.session.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER {table}_append_only"))
+        db.session.execute(text(statement), params)
     db.session.commit()
     db.session.expire_all()
 
@@ -140,8 +144,9 @@ def test_the_command_exits_1_naming_the_first_broken_entry(app: Flask, activity)
     ("TRUNCATE", "TRUNCATE {table}"),
 ])
 def test_postgresql_refuses_to_change_a_log(activity, table, operation, statement):
+    # Even to the owner of the tables, who has every privilege on them.
     with pytest.raises(DBAPIError, match=f"{table} is append-only: {operation} refused"), \
-            db.session.begin_nested():
+            as_table_owner():
         db.session.execute(text(statement.format(table=table)))
     # The savepoint rolled back; the test's transaction and the chains are intact.
     assert chain.verify(MODELS[table]).valid

@@ -79,9 +79,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     from app.demo.operations import fill_demo
     from app.timers.operations import tick
 
-    with scratch_database("browser", tmp_path_factory.mktemp("browser")) as database_url:
+    with scratch_database("browser", tmp_path_factory.mktemp("browser")) as database:
         app = create_app({
-            "SQLALCHEMY_DATABASE_URI": database_url,
+            **database,
             "SECRET_KEY": "browser-tests-only",
             "SESSION_COOKIE_SECURE": False,
             "DEBUG": False,
