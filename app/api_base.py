@@ -16,7 +16,7 @@ from flask_smorest import Api, Blueprint
 from marshmallow import ValidationError
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from webargs.flaskparser import FlaskParser
-from werkzeug.exceptions import HTTPException, ServiceUnavailable
+from werkzeug.exceptions import HTTPException, ServiceUnavailable, UnprocessableEntity
 
 ERROR_RESPONSES = {
     400: "Bad request",
@@ -135,6 +135,16 @@ def answer_database_unavailable(error: OperationalError) -> Any:
     response = make_response(api.handle_http_exception(unavailable))
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
+
+
+def answer_bsn_refused(_error: Exception) -> Any:
+    """A BSN that slipped past the input types was stopped before a log could keep it: 422 in
+    the one error shape (a page for the pages), and nothing of the request is committed."""
+    from app.extensions import api, db
+    from app.validation import BSN_MESSAGE
+
+    db.session.rollback()
+    return api.handle_http_exception(UnprocessableEntity(str(BSN_MESSAGE)))
 
 
 def _has_nul(value: Any) -> bool:

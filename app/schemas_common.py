@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate, validates
+from marshmallow import ValidationError, fields, validate, validates
 
-from app.validation import Text
+from app.validation import Code, InputSchema, PlausibleDateTime, Text
 
 
-class TransitionRequestSchema(Schema):
+class TransitionRequestSchema(InputSchema):
     """`{trigger, version, ...arguments}`: the arguments a transition may ask for."""
 
-    trigger = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    trigger = Code(required=True)
     version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
     reason = Text(max_length=1000)
-    outcome = fields.String(validate=validate.Length(max=40))
-    method = fields.String(validate=validate.Length(max=20))
-    notice_version = fields.String(validate=validate.Length(min=1, max=40))
-    intro_at = fields.AwareDateTime(default_timezone=None)
+    outcome = Code()
+    method = Code(max_length=20)
+    notice_version = Text(min_length=1, max_length=40)
+    intro_at = PlausibleDateTime()
     place = Text(max_length=200)
 
     @validates("intro_at")

@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.validators import NumberRange, Regexp, ValidationError
 
@@ -11,12 +10,12 @@ from app.admin.operations import MAX_DWELLINGS_PER_FLOOR, MAX_FLOORS, MIN_PASSWO
 from app.auth.permissions import Role
 from app.consent.forms import organization_choices
 from app.organizations.models import OrganizationKind
-from app.web.formkit import length, no_bsn, required
+from app.web.formkit import Form, length, required
 from app.web.labels import choices
 
 
-class UserForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[required(), length(200), no_bsn])
+class UserForm(Form):
+    name = StringField(_l("Name"), validators=[required(), length(200)])
     email = EmailField(_l("Email address"),
                        validators=[required(), length(254),
                                    Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
@@ -44,8 +43,8 @@ class UserForm(FlaskForm):
             raise ValidationError(_l("Choose from the options shown."))
 
 
-class OrganizationForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[required(), length(200), no_bsn])
+class OrganizationForm(Form):
+    name = StringField(_l("Name"), validators=[required(), length(200)])
     kind = SelectField(_l("Kind"), validators=[required()])
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -53,7 +52,7 @@ class OrganizationForm(FlaskForm):
         self.kind.choices = choices("org_kind", [k.value for k in OrganizationKind])
 
 
-class AssignForm(FlaskForm):
+class AssignForm(Form):
     user_id = SelectField(_l("Coach"), validators=[required()], validate_choice=False)
 
 
@@ -66,12 +65,12 @@ def _between(minimum: int, maximum: int) -> NumberRange:
                        message=_l("Give a whole number from %(min)s to %(max)s."))
 
 
-class BuildingForm(FlaskForm):
-    name = StringField(_l("Name of the building"), validators=[required(), length(200), no_bsn])
-    neighbourhood = StringField(_l("Neighbourhood"), validators=[required(), length(200), no_bsn],
+class BuildingForm(Form):
+    name = StringField(_l("Name of the building"), validators=[required(), length(200)])
+    neighbourhood = StringField(_l("Neighbourhood"), validators=[required(), length(200)],
                                 description=_l("An existing neighbourhood, or a new one."))
-    city = StringField(_l("City"), validators=[required(), length(100), no_bsn])
-    street = StringField(_l("Street"), validators=[required(), length(200), no_bsn])
+    city = StringField(_l("City"), validators=[required(), length(100)])
+    street = StringField(_l("Street"), validators=[required(), length(200)])
     postcode = StringField(_l("Postcode"), validators=[required(), POSTCODE])
     floors = IntegerField(_l("Floors"), validators=[required(), _between(1, MAX_FLOORS)])
     dwellings_per_floor = IntegerField(_l("Dwellings per floor"),

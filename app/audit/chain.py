@@ -14,7 +14,8 @@ that same text, so it hashes without parsing rows — fast, and in constant memo
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+import re
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,6 +26,8 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from app.audit.models import ChainHead
 from app.db import canonical_json, db, utcnow
+from app.validation import holds_bsn
+from policies.errors import BsnNotAllowed
 
 GENESIS_HASH = "0" * 64
 SEPARATOR = "\x1f"
@@ -54,6 +57,33 @@ def payload_of(entry: Any) -> str:
     return payload_of_fields(entry, {name: getattr(entry, name) for name in entry.HASHED_FIELDS})
 
 
+# Values the server made, never typed: the chain's own hashes, request ids, and digests or
+# parts of them (a login's account key); typed input met the same rule at the door already.
+_MACHINE_COLUMNS = frozenset({"hash", "prev_hash", "request_id"})
+_DIGEST = re.compile(r"[0-9a-f]{12,}")
+
+
+def refuse_bsn(entry: Any) -> None:
+    """Raise BsnNotAllowed when any typed value the entry would log holds a BSN."""
+    for name in entry.HASHED_FIELDS:
+        if name not in _MACHINE_COLUMNS and any(
+                holds_bsn(text) for text in _typed_strings(getattr(entry, name))):
+            raise BsnNotAllowed()
+
+
+def _typed_strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        if not _DIGEST.fullmatch(value):
+            yield value
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _typed_strings(str(key))
+            yield from _typed_strings(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _typed_strings(item)
+
+
 def lock_head(model: Any) -> ChainHead | None:
     """Lock the log's chain head until the transaction ends.
 
@@ -66,7 +96,12 @@ def lock_head(model: Any) -> ChainHead | None:
 
 
 def append(entry: Any) -> Any:
-    """Give `entry` the next sequence number and its hashes, and add it to the session."""
+    """Give `entry` the next sequence number and its hashes, and add it to the session.
+
+    What enters a hash chain can never be erased, so this is the last line against a BSN:
+    every value copied into the entry (a filter, a notice version, a detail) is checked,
+    whatever path it took to get here."""
+    refuse_bsn(entry)
     session = db.session
     head = lock_head(entry)
     if head is None:

@@ -5,11 +5,10 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
-from app.web.formkit import MAX_INT, FilterForm, PlausibleDate, length, local_zone, no_bsn, required
+from app.web.formkit import MAX_INT, FilterForm, Form, PlausibleDate, length, local_zone, required
 from app.web.labels import LABELS, choices
 from policies import Action
 
@@ -78,10 +77,10 @@ class AuditEventFilter(PeriodFilter):
         return args
 
 
-class ConcludeReviewForm(FlaskForm):
+class ConcludeReviewForm(Form):
     justified = RadioField(_l("Finding"), validators=[required()])
     finding = TextAreaField(_l("Explanation of the finding"),
-                            validators=[required(), length(4000, 10), no_bsn])
+                            validators=[required(), length(4000, 10)])
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -2,24 +2,24 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from app.validation import row_id
+from app.validation import Code, InputSchema, PlausibleDateTime, Text, row_id
 
 
-class ProcessingLogQuerySchema(Schema):
+class ProcessingLogQuerySchema(InputSchema):
     resident_id = fields.UUID()
-    action = fields.String(validate=validate.Length(max=40))
+    action = Code()
     decision = fields.String(validate=validate.OneOf(["allowed", "denied"]))
-    from_ = fields.AwareDateTime(data_key="from")
-    to = fields.AwareDateTime()
+    from_ = PlausibleDateTime(data_key="from")
+    to = PlausibleDateTime()
 
 
-class AuditEventQuerySchema(Schema):
-    event_type = fields.String(validate=validate.Length(max=60))
-    object_type = fields.String(validate=validate.Length(max=30))
-    object_id = fields.String(validate=validate.Length(max=64))
+class AuditEventQuerySchema(InputSchema):
+    event_type = Code(max_length=60)
+    object_type = Code(max_length=30)
+    object_id = Text(max_length=64)
     actor_id = fields.Integer(validate=row_id())
-    from_ = fields.AwareDateTime(data_key="from")
-    to = fields.AwareDateTime()
+    from_ = PlausibleDateTime(data_key="from")
+    to = PlausibleDateTime()
 
 
 class ProcessingLogEntrySchema(Schema):
@@ -77,11 +77,11 @@ class VerifySchema(Schema):
     logs = fields.List(fields.Nested(VerifyResultSchema))
 
 
-class ReviewConcludeSchema(Schema):
+class ReviewConcludeSchema(InputSchema):
     justified = fields.Boolean(required=True)
-    finding = fields.String(required=True, validate=validate.Length(min=10, max=4000))
+    finding = Text(required=True, min_length=10, max_length=4000)
 
 
-class ReviewQuerySchema(Schema):
+class ReviewQuerySchema(InputSchema):
     status = fields.String(validate=validate.OneOf(["pending", "justified", "unjustified"]),
                            load_default="pending")

@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from app.validation import InputSchema, Secret
 
-class TokenRequestSchema(Schema):
+
+class TokenRequestSchema(InputSchema):
     email = fields.String(required=True, validate=validate.Length(min=3, max=254))
-    password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+    password = Secret(required=True, validate=validate.Length(min=1, max=1024))
 
 
 class OrganizationRefSchema(Schema):

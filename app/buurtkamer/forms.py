@@ -3,28 +3,27 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 from app.buurtkamer.models import ACTIVITY_THEMES
 from app.buurtkamer.schemas import MAX_PARTICIPANTS
-from app.web.formkit import LocalDateTimeField, length, no_bsn, required
+from app.web.formkit import Form, LocalDateTimeField, length, required
 from app.web.labels import choices
 from workflows.consent import CONSENT_METHODS
 
 RESIDENTS_ALONE = "residents"
 
 
-class ActivityForm(FlaskForm):
+class ActivityForm(Form):
     """Planning (with the building: `buildings` given) or changing an activity (None)."""
 
     building_id = SelectField(_l("Building"), validators=[required()], validate_choice=False)
     title = StringField(_l("What is it called?"),
-                        validators=[required(), length(200, 2), no_bsn])
+                        validators=[required(), length(200, 2)])
     theme = RadioField(_l("Kind of activity"), validators=[required()])
     starts_at = LocalDateTimeField(_l("Starts at"), validators=[required()])
-    place = StringField(_l("Where?"), validators=[required(), length(200, 2), no_bsn])
+    place = StringField(_l("Where?"), validators=[required(), length(200, 2)])
     organising_coach_id = SelectField(_l("Who organises it?"), validators=[required()],
                                       validate_choice=False)
 
@@ -54,7 +53,7 @@ class ActivityForm(FlaskForm):
         return None if value == RESIDENTS_ALONE else int(value)
 
 
-class ParticipationForm(FlaskForm):
+class ParticipationForm(Form):
     participant_count = IntegerField(
         _l("How many people came?"),
         validators=[InputRequired(message=_l("Give the number of people who came.")),
@@ -64,7 +63,7 @@ class ParticipationForm(FlaskForm):
                    "autocomplete": "off"})
 
 
-class OrganiserForm(FlaskForm):
+class OrganiserForm(Form):
     """A resident who organises: named under a consent they have, or one they give now."""
 
     resident_id = SelectField(_l("Resident"), validators=[required()], validate_choice=False)
@@ -84,5 +83,5 @@ class OrganiserForm(FlaskForm):
             raise ValidationError(_l("Choose a resident from the list."))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A button that changes something: only the CSRF token."""

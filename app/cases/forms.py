@@ -3,18 +3,17 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, RadioField, TextAreaField
 from wtforms.validators import NumberRange, Optional
 
 from app.cases.models import HELP_THEMES, Urgency
-from app.web.formkit import MAX_INT, ChipsField, HiddenIntegerField, length, no_bsn, required
+from app.web.formkit import MAX_INT, ChipsField, Form, HiddenIntegerField, length, required
 from app.web.labels import choices
 
 
-class HelpQuestionForm(FlaskForm):
+class HelpQuestionForm(Form):
     text = TextAreaField(_l("The help question, in the resident's own words"),
-                         validators=[required(), length(4000, 3), no_bsn])
+                         validators=[required(), length(4000, 3)])
     themes = ChipsField(_l("Themes"), validators=[required()])
     urgency = RadioField(_l("Urgency"), validators=[required()], default=Urgency.NORMAL.value)
 
@@ -24,19 +23,19 @@ class HelpQuestionForm(FlaskForm):
         self.urgency.choices = choices("urgency", [u.value for u in Urgency])
 
 
-class NotesForm(FlaskForm):
+class NotesForm(Form):
     version = HiddenIntegerField(validators=[required(), NumberRange(min=1, max=MAX_INT)])
     household_size = IntegerField(
         _l("Household size"),
         validators=[Optional(), NumberRange(min=1, max=20,
                                             message=_l("Give a number from %(min)s to %(max)s."))])
-    household_notes = TextAreaField(_l("Household"), validators=[Optional(), length(4000), no_bsn])
+    household_notes = TextAreaField(_l("Household"), validators=[Optional(), length(4000)])
     living_situation_notes = TextAreaField(_l("Living situation"),
-                                           validators=[Optional(), length(4000), no_bsn])
-    finances_notes = TextAreaField(_l("Finances"), validators=[Optional(), length(4000), no_bsn])
-    health_notes = TextAreaField(_l("Health"), validators=[Optional(), length(4000), no_bsn])
-    safety_notes = TextAreaField(_l("Safety"), validators=[Optional(), length(4000), no_bsn])
-    coach_notes = TextAreaField(_l("Coach notes"), validators=[Optional(), length(4000), no_bsn])
+                                           validators=[Optional(), length(4000)])
+    finances_notes = TextAreaField(_l("Finances"), validators=[Optional(), length(4000)])
+    health_notes = TextAreaField(_l("Health"), validators=[Optional(), length(4000)])
+    safety_notes = TextAreaField(_l("Safety"), validators=[Optional(), length(4000)])
+    coach_notes = TextAreaField(_l("Coach notes"), validators=[Optional(), length(4000)])
 
     NOTE_FIELDS = ("household_notes", "living_situation_notes", "finances_notes",
                    "health_notes", "safety_notes", "coach_notes")

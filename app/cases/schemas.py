@@ -5,26 +5,26 @@ from marshmallow import Schema, fields, validate
 
 from app.cases.models import HELP_THEMES, Urgency
 from app.transitions import triggers_for
-from app.validation import Text, choice
+from app.validation import InputSchema, Text, choice
 from workflows.case import CASE_STATES
 
 
-class CaseCreateSchema(Schema):
+class CaseCreateSchema(InputSchema):
     resident_id = fields.UUID(required=True)
 
 
-class CaseQuerySchema(Schema):
+class CaseQuerySchema(InputSchema):
     state = fields.String(validate=choice(CASE_STATES))
 
 
-class HelpQuestionInputSchema(Schema):
+class HelpQuestionInputSchema(InputSchema):
     text = Text(required=True, min_length=3, max_length=4000)
     themes = fields.List(fields.String(validate=choice(HELP_THEMES)), required=True,
                          validate=validate.Length(min=1, max=len(HELP_THEMES)))
     urgency = fields.String(validate=choice([u.value for u in Urgency]), load_default="normal")
 
 
-class CaseNotesSchema(Schema):
+class CaseNotesSchema(InputSchema):
     household_size = fields.Integer(strict=True, allow_none=True,
                                     validate=validate.Range(min=1, max=20))
     household_notes = Text(max_length=4000)

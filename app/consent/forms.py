@@ -5,7 +5,6 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import BooleanField, DateField, RadioField, SelectField
 from wtforms.validators import InputRequired, Optional, ValidationError
@@ -13,7 +12,7 @@ from wtforms.validators import InputRequired, Optional, ValidationError
 from app.consent.schemas import CONSENT_PURPOSES
 from app.db import db, utcnow
 from app.organizations.models import Organization
-from app.web.formkit import ChipsField, FilterForm, PlausibleDate, local_zone, required
+from app.web.formkit import ChipsField, FilterForm, Form, PlausibleDate, local_zone, required
 from app.web.labels import choices
 from policies import DataCategory, default_valid_until
 from workflows.consent import CONSENT_METHODS, CONSENT_STATES
@@ -38,7 +37,7 @@ def end_of_day(day: date) -> datetime:
     return datetime.combine(day, time(23, 59, 59), tzinfo=local_zone())
 
 
-class ConsentForm(FlaskForm):
+class ConsentForm(Form):
     purpose = RadioField(_l("Purpose"), validators=[required()])
     recipient_organization_id = SelectField(_l("Shared with (organisation)"),
                                             validators=[required()])

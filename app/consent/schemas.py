@@ -8,7 +8,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates, va
 
 from app.db import utcnow
 from app.transitions import triggers_for
-from app.validation import choice, row_id
+from app.validation import InputSchema, PlausibleDateTime, choice, row_id
 from policies import REGISTER, DataCategory, LegalBasis
 
 CONSENT_PURPOSES = sorted(a.id for a in REGISTER.values() if a.legal_basis is LegalBasis.CONSENT)
@@ -17,7 +17,7 @@ MAX_VALIDITY = timedelta(days=731)  # 24 months
 RESIDENT_RECIPIENT_PURPOSE = "resident_connection"
 
 
-class ConsentCreateSchema(Schema):
+class ConsentCreateSchema(InputSchema):
     """One recipient: an organisation (`recipient_organization_id`) or, to put two residents
     in touch, another resident (`recipient_resident_id`, purpose `resident_connection`)."""
 
@@ -29,7 +29,7 @@ class ConsentCreateSchema(Schema):
         required=True,
         validate=validate.Length(min=1, max=len(DataCategory)),
     )
-    valid_until = fields.AwareDateTime(allow_none=True)
+    valid_until = PlausibleDateTime(allow_none=True)
 
     @validates("data_categories")
     def _unique(self, value: list[str], **_kwargs: object) -> None:

@@ -180,7 +180,9 @@ def register_csv() -> Any:
     filters = ConsentFilterForm()
     filters.validate()
     record_event("log_exported", actor=current_user, details={
-        "log": "consents", "filters": {k: v for k, v in filters.data.items() if v}})
+        "log": "consents", "filters": {name: filters.value(name)
+                                       for name in ("state", "purpose", "organization")
+                                       if filters.value(name)}})
     db.session.commit()
     header = ["id", "resident_id", "purpose", "recipient_organization_id",
               "recipient_organization", "data_categories", "state", "valid_from",

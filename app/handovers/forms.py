@@ -3,27 +3,26 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Optional, ValidationError
 
 from app.consent.forms import organization_choices
 from app.consent.schemas import CONSENT_PURPOSES
-from app.web.formkit import ChipsField, length, no_bsn, required
+from app.web.formkit import ChipsField, Form, length, required
 from app.web.labels import choices, label
 from policies import DataCategory
 
 SAFETY_BASES = ("vital_interest", "legal_obligation")
 
 
-class HandoverForm(FlaskForm):
+class HandoverForm(Form):
     organization_id = SelectField(_l("To which organisation?"), validators=[required()])
     purpose = RadioField(_l("Purpose"), validators=[required()], default="warm_handover")
     data_categories = ChipsField(_l("What will the organisation see?"),
                                  validators=[InputRequired(message=_l("Tick at least one."))])
     consent_id = SelectField(_l("Consent it relies on"), validators=[Optional()])
     note = TextAreaField(_l("Note for the organisation (optional)"),
-                         validators=[Optional(), length(2000), no_bsn])
+                         validators=[Optional(), length(2000)])
 
     def __init__(self, consents: list[Any], *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -44,11 +43,11 @@ class HandoverForm(FlaskForm):
             raise ValidationError(_l("Choose from the options shown."))
 
 
-class SafetyDisclosureForm(FlaskForm):
+class SafetyDisclosureForm(Form):
     legal_basis = RadioField(_l("Legal basis"), validators=[required()])
     justification = TextAreaField(
         _l("Why must this be shared without consent?"),
-        validators=[required(), length(4000, 40), no_bsn])
+        validators=[required(), length(4000, 40)])
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

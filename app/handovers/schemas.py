@@ -3,14 +3,14 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
-from app.validation import Text, choice, row_id
+from app.validation import InputSchema, Text, choice, row_id
 from policies import REGISTER, DataCategory
 from workflows.handover import HANDOVER_STATES
 
 CATEGORY_VALUES = [c.value for c in DataCategory]
 
 
-class HandoverCreateSchema(Schema):
+class HandoverCreateSchema(InputSchema):
     organization_id = fields.Integer(required=True, strict=True, validate=row_id())
     purpose = fields.String(required=True, validate=choice(sorted(REGISTER)))
     data_categories = fields.List(fields.String(validate=choice(CATEGORY_VALUES)), required=True,
@@ -24,11 +24,11 @@ class HandoverCreateSchema(Schema):
             raise ValidationError(_("Name each category once."))
 
 
-class HandoverQuerySchema(Schema):
+class HandoverQuerySchema(InputSchema):
     state = fields.String(validate=choice(HANDOVER_STATES))
 
 
-class SafetyDisclosureInputSchema(Schema):
+class SafetyDisclosureInputSchema(InputSchema):
     justification = Text(required=True, min_length=40, max_length=4000)
     legal_basis = fields.String(required=True,
                                 validate=choice(["vital_interest", "legal_obligation"]))

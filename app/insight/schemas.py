@@ -3,13 +3,13 @@ from __future__ import annotations
 from marshmallow import Schema, fields
 
 from app.insight.tables import COUNT, DAYS, PUBLIC, RATE
-from app.validation import row_id
+from app.validation import InputSchema, row_id
 from policies.small_cells import Suppression
 
 SUPPRESSION_VALUES = [None, *(str(s) for s in Suppression)]
 
 
-class InsightQuerySchema(Schema):
+class InsightQuerySchema(InputSchema):
     building_id = fields.Integer(validate=row_id(), metadata={
         "description": "Only this building (one of the viewer's); all of them when left out."})
 

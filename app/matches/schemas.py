@@ -6,12 +6,12 @@ from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.db import utcnow
-from app.validation import Text, choice, row_id
+from app.validation import Code, InputSchema, Text, choice, row_id
 from app.visits.schemas import OFFER_KINDS
 from workflows.match import MATCH_STATES
 
 
-class MatchCreateSchema(Schema):
+class MatchCreateSchema(InputSchema):
     offering_resident_id = fields.UUID(required=True)
     seeking_resident_id = fields.UUID(required=True)
     offer = fields.String(required=True, validate=choice(OFFER_KINDS))
@@ -23,19 +23,19 @@ class MatchCreateSchema(Schema):
                                   field_name="seeking_resident_id")
 
 
-class MatchQuerySchema(Schema):
+class MatchQuerySchema(InputSchema):
     state = fields.String(validate=choice(MATCH_STATES))
     resident_id = fields.UUID()
 
 
-class SuggestionQuerySchema(Schema):
+class SuggestionQuerySchema(InputSchema):
     building_id = fields.Integer(validate=row_id())
 
 
-class MatchTransitionSchema(Schema):
+class MatchTransitionSchema(InputSchema):
     """`{trigger, version, reason?}`: a match's transitions ask for a reason at most."""
 
-    trigger = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    trigger = Code(required=True)
     version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
     reason = Text(max_length=1000)
 

@@ -40,7 +40,7 @@ from app.matches.operations import (
 from app.matches.schemas import MatchCreateSchema
 from app.residents.models import Resident
 from app.transitions import triggers_for
-from app.web.formkit import TransitionForm, apply_schema
+from app.web.formkit import Form, TransitionForm, apply_schema
 from app.web.labels import label
 from app.web.pages import (
     PER_PAGE,
@@ -63,7 +63,7 @@ CONSENT_TRIGGERS = ("give", "refuse")  # recorded from the match page; the rest 
 ASKING_STATE = "proposed"
 
 
-class ProposeForm(FlaskForm):
+class ProposeForm(Form):
     offering_resident_id = HiddenField()
     seeking_resident_id = HiddenField()
     offer = HiddenField()

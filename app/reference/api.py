@@ -7,18 +7,19 @@ from typing import Any
 from flask import Response
 from flask_babel import gettext as _
 from flask_smorest import abort
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from app.api_base import api_blueprint
 from app.auth.access import require
 from app.auth.permissions import Permission
+from app.validation import InputSchema
 from policies import describe_rules
 from workflows import WORKFLOWS, describe, to_mermaid
 
 blp = api_blueprint("reference", __name__, "", "Workflow definitions and sharing policy")
 
 
-class FormatSchema(Schema):
+class FormatSchema(InputSchema):
     format = fields.String(validate=validate.OneOf(["json", "mermaid"]), load_default="json")
 
 

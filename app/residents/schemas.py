@@ -2,15 +2,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
-from app.validation import Text, row_id
-
-PHONE = validate.Regexp(r"^\+?[0-9][0-9 \-]{5,18}$", error=_l("Not a valid phone number."))
+from app.validation import InputSchema, Phone, Text, row_id
 
 
-class ResidentCreateSchema(Schema):
+class ResidentCreateSchema(InputSchema):
     dwelling_id = fields.Integer(required=True, strict=True, validate=row_id())
     display_name = Text(required=True, min_length=1, max_length=120)
     birth_year = fields.Integer(
@@ -18,7 +15,7 @@ class ResidentCreateSchema(Schema):
         allow_none=True,
         validate=validate.Range(min=1900, max=date.today().year),
     )
-    phone = fields.String(allow_none=True, validate=PHONE)
+    phone = Phone(allow_none=True)
     languages = fields.List(
         Text(max_length=40, min_length=2), validate=validate.Length(max=10), load_default=list
     )

@@ -4,39 +4,38 @@ from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, RadioField, StringField, TextAreaField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
 from app.cases.models import HELP_THEMES
 from app.visits.models import VisitOutcome
 from app.visits.schemas import HOUSEHOLD_SIZE_MAX, OFFER_KINDS
-from app.web.formkit import ChipsField, length, no_bsn, required
+from app.web.formkit import ChipsField, Form, length, required
 from app.web.labels import choices
 
 NEW_RESIDENT = "new"
 
 
-class NotHomeForm(FlaskForm):
+class NotHomeForm(Form):
     """One tap: nobody opened the door."""
 
     outcome = HiddenField(default=VisitOutcome.NOT_HOME.value)
 
 
-class VisitForm(FlaskForm):
+class VisitForm(Form):
     outcome = RadioField(_l("What happened at the door?"), validators=[required()],
                          default=VisitOutcome.TALKED.value)
     resident = RadioField(_l("Who did you talk to?"), validators=[Optional()],
                           validate_choice=False)
     new_resident_name = StringField(_l("Name the resident wants to be called by"),
-                                    validators=[Optional(), length(120), no_bsn])
+                                    validators=[Optional(), length(120)])
     new_resident_birth_year = IntegerField(
         _l("Year of birth (optional)"),
         validators=[Optional(), NumberRange(min=1900, max=date.today().year,
                                             message=_l("Give a year between %(min)s and %(max)s."))])
     new_resident_phone = StringField(_l("Phone (optional)"), validators=[Optional(), length(30)])
     new_resident_languages = StringField(_l("Languages (optional, separated by commas)"),
-                                         validators=[Optional(), length(200), no_bsn])
+                                         validators=[Optional(), length(200)])
     themes = ChipsField(_l("What bothers the resident, what do they need?"))
     offers = ChipsField(_l("What can the resident offer others?"))
     wishes = ChipsField(_l("What would the resident like from others?"))
@@ -46,7 +45,7 @@ class VisitForm(FlaskForm):
         _l("How many people live here? (optional)"),
         validators=[Optional(), NumberRange(min=1, max=HOUSEHOLD_SIZE_MAX,
                                             message=_l("Give a number between %(min)s and %(max)s."))])
-    notes = TextAreaField(_l("Notes"), validators=[Optional(), length(4000), no_bsn])
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), length(4000)])
     open_case = BooleanField(_l("Open a case for this resident"))
 
     def __init__(self, residents: list[Any], *args: Any, **kwargs: Any) -> None:

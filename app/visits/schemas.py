@@ -3,7 +3,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from app.cases.models import HELP_THEMES
-from app.validation import Text, choice, row_id
+from app.validation import InputSchema, Text, choice, row_id
 from app.visits.models import VisitOutcome
 
 HOUSEHOLD_SIZE_MAX = 20
@@ -24,7 +24,7 @@ OFFER_KINDS = (
 )
 
 
-class VisitCreateSchema(Schema):
+class VisitCreateSchema(InputSchema):
     dwelling_id = fields.Integer(required=True, strict=True, validate=row_id())
     outcome = fields.String(required=True, validate=choice([o.value for o in VisitOutcome]))
     themes = fields.List(fields.String(validate=choice(HELP_THEMES)),
@@ -60,5 +60,5 @@ class VisitSchema(Schema):
     notes = fields.String()
 
 
-class VisitQuerySchema(Schema):
+class VisitQuerySchema(InputSchema):
     building_id = fields.Integer(validate=row_id())

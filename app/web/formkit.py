@@ -1,9 +1,10 @@
 """Form pieces every feature's pages share: field types, validators with Dutch messages,
 the transition form, and the bridge to the API's input schemas.
 
-The rules themselves are not repeated here: free text goes through the same BSN check as
-the API (`app.validation.reject_bsn`), and `apply_schema` runs the API's marshmallow schema
-on what a form collected, so a page accepts exactly what the API accepts.
+The rules themselves are not repeated here: every form is a `Form`, which refuses a BSN in
+any string a user sent, as the API's `InputSchema` does (one rule, `app.validation.holds_bsn`),
+and `apply_schema` runs the API's marshmallow schema on what a form collected, so a page
+accepts exactly what the API accepts.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
-from app.validation import reject_bsn
+from app.validation import BSN_MESSAGE, DATE_RANGE_MESSAGE, holds_bsn, plausible_year
 
 REQUIRED = _l("This field is required.")
 MAX_INT = 2**31 - 1  # what every database's INTEGER holds
@@ -49,12 +50,23 @@ def length(maximum: int, minimum: int = -1) -> Length:
     return Length(max=maximum, message=_l("Use at most %(max)d characters."))
 
 
-def no_bsn(_form: Any, field: Field) -> None:
-    """The API's BSN rule, with its message, for a form field."""
-    try:
-        reject_bsn(field.data or "")
-    except SchemaError as error:
-        raise ValidationError(str(error.messages[0])) from error
+class Form(FlaskForm):
+    """Base of every page form. Whatever a user sent in any field — typed text, a hidden
+    value, a choice that was not offered — is refused when it holds a BSN, by the form type
+    rather than by a validator each field must remember. Exempt: a password (checked against
+    its hash, never stored as typed) and the CSRF token (made by the server)."""
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self:
+            if field.type in _NOT_TYPED_TEXT or not holds_bsn(field.data):
+                continue
+            field.errors = [*field.errors, str(BSN_MESSAGE)]
+            valid = False
+        return valid
+
+
+_NOT_TYPED_TEXT = frozenset({"PasswordField", "CSRFTokenField"})
 
 
 class ChipsField(SelectMultipleField):
@@ -84,7 +96,7 @@ class LocalDateTimeField(DateTimeLocalField):
             raise ValueError(str(_l("Give a date and a time."))) from error
         if self.data is not None and not plausible_year(self.data.year):
             self.data = None
-            raise ValueError(str(_l("Give a date between 1900 and 2999.")))
+            raise ValueError(str(DATE_RANGE_MESSAGE))
 
     def aware(self) -> datetime | None:
         if self.data is None:
@@ -92,17 +104,12 @@ class LocalDateTimeField(DateTimeLocalField):
         return self.data.replace(tzinfo=local_zone())
 
 
-def plausible_year(year: int) -> bool:
-    """Dates far outside a lifetime are typing mistakes (and overflow time-zone arithmetic)."""
-    return 1900 <= year <= 2999
-
-
 class PlausibleDate:
-    """A date field's value lies between 1900 and 2999."""
+    """A date field's value lies in the range the API's date fields take too."""
 
     def __call__(self, _form: Any, field: Field) -> None:
         if field.data is not None and not plausible_year(field.data.year):
-            raise ValidationError(_l("Give a date between 1900 and 2999."))
+            raise ValidationError(DATE_RANGE_MESSAGE)
 
 
 def local_zone() -> ZoneInfo:
@@ -113,7 +120,7 @@ class HiddenIntegerField(IntegerField):
     widget = HiddenInput()
 
 
-class TransitionForm(FlaskForm):
+class TransitionForm(Form):
     """One trigger on one workflow subject. `version` is the version the user saw; `seen` the
     last audit event at that moment, so a stale attempt can show what changed since."""
 
@@ -122,13 +129,13 @@ class TransitionForm(FlaskForm):
                                              NumberRange(min=1, max=MAX_INT,
                                                          message=_l("Reload the page."))])
     seen = HiddenIntegerField(validators=[Optional(), NumberRange(min=0, max=MAX_INT)])
-    reason = TextAreaField(_l("Reason"), validators=[Optional(), length(1000), no_bsn])
+    reason = TextAreaField(_l("Reason"), validators=[Optional(), length(1000)])
     outcome = SelectField(_l("Outcome"), validate_choice=False, validators=[Optional()])
     method = RadioField(_l("How was consent given?"), validate_choice=False,
                         validators=[Optional()])
     notice_version = HiddenField(validators=[Optional(), length(40)])
     intro_at = LocalDateTimeField(_l("Date and time"), validators=[Optional()])
-    place = StringField(_l("Place"), validators=[Optional(), length(200), no_bsn])
+    place = StringField(_l("Place"), validators=[Optional(), length(200)])
 
     ARGUMENTS = ("reason", "outcome", "method", "notice_version", "intro_at", "place")
 
@@ -191,7 +198,7 @@ def _as_list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list | tuple) else [value]
 
 
-class FilterForm(FlaskForm):
+class FilterForm(Form):
     """Filters read from the query string: no CSRF token, never a 500 on odd input."""
 
     class Meta:
