@@ -7,7 +7,9 @@ the four roles' work, bounded in time and in requests.
 
 It runs a PostgreSQL cluster of its own (Debian's `pg_createcluster`, created when missing,
 trust authentication on 127.0.0.1, never the server on port 5432: faults restart it), makes a
-fresh database there, migrates it, loads the demo neighbourhood, starts gunicorn on a free
+fresh database there with two roles of its own as in production (the owner of the tables runs
+the migrations, the application's role has rows only), migrates it, loads the demo
+neighbourhood as the application, starts gunicorn on a free
 port of 127.0.0.1, logs in the demo users and lets coaches, professionals and the privacy
 officer work concurrently. Every request carries its own `X-Request-Id`, which the audit log
 keeps, so afterwards every event can be matched to the request that caused it.
@@ -170,22 +172,37 @@ def wait_for_postgres(port: int, seconds: float) -> None:
             time.sleep(0.2)
 
 
+def database_roles(database: str) -> tuple[str, str]:
+    """The owner of the database's tables and the application's role."""
+    return f"{database}_owner", f"{database}_app"
+
+
+def database_url(port: int, database: str, role: str) -> str:
+    return f"postgresql+psycopg://{role}@127.0.0.1:{port}/{database}"
+
+
 @contextlib.contextmanager
 def fresh_database(port: int, keep: bool) -> Iterator[str]:
+    """A new database owned by a new role, and the application's role beside it."""
     import psycopg
 
     name = f"buurtpad_load_{datetime.now(UTC):%Y%m%d_%H%M%S}_{os.getpid()}"
+    owner, application = database_roles(name)
     with psycopg.connect(admin_dsn(port), autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
+        admin.execute(f'CREATE ROLE "{owner}" LOGIN')
+        admin.execute(f'CREATE ROLE "{application}" LOGIN')
+        admin.execute(f'CREATE DATABASE "{name}" OWNER "{owner}"')
     try:
         yield name
     finally:
         if keep:
-            log(f"kept database {name} on port {port}")
+            log(f"kept database {name} and roles {owner}, {application} on port {port}")
         else:
             with contextlib.suppress(Exception), \
                     psycopg.connect(admin_dsn(port), autocommit=True) as admin:
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                admin.execute(f'DROP ROLE IF EXISTS "{application}"')
+                admin.execute(f'DROP ROLE IF EXISTS "{owner}"')
 
 
 def flask(env: dict[str, str], *arguments: str, check: bool = True
@@ -946,10 +963,14 @@ def main(argv: list[str] | None = None) -> int:
 def run(args: argparse.Namespace, cluster: Cluster | None, port: int, database: str,
         seed: int) -> dict[str, Any]:
     dsn = admin_dsn(port, database)
-    env = {**os.environ, "DATABASE_URL": f"postgresql+psycopg://postgres@127.0.0.1:{port}/"
-           f"{database}", "SECRET_KEY": secrets.token_hex(32), "FLASK_DEBUG": "0"}
-    log(f"database {database} on port {port}: migrating, loading the demo")
-    flask(env, "db", "upgrade")
+    owner, application = database_roles(database)
+    # The application's processes know their own role only; the owner's URL is for migrating.
+    env = {**os.environ, "DATABASE_URL": database_url(port, database, application),
+           "SECRET_KEY": secrets.token_hex(32), "FLASK_DEBUG": "0"}
+    env.pop("MIGRATION_DATABASE_URL", None)
+    log(f"database {database} on port {port}: migrating as its owner, loading the demo as "
+        "the application")
+    flask({**env, "MIGRATION_DATABASE_URL": database_url(port, database, owner)}, "db", "upgrade")
     flask(env, "demo", "--password", DEMO_PASSWORD)
     gunicorn_log = RESULTS / "load-gunicorn.log"
     server = Server(env, args.workers, gunicorn_log)
