@@ -3,7 +3,8 @@
 A model that follows a workflow keeps its state in the column `state`, stored by value,
 and an integer `version` that SQLAlchemy checks on every UPDATE (optimistic locking: a
 concurrent change makes the second writer fail instead of overwriting). Assigning `.state`
-raises; only `app.transitions.apply` writes it, through `_write_state`.
+raises; only `app.transitions.apply` writes it, through `_write_state`. Each model says
+whose records it belongs to (`anonymised`): once that resident is anonymised, no person moves it.
 """
 
 from __future__ import annotations
@@ -53,3 +54,9 @@ class WorkflowSubject:
 
     def _write_state(self, value: str) -> None:
         self._state = value
+
+    @property
+    def anonymised(self) -> bool:
+        """Whether the resident this belongs to has been anonymised: their path has ended,
+        and only the system still moves it (to end it)."""
+        raise NotImplementedError

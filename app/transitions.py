@@ -29,6 +29,7 @@ from workflows.engine import (
     FiredTransition,
     MissingArgument,
     RoleNotAllowed,
+    SubjectAnonymised,
     TriggerNotAllowed,
     UnknownTrigger,
     WorkflowError,
@@ -36,7 +37,7 @@ from workflows.engine import (
 
 SYSTEM = "system"
 # Arguments typed by people: kept as erasable notes beside the log, not in it.
-FREE_TEXT_ARGUMENTS = ("reason", "place")
+FREE_TEXT_ARGUMENTS = ("reason", "place", "notice_version")
 Guard = Callable[[Any, Mapping[str, Any]], "str | None"]
 
 
@@ -87,6 +88,9 @@ def apply(
         arguments=arguments,
         guards=guards or {},
         set_state=lambda obj, state: obj._write_state(state),
+        # The system may move an anonymised resident's records (to end them): only a
+        # person's transition needs to know.
+        anonymised=actor is not None and subject.anonymised,
     )
     if effects is not None:
         effects()
@@ -116,7 +120,15 @@ def apply(
 
 
 def triggers_for(subject: WorkflowSubject, user: Any) -> list[str]:
-    return allowed_triggers(subject.workflow, subject.state, str(user.role))
+    """What the pages and the API offer `user` on `subject`: nothing once its resident has
+    been anonymised."""
+    return allowed_triggers(subject.workflow, subject.state, str(user.role),
+                            anonymised=subject.anonymised)
+
+
+def anonymised_message() -> str:
+    """Why nothing changes on an anonymised resident's records, in the user's language."""
+    return _("This resident has been anonymised: nothing here can change any more.")
 
 
 def localised_message(error: WorkflowError) -> str:
@@ -124,6 +136,8 @@ def localised_message(error: WorkflowError) -> str:
     allowed = ", ".join(error.allowed_triggers) or _("none")
     if isinstance(error, UnknownTrigger):
         return _("Unknown trigger. Possible now: %(allowed)s.", allowed=allowed)
+    if isinstance(error, SubjectAnonymised):
+        return anonymised_message()
     if isinstance(error, RoleNotAllowed):
         return _("Your role cannot fire '%(trigger)s'.", trigger=error.trigger)
     if isinstance(error, TriggerNotAllowed):

@@ -60,6 +60,9 @@ SHARING_RULES: tuple[str, ...] = (
     "A data subject request (GDPR Art. 15, 17) is handled only by a privacy officer, under "
     "the legal obligation to answer it: finding the resident shows their identity and "
     "address, the export releases everything held on them; both are logged.",
+    "Nothing about a resident whose data has been erased or anonymised is disclosed any more, "
+    "whatever consent or safety disclosure there was; only the privacy officer's answer to a "
+    "data subject request still shows what is kept.",
     "A professional reads a resident's data only through a handover offered to their own "
     "organisation.",
     "A resident receives another resident's data only for a purpose whose register entry "
@@ -108,6 +111,8 @@ class DisclosureRequest:
     safety_disclosure: SafetyDisclosureFacts | None = None
     # Set instead of the organisation when the data goes to another resident.
     recipient_resident_id: str | None = None
+    # The resident's data has been erased or anonymised: their path has ended.
+    resident_anonymised: bool = False
 
     def __post_init__(self) -> None:
         # Callers often hold lists; the decision relies on set algebra and immutability.
@@ -167,6 +172,9 @@ def decide(request: DisclosureRequest) -> Decision:
                                "never an individual resident's data"])
     if activity.id == ACCESS_REQUEST_PURPOSE:
         return _decide_access_request(request, requested)
+    if request.resident_anonymised:
+        return _deny(request, ["the resident's data has been erased: nothing about them is "
+                               "disclosed any more"])
     if (request.action == Action.READ_HANDOVER
             and request.actor_organization_id != request.recipient_organization_id):
         return _deny(request, ["the reader's organisation is not the organisation the "

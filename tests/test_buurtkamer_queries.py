@@ -14,9 +14,10 @@ from tests import factories
 from tests.statements import statements
 from tests.web import login
 
-# What the consent gateway runs for every name it decides: the resident's consents, then
-# the processing-log entry (chain head, entry).
-GATEWAY = ("processing_log", "log_chain_heads", "FROM consents \nWHERE consents.resident_id")
+# What the consent gateway runs for every name it decides: the resident (anonymised?) with
+# their consents, then the processing-log entry (chain head, entry).
+GATEWAY = ("processing_log", "log_chain_heads",
+           "FROM residents LEFT OUTER JOIN consents ON consents.resident_id = residents.id")
 
 
 def plan(world: Any, count: int) -> None:

@@ -388,14 +388,16 @@ def test_reopen_returns_a_closed_case_to_exploring(coach, world):
     assert (body["state"], body["outcome"], body["closed_at"]) == ("exploring", None, None)
 
 
-def test_reopen_is_refused_after_anonymisation(coach, world):
+@pytest.mark.parametrize("trigger", ["reopen", "start_exploring", "close", "refer"])
+def test_nothing_is_fired_after_anonymisation(coach, world, trigger):
     case = make_case(world, "closed")
     anonymise(world.resident, utcnow())
     db.session.commit()
+    assert coach.get(f"{CASES}/{case.id}").json["allowed_triggers"] == []
     before = snapshot(case.id)
-    message = "This case has been anonymised and cannot be reopened."
-    assert_error(fire(coach, case.id, "reopen", case.version), 422, message, trigger=[message],
-                 allowed_triggers=["reopen"])
+    message = "This resident has been anonymised: nothing here can change any more."
+    assert_error(fire(coach, case.id, trigger, case.version, outcome="moved"), 422, message,
+                 trigger=[message], allowed_triggers=[])
     assert snapshot(case.id) == before
 
 

@@ -654,7 +654,8 @@ def test_erasure_declines_the_open_connections_first(login, world, pair):
     assert event.actor_role is None
     note = db.session.execute(select(TransitionNote).where(
         TransitionNote.event_seq == event.seq)).scalar_one()
-    assert note.text == "" and note.erased_at is not None
+    # The system's own words: erasure withdrew the resident's consent, which ended the match.
+    assert (note.text, note.erased_at) == ("consent withdrawn", None)
     card = login(world.coach).get(f"/api/v1/matches/{met.id}").json["contact_card"]
     assert card is None
 

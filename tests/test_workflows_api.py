@@ -44,7 +44,7 @@ def test_the_case_workflow_as_data(as_user, world):
     transitions = {t["trigger"]: t for t in body["transitions"]}
     assert list(transitions) == ["start_exploring", "formulate_question", "revise_question",
                                  "refer", "start_support", "referral_failed", "pause", "resume",
-                                 "close", "reopen"]
+                                 "close", "close_erased", "reopen"]
     assert (transitions["refer"]["from"], transitions["refer"]["to"],
             transitions["refer"]["roles"]) == (["question_formulated"], "referred", ["system"])
     assert [g["name"] for g in transitions["formulate_question"]["guards"]] == [

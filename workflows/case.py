@@ -23,6 +23,9 @@ CLOSE_OUTCOMES: tuple[str, ...] = (
     "moved",
     "unreachable",
 )
+ERASED_OUTCOME = "erased"
+"""The outcome of a case closed by the system because the resident's data was erased or
+anonymised; no coach can choose it."""
 
 _COACH = frozenset({FLATCOACH})
 _SYSTEM = frozenset({SYSTEM})
@@ -59,16 +62,25 @@ CASE = Workflow(
                    guards=("no_active_handover",), required=("outcome",),
                    allowed_values={"outcome": CLOSE_OUTCOMES},
                    description="Close the case with its outcome."),
+        Transition("close_erased", CASE_OPEN_STATES, "closed", _SYSTEM,
+                   guards=("no_active_handover",), required=("outcome",),
+                   allowed_values={"outcome": (ERASED_OUTCOME,)},
+                   description=(
+                       "Fired when the resident's data is erased or anonymised: the path ends "
+                       "with the outcome `erased`."
+                   )),
         Transition("reopen", ("closed",), "exploring", _COACH,
-                   guards=("not_anonymised", "no_other_open_case"),
-                   description="Pick a closed case up again."),
+                   guards=("no_other_open_case",),
+                   description=(
+                       "Pick a closed case up again; never after anonymisation, when nobody "
+                       "fires anything on the resident's records any more."
+                   )),
     ),
     guards=(
         Guard("help_question_complete",
               "A help question exists, written with the resident: text and at least one theme."),
         Guard("no_active_handover",
               "No handover of the case is still active; withdraw or finish them first."),
-        Guard("not_anonymised", "The case has not been anonymised."),
         Guard("no_other_open_case",
               "The resident has no other open case: one resident, one path at a time."),
     ),

@@ -26,11 +26,17 @@ CONSENT = Workflow(
                    required=("method", "notice_version"),
                    allowed_values={"method": CONSENT_METHODS},
                    description="The coach records the resident's consent and the notice shown."),
-        Transition("refuse", ("requested",), "refused", _COACH,
-                   description="The resident does not consent."),
-        Transition("withdraw", ("given",), "withdrawn", frozenset({FLATCOACH, PRIVACY_OFFICER}),
-                   required=("reason",),
-                   description="Withdrawn on the resident's word."),
+        Transition("refuse", ("requested",), "refused", frozenset({FLATCOACH, SYSTEM}),
+                   description=(
+                       "The resident does not consent; the system refuses a request still open "
+                       "when the resident's data is erased or anonymised."
+                   )),
+        Transition("withdraw", ("given",), "withdrawn",
+                   frozenset({FLATCOACH, PRIVACY_OFFICER, SYSTEM}), required=("reason",),
+                   description=(
+                       "Withdrawn on the resident's word; by the system when the resident's "
+                       "data is erased or anonymised."
+                   )),
         Transition("expire", ("given",), "expired", frozenset({SYSTEM}),
                    description="Fired when valid_until passes."),
         Transition("revoke", ("given",), "revoked", frozenset({PRIVACY_OFFICER}),

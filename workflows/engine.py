@@ -1,8 +1,11 @@
 """Firing one trigger on one subject (a case, handover, consent or match).
 
 Checks come first, in a fixed order, so that the caller gets the most useful refusal: unknown
-trigger, role, current state, arguments, guards. Only then does a `transitions` Machine move
-the state, and the new state is written to the subject in one place.
+trigger, anonymised subject, role, current state, arguments, guards. Only then does a
+`transitions` Machine move the state, and the new state is written to the subject in one place.
+
+Erasure ends the path: once the resident a subject belongs to has been anonymised, no person
+fires anything on it any more; only the system still moves it, to end it.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from typing import Any
 
 from transitions import Machine
 
-from workflows.definition import Transition, Workflow
+from workflows.definition import SYSTEM, Transition, Workflow
 
 GuardCheck = Callable[[Any, Mapping[str, Any]], str | None]
 """Returns None when satisfied, otherwise a human-readable reason (without personal data)."""
@@ -44,6 +47,10 @@ class TriggerNotAllowed(WorkflowError):
     pass
 
 
+class SubjectAnonymised(WorkflowError):
+    """The resident the subject belongs to has been anonymised: their path has ended."""
+
+
 class MissingArgument(WorkflowError):
     def __init__(self, message: str, *, argument: str, **context: Any):
         super().__init__(message, **context)
@@ -70,8 +77,12 @@ class FiredTransition:
     arguments: Mapping[str, Any]
 
 
-def allowed_triggers(workflow: Workflow, state: str, role: str) -> list[str]:
-    """Triggers `role` may fire from `state`, in table order; guards are not evaluated."""
+def allowed_triggers(workflow: Workflow, state: str, role: str, *,
+                     anonymised: bool = False) -> list[str]:
+    """Triggers `role` may fire from `state`, in table order; guards are not evaluated.
+    None for a person once the subject's resident has been anonymised."""
+    if anonymised and role != SYSTEM:
+        return []
     return [t.trigger for t in workflow.transitions if state in t.sources and role in t.roles]
 
 
@@ -84,18 +95,25 @@ def fire(
     arguments: Mapping[str, Any] | None = None,
     guards: Mapping[str, GuardCheck] | None = None,
     set_state: Callable[[Any, str], None] | None = None,
+    anonymised: bool = False,
 ) -> FiredTransition:
+    """Fire `trigger` on `subject` as `role`; `anonymised` says whether the resident the
+    subject belongs to has been anonymised."""
     source: str = subject.state
     arguments = MappingProxyType(dict(arguments or {}))
     transition = workflow.get(trigger)
 
     def refusal(error: type[WorkflowError], message: str, **extra: Any) -> WorkflowError:
-        allowed = allowed_triggers(workflow, source, role)
+        allowed = allowed_triggers(workflow, source, role, anonymised=anonymised)
         return error(message, trigger=trigger, state=source, allowed_triggers=allowed, **extra)
 
     if transition is None:
         # The unknown name is not echoed: it is unchecked input and messages may be logged.
         raise refusal(UnknownTrigger, f"Unknown trigger for the {workflow.name} workflow.")
+    if anonymised and role != SYSTEM:
+        raise refusal(SubjectAnonymised,
+                      f"The {workflow.name} belongs to an anonymised resident: it no longer "
+                      "changes.")
     if role not in transition.roles:
         raise refusal(RoleNotAllowed, f"A {role} may not fire '{trigger}' on a {workflow.name}.")
     if source not in transition.sources:

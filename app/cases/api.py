@@ -31,7 +31,7 @@ from app.cases.schemas import (
 from app.db import db
 from app.pagination import paginate
 from app.schemas_common import TransitionRequestSchema, transition_arguments
-from app.transitions import check_version, transition_errors
+from app.transitions import anonymised_message, check_version, transition_errors
 
 blp = api_blueprint("cases", __name__, "/cases", "Cases: a resident's path, as a state machine")
 
@@ -86,10 +86,13 @@ def get_case(case_id: uuid.UUID) -> Any:
 @blp.response(200, CaseSchema)
 @blp.alt_response(404, description="Unknown, or outside the caller's scope")
 @blp.alt_response(409, description="Stale version")
+@blp.alt_response(422, description="Invalid input, or the resident has been anonymised")
 def update_case(data: dict[str, Any], case_id: uuid.UUID) -> Any:
     """What the coach learnt, per data category (household, living situation, finances,
     health, safety, notes)."""
     case = case_in_scope(current_user, case_id)
+    if case.anonymised:
+        abort(422, message=anonymised_message())
     with transition_errors():
         check_version(case, data.pop("version"))
         update_notes(current_user, case, data)

@@ -67,6 +67,10 @@ class Case(WorkflowSubject, db.Model):
     handovers: Mapped[list[Handover]] = relationship(back_populates="case",
                                                      order_by="Handover.created_at")
 
+    @property
+    def anonymised(self) -> bool:
+        return self.resident.anonymised_at is not None
+
 
 class HelpQuestion(db.Model):
     """The help question in the resident's own words, written with the resident."""

@@ -102,11 +102,6 @@ def _case_guards(case: Case) -> dict[str, Any]:
                      names=names)
         return None
 
-    def not_anonymised(subject: Case, _args: Mapping[str, Any]) -> str | None:
-        if subject.resident.anonymised_at is not None:
-            return _("This case has been anonymised and cannot be reopened.")
-        return None
-
     def no_other_open_case(subject: Case, _args: Mapping[str, Any]) -> str | None:
         if open_case_of(subject.resident, excluding=subject) is not None:
             return _("This resident already has an open case; continue that one.")
@@ -114,13 +109,12 @@ def _case_guards(case: Case) -> dict[str, Any]:
 
     return {"help_question_complete": help_question_complete,
             "no_active_handover": no_active_handover,
-            "not_anonymised": not_anonymised,
             "no_other_open_case": no_other_open_case}
 
 
 def fire_case(case: Case, trigger: str, actor: Any | None, arguments: Mapping[str, Any]) -> None:
     def effects() -> None:
-        if trigger == "close":
+        if trigger in ("close", "close_erased"):
             case.outcome = arguments["outcome"]
             case.closed_at = utcnow()
         elif trigger == "reopen":

@@ -21,7 +21,7 @@ from app.cases.operations import fire_case, set_help_question, update_notes
 from app.cases.schemas import CaseNotesSchema, HelpQuestionInputSchema
 from app.db import db
 from app.residents.views import render_resident_page
-from app.transitions import check_version, transition_errors
+from app.transitions import anonymised_message, check_version, transition_errors
 from app.web.formkit import TransitionForm, apply_schema
 from app.web.labels import label
 from app.web.pages import paginate, run_transition, set_hidden, with_argument_choices
@@ -95,6 +95,9 @@ def notes(case_id: uuid.UUID) -> Any:
         return render_template("cases/notes.html", case=case,
                                form=NotesForm(formdata=None, obj=case))
     form = NotesForm()
+    if case.anonymised:
+        form.form_errors.append(anonymised_message())
+        return render_template("cases/notes.html", case=case, form=form), 422
     data = None
     if form.validate_on_submit():
         data = apply_schema(form, CaseNotesSchema(), {

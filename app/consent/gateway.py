@@ -22,6 +22,7 @@ from app.audit.models import ProcessingLogEntry
 from app.audit.operations import current_request_id
 from app.consent.models import Consent
 from app.db import db, utcnow
+from app.residents.models import Resident
 from policies import (
     REGISTER,
     ConsentFacts,
@@ -36,20 +37,32 @@ def consent_facts(resident_id: uuid.UUID) -> tuple[ConsentFacts, ...]:
     consents = db.session.execute(
         select(Consent).where(Consent.resident_id == resident_id)
     ).scalars()
-    return tuple(
-        ConsentFacts(
-            id=str(c.id),
-            resident_id=str(c.resident_id),
-            state=c.state,
-            purpose=c.purpose,
-            recipient_organization_id=(str(c.recipient_organization_id)
-                                       if c.recipient_organization_id is not None else None),
-            recipient_resident_id=(str(c.recipient_resident_id)
-                                   if c.recipient_resident_id is not None else None),
-            categories=frozenset(c.data_categories),
-            valid_until=c.valid_until,
-        )
-        for c in consents
+    return tuple(_consent_fact(c) for c in consents)
+
+
+def _resident_facts(resident_id: uuid.UUID) -> tuple[bool, tuple[ConsentFacts, ...]]:
+    """Whether the resident has been anonymised, and their consents: one statement."""
+    rows = db.session.execute(
+        select(Resident.anonymised_at, Consent)
+        .outerjoin(Consent, Consent.resident_id == Resident.id)
+        .where(Resident.id == resident_id)
+    ).all()
+    anonymised = bool(rows) and rows[0][0] is not None
+    return anonymised, tuple(_consent_fact(c) for _, c in rows if c is not None)
+
+
+def _consent_fact(c: Consent) -> ConsentFacts:
+    return ConsentFacts(
+        id=str(c.id),
+        resident_id=str(c.resident_id),
+        state=c.state,
+        purpose=c.purpose,
+        recipient_organization_id=(str(c.recipient_organization_id)
+                                   if c.recipient_organization_id is not None else None),
+        recipient_resident_id=(str(c.recipient_resident_id)
+                               if c.recipient_resident_id is not None else None),
+        categories=frozenset(c.data_categories),
+        valid_until=c.valid_until,
     )
 
 
@@ -131,6 +144,7 @@ def disclose(
     `subject` (a workflow object such as a match) is named in the log entry; a handover
     given as `handover` is named there too and its safety disclosure is weighed."""
     subject = subject if subject is not None else handover
+    anonymised, consents = _resident_facts(resident_id)
     request = DisclosureRequest(
         actor_id=str(actor.id) if actor is not None else "system",
         actor_role=str(actor.role) if actor is not None else "system",
@@ -147,7 +161,8 @@ def disclose(
         purpose=purpose,
         categories=frozenset(str(c) for c in categories),
         now=now or utcnow(),
-        consents=consent_facts(resident_id),
+        consents=consents,
+        resident_anonymised=anonymised,
         safety_disclosure=safety_facts(handover) if handover is not None else None,
         recipient_resident_id=(
             str(recipient_resident_id) if recipient_resident_id is not None else None

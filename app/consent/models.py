@@ -47,3 +47,9 @@ class Consent(WorkflowSubject, db.Model):
     recipient_organization: Mapped[Organization | None] = relationship()
     recipient_resident: Mapped[Resident | None] = relationship(
         foreign_keys=[recipient_resident_id])
+
+    @property
+    def anonymised(self) -> bool:
+        # The data subject's; a consent naming an anonymised resident as recipient stays
+        # its own resident's to withdraw.
+        return self.resident.anonymised_at is not None

@@ -52,6 +52,10 @@ class Handover(WorkflowSubject, db.Model):
     def active(self) -> bool:
         return self.state in HANDOVER_ACTIVE_STATES
 
+    @property
+    def anonymised(self) -> bool:
+        return self.case.anonymised
+
 
 class ReviewStatus(StrEnum):
     PENDING = "pending"

@@ -45,3 +45,8 @@ class Match(WorkflowSubject, db.Model):
     seeking_resident: Mapped[Resident] = relationship(foreign_keys=[seeking_resident_id])
     offering_consent: Mapped[Consent] = relationship(foreign_keys=[offering_consent_id])
     seeking_consent: Mapped[Consent] = relationship(foreign_keys=[seeking_consent_id])
+
+    @property
+    def anonymised(self) -> bool:
+        return (self.offering_resident.anonymised_at is not None
+                or self.seeking_resident.anonymised_at is not None)

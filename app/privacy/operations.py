@@ -10,25 +10,32 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import delete, exists, or_, select, update
 
 from app.audit.models import ProcessingLogEntry, TransitionNote
 from app.audit.operations import record_event
 from app.buurtkamer.operations import forget_organiser, organised_by
 from app.cases.models import Case
+from app.cases.operations import fire_case
 from app.consent.gateway import disclose, log_processing
 from app.consent.models import Consent
+from app.consent.operations import fire_consent
 from app.consent.queries import consent_history
 from app.db import db, utcnow
-from app.handovers.models import Handover, ReviewStatus, SafetyDisclosure
+from app.handovers.models import Alert, Handover, ReviewStatus, SafetyDisclosure
+from app.handovers.operations import fire_handover
 from app.matches.models import Match
 from app.matches.operations import decline_open_matches_of
 from app.residents.models import Resident
 from app.visits.models import Visit
 from policies import REGISTER, Action, DataCategory
-from workflows.case import CASE_OPEN_STATES
+from workflows.case import CASE_OPEN_STATES, ERASED_OUTCOME
 
 ANONYMOUS_NAME = "Geanonimiseerd"
+# The reason the system gives for every transition that ends an anonymised resident's path.
+ANONYMISED = "resident anonymised"
+# How a consent that is still valid or requested ends; the others have ended already.
+_ENDING_TRIGGER = {"requested": "refuse", "given": "withdraw"}
 
 
 class LegalHold(Exception):
@@ -68,6 +75,13 @@ def _erase_transition_notes(object_ids: list[str], now: datetime) -> None:
         )
 
 
+def _consents(resident: Resident) -> list[Consent]:
+    return list(db.session.execute(
+        select(Consent).where(Consent.resident_id == resident.id)
+        .order_by(Consent.created_at, Consent.id)
+    ).scalars())
+
+
 def _matches(resident: Resident) -> list[Match]:
     return list(db.session.execute(
         select(Match).where((Match.offering_resident_id == resident.id)
@@ -77,16 +91,24 @@ def _matches(resident: Resident) -> list[Match]:
 
 
 def anonymise(resident: Resident, now: datetime) -> None:
-    # A connection cannot go ahead with someone whose name is gone: the system declines it.
-    decline_open_matches_of(resident, "resident anonymised")
+    """Erasure and the end of retention alike: every free-text value the resident's records
+    hold is cleared, and their path ends. One transaction: the caller commits once, so a
+    failure midway leaves everything as it was."""
+    _clear_personal_data(resident, now)
+    end_path(resident, now)
+
+
+def _clear_personal_data(resident: Resident, now: datetime) -> None:
     # No longer named as organiser anywhere; the activities themselves stay.
     forget_organiser(resident)
     resident.display_name = ANONYMOUS_NAME
     resident.phone = None
     resident.birth_year = None
     resident.languages = []
+    resident.legal_hold_reason = None
     resident.anonymised_at = now
-    for case in _cases(resident):
+    cases = _cases(resident)
+    for case in cases:
         for name in ("household_notes", "living_situation_notes", "finances_notes",
                      "health_notes", "safety_notes", "coach_notes"):
             setattr(case, name, "")
@@ -103,25 +125,51 @@ def anonymise(resident: Resident, now: datetime) -> None:
                 disclosure.justification = ""
                 disclosure.finding = None
     for visit in db.session.execute(
-        select(Visit).where(Visit.resident_id == resident.id)
+        select(Visit).where(or_(Visit.resident_id == resident.id,
+                                Visit.case_id.in_([case.id for case in cases])))
     ).scalars():
         visit.notes = ""
     object_ids = []
-    for consent in db.session.execute(
-        select(Consent).where(Consent.resident_id == resident.id)
-    ).scalars():
+    for consent in _consents(resident):
         consent.end_reason = None
+        consent.notice_version = None
         object_ids.append(str(consent.id))
-    for case in _cases(resident):
+    for case in cases:
         object_ids.append(str(case.id))
         object_ids.extend(str(handover.id) for handover in case.handovers)
     object_ids.extend(str(match.id) for match in _matches(resident))
     _erase_transition_notes(object_ids, now)
 
 
+def end_path(resident: Resident, now: datetime) -> None:
+    """Erasure ends the path: nothing about the resident stays live. Each step is a system
+    transition, logged like any other; its reason names no one."""
+    for consent in _consents(resident):
+        trigger = _ENDING_TRIGGER.get(consent.state)
+        if trigger is not None:
+            # Leaving `given` withdraws the handovers and declines the matches relying on it.
+            fire_consent(consent, trigger, None, {"reason": ANONYMISED}, now=now)
+    for case in _cases(resident):
+        for handover in case.handovers:
+            if handover.active:
+                fire_handover(handover, "withdraw", None, {"reason": ANONYMISED}, now=now)
+        if case.state in CASE_OPEN_STATES:
+            fire_case(case, "close_erased", None, {"outcome": ERASED_OUTCOME})
+    # A connection cannot go ahead with someone whose name is gone.
+    decline_open_matches_of(resident, ANONYMISED)
+    # Notifications about the resident go too; the log keeps what happened.
+    db.session.execute(
+        delete(Alert).where(Alert.handover_id.in_(
+            select(Handover.id).join(Case, Handover.case_id == Case.id)
+            .where(Case.resident_id == resident.id)))
+        .execution_options(synchronize_session="fetch"))
+
+
 def erase(officer: Any, resident: Resident) -> None:
-    """Anonymise on the resident's request, unless a legal hold applies."""
+    """Anonymise on the resident's request, unless a legal hold applies. Asked again, it
+    ends whatever an earlier anonymisation left live, and nothing more."""
     if resident.anonymised_at is not None:
+        end_path(resident, utcnow())
         return
     hold = legal_hold(resident)
     if hold:

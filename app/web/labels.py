@@ -59,6 +59,7 @@ LABELS: dict[str, dict[str, Any]] = {
         "pause": _l("Pause"),
         "resume": _l("Resume"),
         "close": _l("Close"),
+        "close_erased": _l("Closed at erasure"),
         "reopen": _l("Reopen"),
         "request_consent": _l("Wait for consent"),
         "offer": _l("Offer"),
@@ -124,6 +125,7 @@ LABELS: dict[str, dict[str, Any]] = {
         "declined": _l("Resident declined"),
         "moved": _l("Moved away"),
         "unreachable": _l("Unreachable"),
+        "erased": _l("Resident's data erased"),
     },
     "urgency": {"low": _l("Low"), "normal": _l("Normal"), "high": _l("High")},
     "activity_theme": {

@@ -300,6 +300,35 @@ def test_a_covering_consent_is_preferred_over_a_safety_disclosure():
     assert decision.safety_disclosure_id is None
 
 
+# --- after erasure ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("made", [
+    lambda: request(consent(), resident_anonymised=True),
+    lambda: read_request(consent(), resident_anonymised=True),
+    lambda: read_request(safety_disclosure=safety(review_status="justified"),
+                         resident_anonymised=True),
+    lambda: request(consent(purpose="resident_connection", recipient_organization_id=None,
+                            recipient_resident_id="resident-2", categories={"identity"}),
+                    action="share_contact", purpose="resident_connection",
+                    recipient_organization_id=None, recipient_resident_id="resident-2",
+                    categories={"identity"}, resident_anonymised=True),
+])
+def test_nothing_about_an_anonymised_resident_is_disclosed(made):
+    decision = decide(made())
+
+    assert not decision.allowed
+    assert decision.released_categories == frozenset()
+    assert "the resident's data has been erased" in reasons(decision)
+
+
+def test_the_privacy_officer_still_answers_a_data_subject_request_after_erasure():
+    officer = {"actor_role": "privacy_officer", "action": "export",
+               "purpose": "data_subject_request", "recipient_organization_id": None,
+               "categories": frozenset(DataCategory), "resident_anonymised": True}
+
+    assert decide(request(**officer)).allowed
+
+
 # --- requests the register does not know ------------------------------------------------
 
 def test_an_unknown_purpose_is_denied():

@@ -29,7 +29,11 @@ TABLES = {
         ("pause", CASE_PAUSABLE, "paused", COACH, (), ("reason",)),
         ("resume", {"paused"}, None, COACH, (), ()),
         ("close", CASE_PAUSABLE | {"paused"}, "closed", COACH, ("no_active_handover",), ("outcome",)),
-        ("reopen", {"closed"}, "exploring", COACH, ("not_anonymised", "no_other_open_case"), ()),
+        # Rule 9: erasure closes the open case, by the system, with an outcome of its own.
+        ("close_erased", CASE_PAUSABLE | {"paused"}, "closed", SYSTEM, ("no_active_handover",),
+         ("outcome",)),
+        # Not after anonymisation: the engine refuses every person then (test_workflow_engine).
+        ("reopen", {"closed"}, "exploring", COACH, ("no_other_open_case",), ()),
     ],
     "handover": [
         ("request_consent", {"draft"}, "awaiting_consent", COACH, ("consent_requested_linked",), ()),
@@ -47,8 +51,9 @@ TABLES = {
     ],
     "consent": [
         ("give", {"requested"}, "given", COACH, (), ("method", "notice_version")),
-        ("refuse", {"requested"}, "refused", COACH, (), ()),
-        ("withdraw", {"given"}, "withdrawn", COACH | {"privacy_officer"}, (), ("reason",)),
+        # Rule 9: erasure ends every valid or requested consent, by the system.
+        ("refuse", {"requested"}, "refused", COACH | SYSTEM, (), ()),
+        ("withdraw", {"given"}, "withdrawn", COACH | {"privacy_officer"} | SYSTEM, (), ("reason",)),
         ("expire", {"given"}, "expired", SYSTEM, (), ()),
         ("revoke", {"given"}, "revoked", {"privacy_officer"}, (), ("reason",)),
     ],
@@ -118,6 +123,8 @@ def test_transition_matches_domain_table(name, row):
 def test_closed_vocabularies():
     assert CLOSE_OUTCOMES == ("help_started", "no_help_needed", "connected", "declined", "moved", "unreachable")
     assert CASE.get("close").allowed_values == {"outcome": CLOSE_OUTCOMES}
+    assert CASE.get("close_erased").allowed_values == {"outcome": ("erased",)}
+    assert "erased" not in CLOSE_OUTCOMES
     assert CONSENT_METHODS == ("verbal", "written", "digital")
     assert CONSENT.get("give").allowed_values == {"method": CONSENT_METHODS}
 
@@ -138,7 +145,8 @@ def test_timers():
 
 def test_lookups():
     assert CASE.get("no_such_trigger") is None
-    assert [t.trigger for t in CASE.transitions_from("paused")] == ["resume", "close"]
+    assert [t.trigger for t in CASE.transitions_from("paused")] == [
+        "resume", "close", "close_erased"]
     assert CASE.returns_to(CASE.get("resume")) == (
         "contacted", "exploring", "question_formulated", "referred", "supported",
     )

@@ -18,6 +18,7 @@ from workflows import (
     GuardNotImplemented,
     MissingArgument,
     RoleNotAllowed,
+    SubjectAnonymised,
     TriggerNotAllowed,
     UnknownTrigger,
     WorkflowError,
@@ -232,9 +233,9 @@ def test_trigger_not_allowed_from_the_current_state_names_what_is():
 def test_trigger_not_allowed_when_the_role_may_do_nothing_now():
     with pytest.raises(TriggerNotAllowed) as refused:
         fire_ok(CASE, Subject("question_formulated"), "start_support", role="system")
-    assert refused.value.message.endswith("(allowed now: refer).")
+    assert refused.value.message.endswith("(allowed now: refer, close_erased).")
     with pytest.raises(TriggerNotAllowed) as refused:
-        fire_ok(CASE, Subject("contacted"), "start_support", role="system")
+        fire_ok(CASE, Subject("closed"), "start_support", role="system")
     assert refused.value.message.endswith("(allowed now: none).")
 
 
@@ -336,8 +337,61 @@ def test_a_guard_without_implementation_is_an_error_never_a_pass(guards):
 
 
 def test_all_refusals_are_workflow_errors():
-    for error in (UnknownTrigger, RoleNotAllowed, TriggerNotAllowed, MissingArgument, GuardFailed):
+    for error in (UnknownTrigger, SubjectAnonymised, RoleNotAllowed, TriggerNotAllowed,
+                  MissingArgument, GuardFailed):
         assert issubclass(error, WorkflowError)
+
+
+# --- after anonymisation: only the system, to end the path ------------------------------------
+
+
+@pytest.mark.parametrize(("workflow", "state", "trigger", "role"), [
+    (CASE, "closed", "reopen", "flatcoach"),
+    (CASE, "exploring", "pause", "flatcoach"),
+    (CASE, "referred", "start_support", "flatcoach"),  # not even the role refusal comes first
+    (HANDOVER, "offered", "accept", "professional"),
+    (CONSENT, "given", "withdraw", "privacy_officer"),
+    (CONSENT, "given", "revoke", "privacy_officer"),
+    (MATCH, "agreed", "record_meeting", "flatcoach"),
+])
+def test_no_person_fires_anything_after_anonymisation(workflow, state, trigger, role):
+    subject = Subject(state)
+    with pytest.raises(SubjectAnonymised) as refused:
+        fire(workflow, subject, trigger, role=role, arguments={"reason": "x"},
+             guards=satisfied(workflow), anonymised=True)
+    assert refused.value.allowed_triggers == []
+    assert refused.value.message == (
+        f"The {workflow.name} belongs to an anonymised resident: it no longer changes.")
+    assert subject.state == state
+
+
+def test_an_unknown_trigger_is_still_reported_as_unknown_after_anonymisation():
+    with pytest.raises(UnknownTrigger) as refused:
+        fire(CASE, Subject("closed"), "escalate", role="flatcoach", anonymised=True)
+    assert refused.value.allowed_triggers == []
+
+
+@pytest.mark.parametrize(("workflow", "state", "trigger", "arguments", "dest"), [
+    (CONSENT, "requested", "refuse", {"reason": "resident anonymised"}, "refused"),
+    (CONSENT, "given", "withdraw", {"reason": "resident anonymised"}, "withdrawn"),
+    (HANDOVER, "intro_scheduled", "withdraw", {"reason": "resident anonymised"}, "withdrawn"),
+    (CASE, "paused", "close_erased", {"outcome": "erased"}, "closed"),
+    (MATCH, "proposed", "decline", {"reason": "resident anonymised"}, "declined"),
+])
+def test_the_system_ends_an_anonymised_residents_path(workflow, state, trigger, arguments, dest):
+    subject = Subject(state)
+    fire(workflow, subject, trigger, role="system", arguments=arguments,
+         guards=satisfied(workflow), anonymised=True)
+    assert subject.state == dest
+
+
+def test_the_erased_outcome_is_the_systems_alone():
+    with pytest.raises(RoleNotAllowed):
+        fire_ok(CASE, Subject("exploring"), "close_erased", outcome="erased")
+    with pytest.raises(MissingArgument):
+        fire_ok(CASE, Subject("exploring"), "close", outcome="erased")
+    with pytest.raises(MissingArgument):
+        fire_ok(CASE, Subject("exploring"), "close_erased", role="system", outcome="moved")
 
 
 # --- writing the state --------------------------------------------------------------------------
@@ -410,8 +464,8 @@ def test_fired_transition_keeps_a_read_only_copy_of_the_arguments():
     [
         (CASE, "contacted", "flatcoach", ["start_exploring", "pause", "close"]),
         (CASE, "question_formulated", "flatcoach", ["revise_question", "pause", "close"]),
-        (CASE, "question_formulated", "system", ["refer"]),
-        (CASE, "referred", "system", ["start_support", "referral_failed"]),
+        (CASE, "question_formulated", "system", ["refer", "close_erased"]),
+        (CASE, "referred", "system", ["start_support", "referral_failed", "close_erased"]),
         (CASE, "paused", "flatcoach", ["resume", "close"]),
         (CASE, "closed", "flatcoach", ["reopen"]),
         (CASE, "exploring", "professional", []),
@@ -420,12 +474,15 @@ def test_fired_transition_keeps_a_read_only_copy_of_the_arguments():
         (HANDOVER, "intro_scheduled", "professional", ["reschedule_intro", "record_intro"]),
         (HANDOVER, "completed", "flatcoach", []),
         (CONSENT, "given", "privacy_officer", ["withdraw", "revoke"]),
-        (CONSENT, "given", "system", ["expire"]),
+        (CONSENT, "given", "system", ["withdraw", "expire"]),
+        (CONSENT, "requested", "system", ["refuse"]),
         (MATCH, "agreed", "flatcoach", ["record_meeting", "decline"]),
     ],
 )
 def test_allowed_triggers(workflow, state, role, expected):
     assert allowed_triggers(workflow, state, role) == expected
+    anonymised = allowed_triggers(workflow, state, role, anonymised=True)
+    assert anonymised == (expected if role == "system" else [])
 
 
 # --- no references, threads, speed -----------------------------------------------------------------
