@@ -108,7 +108,7 @@ CATEGORY_FIELDS: Mapping[DataCategory, tuple[str, ...]] = MappingProxyType({
     DataCategory.FINANCES: ("finances_notes",),
     DataCategory.HEALTH: ("health_notes",),
     DataCategory.SAFETY: ("safety_notes",),
-    DataCategory.NOTES: ("coach_notes",),
+    DataCategory.NOTES: ("coach_notes", "handover_note"),
 })
 
 FIELD_CATEGORY: Mapping[str, DataCategory] = MappingProxyType({

@@ -39,6 +39,13 @@ class Action(StrEnum):
     VIEW_INSIGHT = "view_insight"  # neighbourhood insight is shown: aggregates, no data subject
 
 
+# The actions whose actor is the one who sees the data. For these the reader must be the
+# recipient the consent names: a professional of that organisation, or that resident (or the
+# coach who hands their contact card over in person). For the others the actor sends data to
+# the recipient (an offer) or answers a data subject request.
+READER_ACTIONS: frozenset[Action] = frozenset({Action.READ_HANDOVER, Action.SHARE_CONTACT})
+
+
 class ReviewStatus(StrEnum):
     PENDING = "pending"
     JUSTIFIED = "justified"
@@ -63,8 +70,13 @@ SHARING_RULES: tuple[str, ...] = (
     "Nothing about a resident whose data has been erased or anonymised is disclosed any more, "
     "whatever consent or safety disclosure there was; only the privacy officer's answer to a "
     "data subject request still shows what is kept.",
+    "Whoever sees the data must be its recipient: a reader of another organisation than the "
+    "one the disclosure names, or anyone but the resident it names (or the coach who passes "
+    "their contact card on in person), is denied — for every purpose.",
     "A professional reads a resident's data only through a handover offered to their own "
-    "organisation.",
+    "organisation, under the consent that handover was offered under (or its safety "
+    "disclosure), never under another consent that happens to exist, and not after the "
+    "handover was withdrawn or declined.",
     "A resident receives another resident's data only for a purpose whose register entry "
     "names residents as recipients (resident_connection), and a disclosure has one "
     "recipient: an organisation or a resident, never both.",
@@ -85,6 +97,7 @@ SHARING_RULES: tuple[str, ...] = (
 )
 
 _ACTIONS = frozenset(Action)
+_ENDED = "the handover was withdrawn or declined: the receiving organisation no longer reads it"
 _GIVEN = ConsentState.GIVEN
 
 
@@ -113,6 +126,12 @@ class DisclosureRequest:
     recipient_resident_id: str | None = None
     # The resident's data has been erased or anonymised: their path has ended.
     resident_anonymised: bool = False
+    # The residents the reader is, or passes a contact card to in person (their coach).
+    reader_resident_ids: frozenset[str] = frozenset()
+    # For a read of a handover: the consent it was offered under (None: offered under a
+    # safety disclosure) and whether it was withdrawn or declined since.
+    offered_under_consent_id: str | None = None
+    handover_ended: bool = False
 
     def __post_init__(self) -> None:
         # Callers often hold lists; the decision relies on set algebra and immutability.
@@ -120,6 +139,8 @@ class DisclosureRequest:
             object.__setattr__(self, "categories", frozenset(self.categories))
         if not isinstance(self.consents, tuple):
             object.__setattr__(self, "consents", tuple(self.consents))
+        if not isinstance(self.reader_resident_ids, frozenset):
+            object.__setattr__(self, "reader_resident_ids", frozenset(self.reader_resident_ids))
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,10 +196,8 @@ def decide(request: DisclosureRequest) -> Decision:
     if request.resident_anonymised:
         return _deny(request, ["the resident's data has been erased: nothing about them is "
                                "disclosed any more"])
-    if (request.action == Action.READ_HANDOVER
-            and request.actor_organization_id != request.recipient_organization_id):
-        return _deny(request, ["the reader's organisation is not the organisation the "
-                               "handover was offered to"])
+    if request.action in READER_ACTIONS and (gap := _reader_gap(request)):
+        return _deny(request, [gap])
     if request.recipient_resident_id is not None:
         if request.recipient_organization_id is not None:
             return _deny(request, ["a disclosure has one recipient: an organisation or a "
@@ -186,11 +205,15 @@ def decide(request: DisclosureRequest) -> Decision:
         if RESIDENT_RECIPIENT not in activity.recipients:
             return _deny(request, [f"purpose {activity.id} does not disclose to residents"])
 
+    ended = ([_ENDED] if request.action == Action.READ_HANDOVER and request.handover_ended
+             else [])
     if activity.legal_basis is LegalBasis.CONSENT:
         consent, released = _covering_consent(request, requested)
+        if consent is not None and ended:
+            return _deny(request, ended)
         if consent is not None:
             return _allow_by_consent(request, consent, requested, released)
-        gaps = _consent_gaps(request, requested)
+        gaps = _consent_gaps(request, requested) + ended
     else:
         gaps = [f"purpose {activity.id} rests on {activity.legal_basis}, not on consent; "
                 "only a safety disclosure can allow sharing"]
@@ -201,7 +224,7 @@ def decide(request: DisclosureRequest) -> Decision:
     if safety is None:
         return _deny(request, gaps, "no safety disclosure was made")
     safety_gaps = _safety_gaps(safety, request)
-    if safety_gaps:
+    if safety_gaps or ended:
         return _deny(request, gaps + safety_gaps)
     return Decision(
         allowed=True, purpose=request.purpose, legal_basis=str(safety.legal_basis),
@@ -210,6 +233,22 @@ def decide(request: DisclosureRequest) -> Decision:
                  f"review {safety.review_status}) because no consent covers it: "
                  + "; ".join(gaps),),
     )
+
+
+def _reader_gap(request: DisclosureRequest) -> str:
+    """Why the one who would see the data is not the recipient; "" when they are."""
+    if request.recipient_resident_id is not None:
+        if request.recipient_resident_id in request.reader_resident_ids:
+            return ""
+        return (f"the reader is not resident {request.recipient_resident_id}, nor the coach "
+                "who passes the data on to them")
+    if (request.recipient_organization_id is not None
+            and request.actor_organization_id == request.recipient_organization_id):
+        return ""
+    if request.recipient_organization_id is None:
+        return "the disclosure names no recipient the reader could be"
+    return (f"the reader's organisation ({request.actor_organization_id}) is not the "
+            f"recipient, organisation {request.recipient_organization_id}")
 
 
 def _invalid_request(request: DisclosureRequest,
@@ -253,11 +292,15 @@ def _covering_consent(
     recipient_resident = request.recipient_resident_id
     resident, now = request.resident_id, request.now
     partial = request.action == Action.READ_HANDOVER
+    # A handover is read under the consent it was offered under, never under another one.
+    bound = request.offered_under_consent_id if partial else None
     given = _GIVEN  # a local name: this loop runs for every consent of the resident
     best: ConsentFacts | None = None
     best_covered: frozenset[DataCategory] = frozenset()
     best_rank: tuple[int, datetime, str] | None = None
     for consent in request.consents:
+        if partial and consent.id != bound:
+            continue
         if (consent.state != given or consent.purpose != purpose
                 or consent.recipient_organization_id != recipient
                 or consent.recipient_resident_id != recipient_resident
@@ -317,6 +360,14 @@ def _consent_gaps(request: DisclosureRequest,
     purpose, now = request.purpose, request.now
     organization, resident = request.recipient_organization_id, request.recipient_resident_id
     own = [c for c in request.consents if c.resident_id == request.resident_id]
+    if request.action == Action.READ_HANDOVER:
+        bound = request.offered_under_consent_id
+        if bound is None:
+            return ["the handover was not offered under a consent"]
+        own = [c for c in own if c.id == bound]
+        if not own:
+            return [f"the consent the handover was offered under is not recorded "
+                    f"(consent {bound})"]
     if not own:
         return ["no consent is recorded for this resident"]
     scoped = [c for c in own if c.purpose == purpose

@@ -67,10 +67,12 @@ def setup_draft(world: Any, *, consent_categories: tuple[str, ...] = ("identity"
 
 def setup_accepted(world: Any) -> tuple[Any, Any, Any]:
     case = factories.create_formulated_case(world.resident, world.coach)
+    # The coach's note travels only because the consent covers `notes`.
+    categories = ["identity", "contact", "help_question", "notes"]
     consent = factories.create_consent_in_state(case.resident, world.coach, world.buurtteam,
-                                                ["identity", "contact", "help_question"])
+                                                categories)
     handover = factories.create_handover_in_state(
-        case, world.coach, world.buurtteam, ["identity", "contact", "help_question"],
+        case, world.coach, world.buurtteam, categories,
         state="accepted", professional=world.professional)
     handover.note = NOTE
     handover.intro_place = PLACE
@@ -192,7 +194,7 @@ def test_every_professional_read_writes_one_processing_log_entry(login, world):
         assert entry.processing_activity == "warm_handover"
         assert entry.legal_basis == "consent"
         assert entry.consent_id == str(consent.id)
-        assert entry.categories == ["contact", "help_question", "identity"]
+        assert entry.categories == ["contact", "help_question", "identity", "notes"]
         assert entry.data_subject_id == str(world.resident.id)
         assert entry.actor_id == world.professional.id
         assert entry.actor_organization_id == world.buurtteam.id
@@ -248,7 +250,7 @@ def test_withdraw_or_revoke_withdraws_relying_handovers_in_the_same_request(
     before = read(login(world.professional), handover)
     assert before.json["access"]["allowed"] is True
     assert (before.json["note"], before.json["intro_place"]) == (NOTE, PLACE)
-    assert set(before.json["resident"]) == {"identity", "contact", "help_question"}
+    assert set(before.json["resident"]) == {"identity", "contact", "help_question", "notes"}
 
     response = login(getattr(world, who)).post(
         f"/api/v1/consents/{consent.id}/transitions",

@@ -20,6 +20,8 @@ from sqlalchemy import select
 from app.audit import chain
 from app.audit.models import ProcessingLogEntry
 from app.audit.operations import current_request_id
+from app.auth.permissions import Role
+from app.auth.scope import residents_query
 from app.consent.models import Consent
 from app.db import db, utcnow
 from app.residents.models import Resident
@@ -64,6 +66,21 @@ def _consent_fact(c: Consent) -> ConsentFacts:
         categories=frozenset(c.data_categories),
         valid_until=c.valid_until,
     )
+
+
+# A handover in these states is no longer read by the organisation it was offered to.
+ENDED_WITHOUT_HELP = frozenset({"declined", "withdrawn"})
+
+
+def _residents_read_for(actor: Any, resident_id: uuid.UUID | None) -> frozenset[str]:
+    """Of `resident_id`, whether the actor reads for them: the coach of their building hands
+    a contact card over in person. (The fact the policy compares with the recipient.)"""
+    if actor is None or resident_id is None or actor.role != Role.FLATCOACH:
+        return frozenset()
+    found = db.session.execute(
+        residents_query(actor).where(Resident.id == resident_id)
+        .with_only_columns(Resident.id)).scalar_one_or_none()
+    return frozenset({str(found)}) if found is not None else frozenset()
 
 
 def safety_facts(handover: Any) -> SafetyDisclosureFacts | None:
@@ -145,6 +162,7 @@ def disclose(
     given as `handover` is named there too and its safety disclosure is weighed."""
     subject = subject if subject is not None else handover
     anonymised, consents = _resident_facts(resident_id)
+    offered_under = handover.consent_id if handover is not None else None
     request = DisclosureRequest(
         actor_id=str(actor.id) if actor is not None else "system",
         actor_role=str(actor.role) if actor is not None else "system",
@@ -167,6 +185,9 @@ def disclose(
         recipient_resident_id=(
             str(recipient_resident_id) if recipient_resident_id is not None else None
         ),
+        reader_resident_ids=_residents_read_for(actor, recipient_resident_id),
+        offered_under_consent_id=str(offered_under) if offered_under is not None else None,
+        handover_ended=handover is not None and handover.state in ENDED_WITHOUT_HELP,
     )
     decision = decide(request)
     fields = {

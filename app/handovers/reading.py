@@ -14,6 +14,8 @@ from app.handovers.schemas import HandoverSchema
 from app.transitions import triggers_for
 from policies import Action
 
+HANDOVER_NOTE = "handover_note"  # the note's field in policies.CATEGORY_FIELDS
+
 
 def read_handover(user: Any, handover: Handover) -> dict[str, Any]:
     view = {name: getattr(handover, name) for name in HandoverSchema.VIEW_FIELDS}
@@ -32,6 +34,9 @@ def read_handover(user: Any, handover: Handover) -> dict[str, Any]:
     if not decision.allowed:
         # Access has ended: the coach's free text about the resident goes with it.
         view.update(note="", intro_place=None)
+    elif HANDOVER_NOTE not in decision.released_fields:
+        # The coach's note is data of category `notes`, released only when consented to.
+        view.update(note="")
     view.update(
         case_id=None,
         released_categories=released,

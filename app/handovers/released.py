@@ -66,7 +66,9 @@ def released_data(handover: Handover, categories: Iterable[str]) -> dict[str, An
              "urgency": str(question.urgency)} if question else None
         )
     for category, field in (("finances", "finances_notes"), ("health", "health_notes"),
-                            ("safety", "safety_notes"), ("notes", "coach_notes")):
+                            ("safety", "safety_notes")):
         if category in released:
             data[category] = {field: getattr(case, field)}
+    if "notes" in released:
+        data["notes"] = {"coach_notes": case.coach_notes, "handover_note": handover.note}
     return data

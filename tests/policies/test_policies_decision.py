@@ -7,6 +7,7 @@ import pytest
 
 from policies import (
     REGISTER,
+    Action,
     ConsentFacts,
     DataCategory,
     DisclosureRequest,
@@ -14,6 +15,7 @@ from policies import (
     decide,
     describe_rules,
 )
+from policies.decision import READER_ACTIONS
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 BUURTTEAM = "org-buurtteam"
@@ -54,7 +56,8 @@ def request(*consents: ConsentFacts, **overrides) -> DisclosureRequest:
 
 def read_request(*consents: ConsentFacts, **overrides) -> DisclosureRequest:
     reader = {"actor_id": "professional-1", "actor_role": "professional",
-              "actor_organization_id": BUURTTEAM, "action": "read_handover"}
+              "actor_organization_id": BUURTTEAM, "action": "read_handover",
+              "offered_under_consent_id": "consent-1"}
     return request(*consents, **(reader | overrides))
 
 
@@ -220,15 +223,48 @@ def test_reading_a_handover_releases_only_what_a_valid_consent_still_covers():
     assert decision.missing == "consent does not cover categories: health (consent consent-1)"
 
 
-def test_reading_prefers_the_consent_that_covers_most_of_the_handover():
-    wide = consent(id="wide", valid_until=NOW + timedelta(days=5))
+def test_a_handover_is_read_under_the_consent_it_was_offered_under_and_no_other():
+    wide = consent(id="wide", valid_until=NOW + timedelta(days=300))
     narrow = consent(id="narrow", categories=frozenset({"identity"}),
-                     valid_until=NOW + timedelta(days=300))
+                     valid_until=NOW + timedelta(days=5))
 
-    decision = decide(read_request(narrow, wide))
+    decision = decide(read_request(narrow, wide, offered_under_consent_id="narrow"))
 
-    assert decision.consent_id == "wide"
-    assert decision.released_categories == HANDOVER_CATEGORIES
+    assert decision.consent_id == "narrow"
+    assert decision.released_categories == {DataCategory.IDENTITY}
+
+
+@pytest.mark.parametrize("state", ["withdrawn", "revoked", "expired"])
+def test_another_consent_for_the_same_organisation_does_not_make_a_handover_readable_again(
+        state):
+    relied_on = consent(id="relied-on", state=state)
+    later = consent(id="later", valid_until=NOW + timedelta(days=300))
+
+    decision = decide(read_request(relied_on, later, offered_under_consent_id="relied-on"))
+
+    assert not decision.allowed
+    assert decision.consent_id is None
+    assert "later" not in decision.missing
+
+
+def test_a_handover_offered_under_a_safety_disclosure_is_not_read_under_a_consent():
+    decision = decide(read_request(consent(), offered_under_consent_id=None))
+
+    assert not decision.allowed
+    assert "the handover was not offered under a consent" in decision.reasons
+
+
+@pytest.mark.parametrize("with_safety", [False, True])
+def test_a_withdrawn_or_declined_handover_is_not_read_whatever_still_covers_it(with_safety):
+    consents = () if with_safety else (consent(),)
+    decision = decide(read_request(
+        *consents, handover_ended=True,
+        safety_disclosure=safety(review_status="justified") if with_safety else None))
+
+    assert not decision.allowed
+    assert decision.released_categories == frozenset()
+    assert ("the handover was withdrawn or declined: the receiving organisation no longer "
+            "reads it") in decision.reasons
 
 
 def test_reading_is_denied_when_no_category_is_covered_any_more():
@@ -242,7 +278,33 @@ def test_a_professional_reads_only_handovers_offered_to_their_own_organisation()
     decision = decide(read_request(consent(), actor_organization_id=SCHULDHULP))
 
     assert not decision.allowed
-    assert "not the organisation the handover was offered to" in decision.missing
+    assert decision.missing == ("the reader's organisation (org-schuldhulp) is not the "
+                                "recipient, organisation org-buurtteam")
+
+
+@pytest.mark.parametrize("action", sorted(READER_ACTIONS))
+@pytest.mark.parametrize("reader_organization", [SCHULDHULP, WELZIJN, None])
+def test_every_reading_action_compares_the_readers_organisation_with_the_recipient(
+        action, reader_organization):
+    """Whatever the purpose or action, whoever sees the data must be the recipient."""
+    purpose = "resident_connection" if action == Action.SHARE_CONTACT else "warm_handover"
+    categories = frozenset({"identity"})
+    covering = consent(purpose=purpose, categories=categories)
+    allowed = decide(read_request(covering, action=action, purpose=purpose,
+                                  categories=categories))
+    denied = decide(read_request(covering, action=action, purpose=purpose,
+                                 categories=categories,
+                                 actor_organization_id=reader_organization))
+
+    assert allowed.allowed
+    assert not denied.allowed
+    assert denied.released_categories == frozenset()
+    assert "is not the recipient" in denied.missing
+
+
+def test_the_one_who_sends_need_not_be_the_recipient():
+    """An offer is sent by the coach of another organisation to the recipient."""
+    assert decide(request(consent(), actor_organization_id=WELZIJN)).allowed
 
 
 # --- safety disclosures -----------------------------------------------------------------

@@ -51,6 +51,7 @@ def request(*consents: ConsentFacts, **overrides) -> DisclosureRequest:
         "categories": CONTACT_CARD,
         "now": NOW,
         "consents": consents,
+        "reader_resident_ids": frozenset({HENK}),  # Henk's coach hands the card over
     }
     return DisclosureRequest(**(values | overrides))
 
@@ -212,3 +213,14 @@ def test_the_record_refuses_a_recipient_that_is_not_the_consents():
         build_consent_record(consent(), controller=CONTROLLER,
                              recipient=Party(id=BUURTTEAM, name="Buurtteam", kind="buurtteam"),
                              events=[GIVEN])
+
+
+@pytest.mark.parametrize("reader_residents", [frozenset(), frozenset({FATIMA}),
+                                              frozenset({ANOUK})])
+def test_only_the_recipient_or_the_coach_who_hands_the_card_over_sees_it(reader_residents):
+    decision = decide(request(consent(), reader_resident_ids=reader_residents))
+
+    assert not decision.allowed
+    assert decision.released_categories == frozenset()
+    assert decision.missing == (f"the reader is not resident {HENK}, nor the coach who passes "
+                                "the data on to them")
