@@ -14,6 +14,9 @@ from app.db import canonical_json
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, static_folder=None)
     app.config.from_mapping(load_config(config))
+    from app import input_rules
+
+    input_rules.init_app(app)  # before anything reads a request or sets JSON options
     app.json.sort_keys = False  # type: ignore[attr-defined]
     engine_options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     # SQL errors must never echo bound values (personal data) into logs.

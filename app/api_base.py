@@ -5,9 +5,8 @@ Every error, from any layer, is `{"code", "status", "message", "errors"}`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from contextlib import suppress
-from typing import Any
+from typing import Any, NoReturn
 
 from apispec import BasePlugin
 from flask import jsonify, make_response, request
@@ -15,8 +14,11 @@ from flask_babel import gettext as _
 from flask_smorest import Api, Blueprint
 from marshmallow import ValidationError
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
-from webargs.flaskparser import FlaskParser
+from webargs.core import missing
+from webargs.flaskparser import FlaskParser, abort, is_json_request
 from werkzeug.exceptions import HTTPException, ServiceUnavailable, UnprocessableEntity
+
+from app.input_rules import MAX_JSON_DEPTH, JSONTooDeep, loads, unstorable_fields
 
 ERROR_RESPONSES = {
     400: "Bad request",
@@ -147,24 +149,28 @@ def answer_bsn_refused(_error: Exception) -> Any:
     return api.handle_http_exception(UnprocessableEntity(str(BSN_MESSAGE)))
 
 
-def _has_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, Mapping):
-        return any(_has_nul(key) or _has_nul(value[key]) for key in value)
-    if isinstance(value, list | tuple):
-        return any(_has_nul(item) for item in value)
-    return False
-
-
 class InputParser(FlaskParser):
-    """Refuses NUL characters anywhere in the input (422): no field has a use for them, and
-    PostgreSQL text cannot hold them (the driver would raise instead of the API answering)."""
+    """The rules of `app.input_rules` for the API: a JSON body nested too deeply is malformed
+    (400); text no database can store (NUL, a lone surrogate) is invalid input (422), named
+    per field, wherever it is sent — the driver would raise instead of the API answering."""
+
+    def _raw_load_json(self, req: Any) -> Any:
+        if not is_json_request(req):
+            return missing
+        return loads(req.get_data(cache=True).decode("utf-8"))
+
+    def _handle_invalid_json_error(self, error: Any, req: Any, *args: Any,
+                                   **kwargs: Any) -> NoReturn:
+        if isinstance(error, JSONTooDeep):
+            abort(400, exc=error, messages={"json": [
+                _("The JSON body is nested more than %(depth)d levels deep.",
+                  depth=MAX_JSON_DEPTH)]})
+        super()._handle_invalid_json_error(error, req, *args, **kwargs)
 
     def _load_location_data(self, *, schema: Any, req: Any, location: str) -> Any:
         data = super()._load_location_data(schema=schema, req=req, location=location)
-        if _has_nul(data):
-            raise ValidationError({"_schema": [_("The input contains a NUL character.")]})
+        if errors := unstorable_fields(data):
+            raise ValidationError(errors)
         return data
 
 

@@ -9,6 +9,11 @@ database when TEST_DATABASE_URL points there, else a SQLite file. Every role aut
 with a bearer token of a demo user. Data both fitting the schema (positive) and violating it
 (negative). Bounded: a few examples per operation and mode, no shrinking. CI runs the fuzzing
 (marked `fuzz`) once, on PostgreSQL; the pinned findings at the end run on both databases.
+
+Hostile values on purpose — lone surrogates, NUL, JSON nested too deeply, dates at the ends of
+the calendar with an offset: the fuzzer swaps one value of data fitting the schema for one of
+them, and an explicit walk (both databases) sends each into every body field and query
+parameter of every operation.
 """
 
 from __future__ import annotations
@@ -220,6 +225,188 @@ def test_fuzz_api(role: str, fuzz_app: Any, fuzz_schema: Any) -> None:
     assert not failures, f"{role}:\n" + "\n\n".join(failures)
 
 
+# --- hostile values on purpose: lone surrogates, NUL, deep nesting, the calendar's ends ------
+
+SURROGATES = ["\ud800", "Jan\udfffSmit"]
+
+
+def _deep(depth: int) -> Any:
+    value: Any = "deep"
+    for _level in range(depth):
+        value = [value]
+    return value
+
+
+# Text no database can store and JSON deeper than any body: refused wherever they are sent.
+UNSTORABLE: list[Any] = [*SURROGATES, "a\x00b", ["ok", "\ud800"], {"\ud800": "x"}, _deep(40)]
+EXTREME_MOMENTS = ["9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+05:00",
+                   "9999-12-31T23:59:59+05:00", "0001-01-01T00:00:00Z"]
+EXTREME_DAYS = ["9999-12-31", "0001-01-01"]
+# A URL cannot carry a lone surrogate (it is not UTF-8): query strings get the others.
+QUERY_HOSTILE = ["a\x00b", *EXTREME_MOMENTS, *EXTREME_DAYS]
+BODY_HOSTILE: list[Any] = [*UNSTORABLE, *EXTREME_MOMENTS, *EXTREME_DAYS]
+DATE_FORMATS = {"date-time": EXTREME_MOMENTS, "date": EXTREME_DAYS}
+
+
+def _is_unstorable(value: Any) -> bool:
+    return any(value == item for item in UNSTORABLE)
+
+
+def _spec_operations(spec: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any],
+                                                             dict[str, Any]]]:
+    """(method, path, query parameters, body properties) of every operation; each parameter
+    or property maps to its schema."""
+
+    def resolve(schema: dict[str, Any]) -> dict[str, Any]:
+        while "$ref" in schema:
+            schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+        return schema
+
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            parameters = [*item.get("parameters", []), *operation.get("parameters", [])]
+            query = {p["name"]: p.get("schema", {}) for p in parameters if p["in"] == "query"}
+            content = operation.get("requestBody", {}).get("content", {})
+            body = resolve(content.get("application/json", {}).get("schema", {}))
+            properties = {name: resolve(schema)
+                          for name, schema in body.get("properties", {}).items()}
+            yield method.upper(), path, query, properties
+
+
+def assert_answered_in_shape(response: Any, what: Any, refused: bool) -> None:
+    """Never 5xx; 4xx when the value can only be refused; every error in the one shape."""
+    assert response.status_code < 500, what
+    if refused:
+        assert 400 <= response.status_code < 500, (what, response.status_code)
+    if response.status_code >= 400:
+        assert set(response.json) == {"code", "status", "message", "errors"}, what
+        assert isinstance(response.json["errors"], dict), what
+
+
+def _role_for(client: Any, method: str, path: str, tokens: dict[str, str],
+              objects: dict[str, dict[str, Any]]) -> tuple[str, str]:
+    """The first role that may call the operation, with the path filled with objects in its
+    scope (a role it forbids answers 403 before reading any input)."""
+    names = re.findall(r"\{(\w+)\}", path)
+    for role in ("flatcoach", "privacy_officer", "professional", "coordinator"):
+        if not all(name in objects[role] for name in names):
+            continue
+        url = path.format(**objects[role])
+        probe = client.open(url, method=method, json={},
+                            headers={"Authorization": f"Bearer {tokens[role]}"})
+        if probe.status_code != 403:
+            return role, url
+    return "flatcoach", re.sub(r"\{\w+\}", "00000000-0000-4000-8000-000000000000", path)
+
+
+def test_every_field_and_parameter_refuses_hostile_values(fuzz_app: Any) -> None:
+    """An explicit walk over the OpenAPI document: each hostile value into each body field and
+    each query parameter of every operation, as a role that may call it. Lone surrogates, NUL
+    and deep nesting are refused everywhere; the calendar's ends wherever a date is read."""
+    client = fuzz_app.test_client()
+    spec = client.get("/api/openapi.json").json
+    tokens = {role: issue_token(fuzz_app, email) for role, email in USERS.items()}
+    objects = {role: objects_in_scope(fuzz_app, email) for role, email in USERS.items()}
+    walked = dates = 0
+    for method, path, query, properties in _spec_operations(spec):
+        if (method, path) == ("DELETE", "/api/v1/auth/token"):
+            continue  # reads no input; would end the token the walk goes on with
+        role, url = _role_for(client, method, path, tokens, objects)
+        headers = {"Authorization": f"Bearer {tokens[role]}"}
+        for name, schema in properties.items():
+            extreme = DATE_FORMATS.get(schema.get("format") or "", [])
+            dates += bool(extreme)
+            for value in BODY_HOSTILE:
+                response = client.open(url, method=method, json={name: value}, headers=headers)
+                walked += 1
+                assert_answered_in_shape(response, (role, method, url, name, value),
+                                         _is_unstorable(value) or value in extreme)
+        for name, schema in query.items():
+            extreme = DATE_FORMATS.get(schema.get("format") or "", [])
+            dates += bool(extreme)
+            for value in QUERY_HOSTILE:
+                response = client.open(url, method=method, query_string={name: value},
+                                       headers=headers)
+                walked += 1
+                assert_answered_in_shape(response, (role, method, url, name, value),
+                                         value == "a\x00b" or value in extreme)
+        if properties:
+            for raw in (b"[" * 5000, b'"\\ud800"', b'{"a": "\\udfff"}'):
+                response = client.open(url, method=method, data=raw, headers={
+                    **headers, "Content-Type": "application/json"})
+                assert_answered_in_shape(response, (role, method, url, raw[:20]), True)
+    assert walked > 1000 and dates >= 6, (walked, dates)
+
+
+def _leaves(value: Any) -> list[tuple[Any, Any]]:
+    """(container, key) of every value inside a JSON body, at any depth."""
+    found: list[tuple[Any, Any]] = []
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        pairs = (item.items() if isinstance(item, dict)
+                 else enumerate(item) if isinstance(item, list) else ())
+        for key, child in pairs:
+            found.append((item, key))
+            stack.append(child)
+    return found
+
+
+def inject_hostile(case: Any, value: Any, pick: int) -> bool:
+    """Puts `value` in one place of a generated case: a body value at any depth, or a query
+    parameter (those take no lone surrogate). False when the case has no such place."""
+    places = _leaves(case.body) if isinstance(case.body, dict | list) else []
+    if isinstance(value, str) and not any(s in value for s in ("\ud800", "\udfff")):
+        places += [(case.query, name) for name in (case.query or {})]
+    if not places:
+        return False
+    container, key = places[pick % len(places)]
+    container[key] = value
+    return True
+
+
+@pytest.mark.fuzz
+@pytest.mark.parametrize("role", sorted(USERS))
+def test_fuzz_api_with_hostile_values(role: str, fuzz_app: Any, fuzz_schema: Any) -> None:
+    """Data fitting the schema, with one value, anywhere in it, swapped for a hostile one: the
+    rest being valid, nothing stops before the value reaches the operation and the database."""
+    import hypothesis.strategies as st
+
+    token = issue_token(fuzz_app, USERS[role])
+    objects = objects_in_scope(fuzz_app, USERS[role])
+    failures: list[str] = []
+    requests = 0
+    for result in fuzz_schema.get_all_operations():
+        operation = result.ok()
+        if (operation.method.upper(), operation.path) == ("DELETE", "/api/v1/auth/token"):
+            continue
+        names = re.findall(r"\{(\w+)\}", operation.path)
+        real = ({name: objects[name] for name in names}
+                if names and all(name in objects for name in names) else None)
+
+        @FUZZ_SETTINGS
+        @given(case=operation.as_strategy(generation_mode=GenerationMode.POSITIVE,
+                                          path_parameters=real),
+               value=st.sampled_from(BODY_HOSTILE), pick=st.integers(min_value=0))
+        def run(case: Any, value: Any, pick: int) -> None:
+            nonlocal requests
+            if not inject_hostile(case, value, pick):
+                return
+            requests += 1
+            case.call_and_validate(headers={"Authorization": f"Bearer {token}"},
+                                   checks=CHECKS)
+
+        try:
+            run()
+        except (Exception, BaseExceptionGroup) as failure:  # reported together below
+            failures.append(f"{operation.method.upper()} {operation.path}: {failure}")
+    print(f"{role}: {requests} requests with a hostile value")
+    assert requests > 100
+    assert not failures, f"{role}:\n" + "\n\n".join(failures)
+
+
 # --- what the fuzzer found, pinned on the test database (SQLite and PostgreSQL) ---------------
 
 HUGE = 10**25
@@ -274,3 +461,60 @@ def test_nul_characters_are_refused_not_crashing(world: Any, as_user: Any, clien
     for response in responses:
         assert response.status_code == 422, (response.request.url, response.json)
         assert isinstance(response.json["errors"], dict)
+
+
+def assert_error_shape(response: Any, status: int, field: str | None = None) -> None:
+    assert response.status_code == status, (response.request.url, response.json)
+    assert set(response.json) == {"code", "status", "message", "errors"}
+    assert isinstance(response.json["errors"], dict)
+    if field is not None:
+        assert field in str(response.json["errors"]), response.json
+
+
+def test_lone_surrogates_and_deep_json_are_refused_not_crashing(world: Any, as_user: Any,
+                                                                client: Any) -> None:
+    """A lone surrogate cannot be encoded for any database (422, naming the field); JSON
+    nested thousands of levels deep would exhaust the parser's recursion (400)."""
+    coach = as_user(world.coach)
+    json_type = {"Content-Type": "application/json"}
+    for raw, status, field in [
+        (b'{"dwelling_id": %d, "display_name": "Jan\\ud800"}' % world.dwelling.id, 422,
+         "display_name"),
+        (b'{"dwelling_id": %d, "display_name": "Jan", "languages": ["\\udfff"]}'
+         % world.dwelling.id, 422, "languages"),
+        (b"[" * 100_000 + b"]" * 100_000, 400, None),
+        (b'{"a":' * 5000 + b"1" + b"}" * 5000, 400, None),
+        (b'{"dwelling_id": %d, "display_name": %s}' % (world.dwelling.id,
+                                                      b"[" * 40 + b"]" * 40), 400, None),
+    ]:
+        assert_error_shape(coach.post("/api/v1/residents", data=raw, headers=json_type),
+                           status, field)
+    assert_error_shape(client.post("/api/v1/auth/token", data=b'{"email": "a\\ud800@b.nl", '
+                                   b'"password": "x"}', headers=json_type), 422, "email")
+
+
+EXTREMES = ["9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+05:00",
+            "9999-12-31T23:59:59+05:00", "0001-01-01T00:00:00Z", "1899-12-31T23:59:59Z",
+            "3000-01-01T00:00:00+01:00"]
+
+
+@pytest.mark.parametrize("moment", EXTREMES)
+def test_dates_at_the_ends_of_the_calendar_are_refused_not_crashing(world: Any, as_user: Any,
+                                                                    moment: str) -> None:
+    from app.db import db
+    from tests import factories
+
+    officer = as_user(world.privacy_officer)
+    for url in ("/api/v1/audit/processing-log", "/api/v1/audit/events"):
+        for name in ("from", "to"):
+            response = officer.get(url, query_string={name: moment})
+            assert_error_shape(response, 422, name)
+    case = factories.create_formulated_case(world.resident, world.coach)
+    handover = factories.create_handover(case, world.coach, world.buurtteam, state="accepted",
+                                         professional=world.professional)
+    db.session.commit()
+    response = as_user(world.coach).post(
+        f"/api/v1/handovers/{handover.id}/transitions",
+        json={"trigger": "schedule_intro", "version": handover.version, "intro_at": moment,
+              "place": "Buurtkamer"})
+    assert_error_shape(response, 422, "intro_at")

@@ -1,5 +1,7 @@
 """No input makes a page fail with a 500: odd values in every form and filter are answered
-with field errors (422), a stale-version notice (409) or a 404."""
+with field errors (422), a stale-version notice (409) or a 404; text no database can store
+(NUL; a lone surrogate cannot even arrive: a form's bytes that are not UTF-8 stay escaped or
+become U+FFFD) is a bad request (400) before any view runs."""
 
 from __future__ import annotations
 
@@ -11,7 +13,8 @@ from tests.web import login
 
 ODD = ["", " ", "abc", "-1", "0", "99999999999999999999", "None", "0001-01-01", "9999-12-31",
        "0001-01-01T00:00", "9999-12-31T23:59", "<script>alert(1)</script>", "ü" * 5000,
-       "00000000-0000-0000-0000-000000000000"]
+       "00000000-0000-0000-0000-000000000000", "9999-12-31T23:59:59-05:00",
+       "0001-01-01T00:00:00+05:00", "a\x00b"]
 
 
 @pytest.fixture
@@ -87,3 +90,91 @@ def test_huge_ids_in_paths_are_404(http_app, world):
     coordinator = login(http_app, world.coordinator)
     assert coordinator.get("/admin/buildings/99999999999999999999").status_code == 404
     assert coordinator.post("/admin/users/99999999999999999999/deactivate").status_code == 404
+
+
+# --- a walk over every form of every page ----------------------------------------------------
+
+NUL = "a\x00b"
+# The ends of the calendar, as a page's date and date-time fields read them and with offsets.
+EXTREME_DATES = ["9999-12-31T23:59", "0001-01-01T00:00", "9999-12-31T23:59:59-05:00",
+                 "0001-01-01T00:00:00+05:00", "9999-12-31", "0001-01-01", "1899-12-31"]
+# A lone surrogate's UTF-8 bytes, percent-escaped (urlencoded) and raw (multipart).
+SURROGATE_BYTES = "\ud800".encode("utf-8", "surrogatepass")
+ZERO_UUID = "00000000-0000-4000-8000-000000000000"
+
+
+def _form_field_names() -> set[str]:
+    """The name of every field of every page form."""
+    from flask_wtf import FlaskForm
+    from wtforms.fields.core import UnboundField
+
+    names, todo = set(), [FlaskForm]
+    while todo:
+        for form in todo.pop().__subclasses__():
+            todo.append(form)
+            names |= {unbound.name or attribute
+                      for attribute in dir(form)
+                      if isinstance(unbound := getattr(form, attribute, None), UnboundField)}
+    return names
+
+
+@pytest.fixture
+def every_form(http_app, world, objects):
+    """Each page that takes a POST, filled with objects in scope of the role that uses it
+    (throwaway ones where a post would end them: a user to deactivate, a resident to erase)."""
+    activity = factories.create_activity(world.building, world.coach)
+    spare_user = factories.create_user("flatcoach", world.welzijn)
+    spare_resident = factories.create_resident(world.dwelling, display_name="Reserve Bewoner")
+    db.session.commit()
+    ids = {"case_id": objects["case"], "handover_id": objects["handover"],
+           "consent_id": objects["consent"], "resident_id": objects["resident"],
+           "dwelling_id": objects["dwelling"], "building_id": world.building.id,
+           "activity_id": activity.id, "user_id": spare_user.id, "code": "en"}
+    overrides = {"privacy_pages.erasure": {"resident_id": spare_resident.id}}
+    clients = {"coach": login(http_app, world.coach),
+               "coordinator": login(http_app, world.coordinator),
+               "privacy_officer": login(http_app, world.privacy_officer)}
+    pages = []
+    for rule in http_app.url_map.iter_rules():
+        if rule.rule.startswith("/api") or "POST" not in (rule.methods or ()):
+            continue
+        blueprint = rule.endpoint.split(".")[0]
+        role = {"admin_pages": "coordinator", "privacy_pages": "privacy_officer",
+                "audit_pages": "privacy_officer"}.get(blueprint, "coach")
+        values = {name: str({**ids, **overrides.get(rule.endpoint, {})}.get(name, ZERO_UUID))
+                  for name in rule.arguments}
+        pages.append((rule.endpoint, _fill(rule.rule, values), clients[role]))
+    return sorted(pages, key=lambda page: page[1])
+
+
+def _fill(rule: str, values: dict[str, str]) -> str:
+    import re
+
+    return re.sub(r"<(?:[^:<>]+:)?(\w+)>", lambda match: values[match.group(1)], rule)
+
+
+def test_every_page_form_refuses_unstorable_text_and_odd_dates(every_form):
+    names = sorted(_form_field_names())
+    assert {"notes", "intro_at", "valid_until", "starts_at", "from", "query"} <= set(names)
+    walked = 0
+    for endpoint, url, client in every_form:
+        # NUL in the fields or the query string: 400 before the view (nothing changes).
+        assert client.post(url, data=dict.fromkeys(names, NUL)).status_code == 400, url
+        assert client.post(url, data={names[0]: "x", names[-1]: NUL}).status_code == 400, url
+        assert client.post(url, query_string={"next": NUL}).status_code == 400, url
+        if endpoint == "web.logout":
+            continue  # a valid post ends the login the walk goes on with
+        for value in EXTREME_DATES:
+            response = client.post(url, data=dict.fromkeys(names, value))
+            assert response.status_code < 500, (url, value)
+            walked += 1
+        escaped = "&".join(f"{name}=%ED%A0%80" for name in names)
+        response = client.post(url, data=escaped,
+                               content_type="application/x-www-form-urlencoded")
+        assert response.status_code < 500, (url, "escaped surrogate")
+        multipart = b"".join(b'--B\r\nContent-Disposition: form-data; name="%s"\r\n\r\n%s\r\n'
+                             % (name.encode(), SURROGATE_BYTES) for name in names) + b"--B--\r\n"
+        response = client.post(url, data=multipart,
+                               content_type="multipart/form-data; boundary=B")
+        assert response.status_code < 500, (url, "raw surrogate")
+    assert len(every_form) >= 30 and walked >= 200, (len(every_form), walked)
