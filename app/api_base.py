@@ -21,7 +21,7 @@ from werkzeug.exceptions import HTTPException, ServiceUnavailable, Unprocessable
 from app.input_rules import MAX_JSON_DEPTH, JSONTooDeep, loads, unstorable_fields
 
 ERROR_RESPONSES = {
-    400: "Bad request",
+    400: f"Bad request: malformed JSON, or JSON nested more than {MAX_JSON_DEPTH} levels deep",
     401: "Not authenticated",
     403: "Not allowed for this role",
     404: "Not found (or outside the caller's scope)",
@@ -51,8 +51,8 @@ def _message_for(error: HTTPException, data: dict[str, Any]) -> str:
 class StandardErrorsPlugin(BasePlugin):
     """Documents the errors every layer may answer, so no operation relies on `default`:
     401 and 422 everywhere; 403 where a permission is required; 404 where the path names an
-    object; 400 (malformed JSON) and 413 (too large) where a body is read; 503 everywhere,
-    for the seconds the database is unreachable."""
+    object; 400 (malformed or too deeply nested JSON) and 413 (too large) where a body is
+    read; 503 everywhere, for the seconds the database is unreachable."""
 
     def __init__(self, api: BuurtpadApi) -> None:
         self.api = api
