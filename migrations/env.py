@@ -5,7 +5,7 @@ otherwise `DATABASE_URL` (one role, as with the embedded SQLite file). When the 
 different roles on PostgreSQL, the role of `DATABASE_URL` is the application's: after every
 upgrade or downgrade it is given the rows it works with and nothing more (see
 `grant_application_role`), so it can neither change the append-only logs nor switch off their
-triggers.
+triggers. An SQL script (`db upgrade --sql`) holds no grants: the next online upgrade sets them.
 """
 
 import logging
