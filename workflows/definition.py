@@ -82,12 +82,19 @@ class Workflow:
     description: str = ""
     remembered_state_attribute: str | None = None
     """Subject attribute holding the state to return to, for transitions with dest None."""
+    state_mappings: Mapping[str, Mapping[str, str]] = field(
+        default_factory=lambda: MappingProxyType({}), hash=False
+    )
+    """Each state's code in another standard, by name (e.g. `fhir_task_status`): published
+    with the states."""
 
     _by_trigger: Mapping[str, Transition] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         by_trigger = {t.trigger: t for t in self.transitions}
         object.__setattr__(self, "_by_trigger", MappingProxyType(by_trigger))
+        object.__setattr__(self, "state_mappings", MappingProxyType(
+            {name: MappingProxyType(dict(mapping)) for name, mapping in self.state_mappings.items()}))
         self._check_consistency()
 
     def _check_consistency(self) -> None:
@@ -114,6 +121,11 @@ class Workflow:
                 problems.append(f"timer {timer.name}: unknown state {timer.state!r}")
             if timer.trigger is not None and timer.trigger not in self._by_trigger:
                 problems.append(f"timer {timer.name}: unknown trigger {timer.trigger!r}")
+        for name, mapping in self.state_mappings.items():
+            if unmapped := [s for s in self.states if s not in mapping]:
+                problems.append(f"{name}: unmapped states {unmapped}")
+            if unknown := sorted(set(mapping) - states):
+                problems.append(f"{name}: unknown states {unknown}")
         if problems:
             raise ValueError(f"workflow {self.name!r}: " + "; ".join(problems))
 
@@ -170,7 +182,8 @@ def describe(workflow: Workflow) -> dict[str, Any]:
         "name": workflow.name,
         "description": workflow.description,
         "states": [
-            {"name": s, "initial": s == workflow.initial, "final": s in workflow.final_states}
+            {"name": s, "initial": s == workflow.initial, "final": s in workflow.final_states,
+             **{name: mapping[s] for name, mapping in workflow.state_mappings.items()}}
             for s in workflow.states
         ],
         "transitions": [transition(t) for t in workflow.transitions],

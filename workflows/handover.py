@@ -1,6 +1,7 @@
 """The warm handover (warme overdracht): a referral that completes only through a joint introduction."""
 
 from workflows.definition import FLATCOACH, PROFESSIONAL, SYSTEM, Guard, Timer, Transition, Workflow
+from workflows.fhir import HANDOVER_FHIR_TASK_STATUS
 
 HANDOVER_STATES: tuple[str, ...] = (
     "draft",
@@ -31,6 +32,7 @@ HANDOVER = Workflow(
     states=HANDOVER_STATES,
     initial="draft",
     final_states=HANDOVER_FINAL_STATES,
+    state_mappings={"fhir_task_status": HANDOVER_FHIR_TASK_STATUS},
     transitions=(
         Transition("request_consent", ("draft",), "awaiting_consent", _COACH,
                    guards=("consent_requested_linked",),
