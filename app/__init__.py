@@ -33,6 +33,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app import i18n, models, security
     from app.db import configure_sqlite
     from app.extensions import api, csrf, db, login_manager, migrate
+    from app.timers import autorun
 
     models.import_all()
     db.init_app(app)
@@ -47,6 +48,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
+    autorun.init_app(app)
     api.init_app(app)
     from sqlalchemy.exc import OperationalError
 
@@ -89,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.handovers.api import blp as handovers_api
     from app.insight.api import blp as insight_api
     from app.matches.api import blp as matches_api
+    from app.notifications.api import blp as notifications_api
     from app.organizations.api import blp as organizations_api
     from app.privacy.api import blp as privacy_api
     from app.reference.api import blp as reference_api
@@ -99,7 +102,8 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (auth_api, organizations_api, buildings_api, residents_api, visits_api,
                       cases_api, handovers_api, consent_api, audit_api, privacy_api,
-                      reference_api, matches_api, buurtkamer_api, insight_api):
+                      reference_api, matches_api, buurtkamer_api, insight_api,
+                      notifications_api):
         api.register_blueprint(blueprint)
         # The API authenticates with bearer tokens, never cookies: CSRF does not apply.
         csrf.exempt(blueprint)
@@ -114,6 +118,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.handovers.views import bp as handovers_pages
     from app.insight.views import bp as insight_pages
     from app.matches.views import bp as matches_pages
+    from app.notifications.views import bp as notifications_pages
     from app.privacy.views import bp as privacy_pages
     from app.reference.views import bp as reference_pages
     from app.residents.views import bp as residents_pages
@@ -122,7 +127,8 @@ def _register_blueprints(app: Flask) -> None:
 
     for pages in (buildings_pages, visits_pages, residents_pages, cases_pages, consent_pages,
                   handovers_pages, today_pages, audit_pages, privacy_pages, admin_pages,
-                  reference_pages, matches_pages, buurtkamer_pages, insight_pages):
+                  reference_pages, matches_pages, buurtkamer_pages, insight_pages,
+                  notifications_pages):
         app.register_blueprint(pages)
 
 

@@ -73,6 +73,17 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # X-Forwarded-For/-Proto are trusted that many hops deep (login throttling per
         # address and Secure cookies depend on it). 0: none, use the socket's address.
         "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", 0)),
+        # Due timers fire along with the requests served (at most once a minute across all
+        # workers), so the embedded default needs no cron; off where cron runs
+        # `workflows tick` (TIMERS_WITH_REQUESTS=0) and in tests, which fire timers themselves.
+        "TIMERS_WITH_REQUESTS": env.get("TIMERS_WITH_REQUESTS", "" if testing else "1")
+        in {"1", "true", "True"},
+        # A daily e-mail digest per user ("3 nieuwe meldingen"), naming no resident; off
+        # unless an SMTP server is named.
+        "SMTP_HOST": env.get("SMTP_HOST") or None,
+        "SMTP_PORT": int(env.get("SMTP_PORT", 25)),
+        "SMTP_FROM": env.get("SMTP_FROM", "buurtpad@localhost"),
+        "PUBLIC_URL": env.get("PUBLIC_URL", "http://127.0.0.1:5000"),
         "DEBUG": debug,
         "TESTING": testing,
     }

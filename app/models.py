@@ -12,6 +12,8 @@ def import_all() -> None:
     from app.consent import models as _consent  # noqa: F401
     from app.handovers import models as _handovers  # noqa: F401
     from app.matches import models as _matches  # noqa: F401
+    from app.notifications import models as _notifications  # noqa: F401
     from app.organizations import models as _organizations  # noqa: F401
     from app.residents import models as _residents  # noqa: F401
+    from app.timers import models as _timers  # noqa: F401
     from app.visits import models as _visits  # noqa: F401

@@ -382,6 +382,30 @@ ROWS += [
 ]
 
 
+def notification_read(w: World, role: str, inside: bool) -> Call:
+    """Inside: one of the caller's own notifications; outside: another user's."""
+    from app.notifications.models import Notification, NotificationKind
+
+    owner = w.user(role) if inside else w.other_coach
+    notification = Notification(user_id=owner.id, kind=NotificationKind.CHECKIN_DUE)
+    db.session.add(notification)
+    db.session.flush()
+    return Call(f"/api/v1/notifications/{notification.id}/read", {})
+
+
+ROWS += [
+    Row("GET", "/api/v1/notifications", Permission.NOTIFICATIONS_READ, _status(OK, OK, OK, OK),
+        lambda w, r, i: Call("/api/v1/notifications")),
+    Row("GET", "/api/v1/notifications/unread", Permission.NOTIFICATIONS_READ,
+        _status(OK, OK, OK, OK), lambda w, r, i: Call("/api/v1/notifications/unread")),
+    Row("POST", "/api/v1/notifications/<int:notification_id>/read",
+        Permission.NOTIFICATIONS_READ, _status(SCOPED, SCOPED, SCOPED, SCOPED),
+        notification_read),
+    Row("POST", "/api/v1/notifications/read", Permission.NOTIFICATIONS_READ,
+        _status(OK, OK, OK, OK), lambda w, r, i: Call("/api/v1/notifications/read", {})),
+]
+
+
 def api_operations(app: Flask) -> dict[tuple[str, str], str]:
     """(method, rule) -> endpoint for every operation under /api/v1."""
     operations = {}

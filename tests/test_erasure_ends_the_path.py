@@ -59,6 +59,7 @@ CLEARED = {
     "safety_disclosures.justification", "safety_disclosures.finding",
     "consents.notice_version", "consents.end_reason",
     "transition_notes.text",
+    "alerts.resolution_note",  # with the alert itself
 }
 # Typed about the resident, but erasure waits while it is set.
 BLOCKS_ERASURE = {"residents.legal_hold_reason"}
@@ -69,6 +70,7 @@ NEVER_ABOUT_A_RESIDENT = {
     "handovers.data_categories", "help_questions.themes", "help_questions.urgency",
     "matches.state", "matches.offer", "visits.outcome", "visits.themes", "visits.offers",
     "visits.wishes", "latest_answers.question", "latest_answers.answer", "alerts.kind",
+    "notifications.kind", "timer_runs.name",
     "safety_disclosures.legal_basis", "safety_disclosures.review_status",
     "transition_notes.name", "transition_notes.object_type", "transition_notes.object_id",
     # the logs: pseudonymous ids, vocabularies and digests only
@@ -193,7 +195,8 @@ def path(world: Any) -> dict[str, Any]:
     conclude_review(world.privacy_officer, disclosure, typed("finding"), True)
     fire_handover(safety, "offer", world.coach, {})
     fire_case(case, "pause", world.coach, {"reason": typed("paused because")})
-    db.session.add(Alert(kind=AlertKind.ESCALATION, handover_id=intro.id))
+    db.session.add(Alert(kind=AlertKind.ESCALATION, handover_id=intro.id,
+                         resolution_note=MARKER))
 
     neighbour = factories.create_resident(world.dwelling, display_name="Henk de Boer")
     agreed = create_match(world.coach, resident, neighbour, state="agreed")

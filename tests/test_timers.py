@@ -233,8 +233,10 @@ def test_the_cli_prints_what_it_did(app, world):
     result = app.test_cli_runner().invoke(args=["workflows", "tick"])
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
+        "reminded 0 organisation(s) of handover(s) unanswered for 3 working days",
         "escalated 0 handover(s) unanswered for 5 working days",
         "reminded about 0 introduction(s) not recorded",
+        "reminded 0 coach(es) of consent(s) ending within 30 days",
         "expired 1 consent(s) past valid_until",
     ]
     again = app.test_cli_runner().invoke(args=["workflows", "tick"])

@@ -70,7 +70,8 @@ def test_the_handover_workflow_names_its_timers_and_roles(as_user, world):
     assert transitions["schedule_intro"]["required"] == ["intro_at", "place"]
     assert [g["name"] for g in transitions["offer"]["guards"]] == ["disclosure_allowed"]
     assert {t["name"]: t["state"] for t in body["timers"]} == {
-        "escalate_unanswered_offer": "offered", "remind_unrecorded_intro": "intro_scheduled"}
+        "remind_unanswered_offer": "offered", "escalate_unanswered_offer": "offered",
+        "remind_unrecorded_intro": "intro_scheduled"}
 
 
 @pytest.mark.parametrize("name", ["case", "handover", "consent", "match"])

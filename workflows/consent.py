@@ -44,6 +44,8 @@ CONSENT = Workflow(
                    description="Recorded in error: invalid."),
     ),
     timers=(
+        Timer("remind_expiring_consent", "given",
+              "30 days before valid_until the coach who recorded it is reminded."),
         Timer("expire_consent", "given", "Expires when valid_until passes.", trigger="expire"),
     ),
 )

@@ -84,9 +84,13 @@ HANDOVER = Workflow(
               "The actor is the professional who accepted the handover."),
     ),
     timers=(
+        Timer("remind_unanswered_offer", "offered",
+              "Offered and unanswered for 3 working days: the receiving organisation is "
+              "reminded."),
         Timer("escalate_unanswered_offer", "offered",
               "Offered and unanswered for 5 working days: escalated to the coordinators."),
         Timer("remind_unrecorded_intro", "intro_scheduled",
-              "The introduction date passed 2 days ago without record_intro: reminder."),
+              "The introduction date passed 2 days ago without record_intro: the coach and "
+              "the accepting professional are reminded."),
     ),
 )

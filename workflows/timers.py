@@ -5,6 +5,11 @@ from datetime import datetime, timedelta
 
 OFFER_RESPONSE_WORKING_DAYS = 5
 """An offered handover unanswered this long is escalated to the coordinators."""
+OFFER_REMINDER_WORKING_DAYS = 3
+"""An offered handover unanswered this long reminds the receiving organisation (before the
+escalation)."""
+CONSENT_EXPIRY_NOTICE = timedelta(days=30)
+"""This long before a consent ends, the coach who recorded it is reminded."""
 INTRO_REMINDER_DELAY = timedelta(days=2)
 """A scheduled introduction not recorded this long after its date triggers a reminder."""
 
@@ -31,6 +36,14 @@ def add_working_days(start: datetime, days: int) -> datetime:
 
 def offer_response_due(offered_at: datetime) -> datetime:
     return add_working_days(offered_at, OFFER_RESPONSE_WORKING_DAYS)
+
+
+def offer_reminder_due(offered_at: datetime) -> datetime:
+    return add_working_days(offered_at, OFFER_REMINDER_WORKING_DAYS)
+
+
+def consent_expiry_notice_due(valid_until: datetime) -> datetime:
+    return valid_until - CONSENT_EXPIRY_NOTICE
 
 
 def intro_reminder_due(intro_at: datetime) -> datetime:

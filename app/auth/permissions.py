@@ -50,6 +50,7 @@ class Permission(StrEnum):
     MATCHES_READ = "matches:read"
     MATCHES_TRANSITION = "matches:transition"
     ADMIN_MANAGE = "admin:manage"
+    NOTIFICATIONS_READ = "notifications:read"
 
 
 _EVERYONE = frozenset(
@@ -60,6 +61,7 @@ _EVERYONE = frozenset(
         Permission.RESIDENTS_READ,
         Permission.WORKFLOWS_READ,
         Permission.POLICIES_READ,
+        Permission.NOTIFICATIONS_READ,  # each user's own inbox only
     }
 )
 

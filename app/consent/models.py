@@ -42,6 +42,8 @@ class Consent(WorkflowSubject, db.Model):
     given_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]
     end_reason: Mapped[str | None] = mapped_column(Text)
+    # The coach is reminded once, 30 days before the consent ends.
+    expiry_reminded_at: Mapped[datetime | None]
 
     resident: Mapped[Resident] = relationship(foreign_keys=[resident_id])
     recipient_organization: Mapped[Organization | None] = relationship()

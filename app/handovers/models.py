@@ -35,6 +35,9 @@ class Handover(WorkflowSubject, db.Model):
     # Timers: due dates live here; `workflows tick` acts on them once.
     response_due_at: Mapped[datetime | None] = mapped_column(index=True)
     escalated_at: Mapped[datetime | None]
+    # Before the escalation, the receiving organisation is reminded once.
+    response_reminder_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    response_reminded_at: Mapped[datetime | None]
     accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     accepted_at: Mapped[datetime | None]
     intro_at: Mapped[datetime | None]
@@ -98,5 +101,8 @@ class Alert(db.Model):
     handover_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("handovers.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None]
+    # A coordinator's "opgelost", with what was done (erased with the resident's data).
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    resolution_note: Mapped[str | None] = mapped_column(Text)
 
     handover: Mapped[Handover] = relationship()

@@ -17,9 +17,11 @@ from app.cases.models import Case
 from app.consent.gateway import disclose
 from app.db import db, utcnow
 from app.handovers.models import Alert, Handover, ReviewStatus, SafetyDisclosure
+from app.notifications.models import NotificationKind
+from app.notifications.operations import notify, professionals_of
 from app.transitions import apply
 from policies import Action
-from workflows.timers import intro_reminder_due, offer_response_due
+from workflows.timers import intro_reminder_due, offer_reminder_due, offer_response_due
 
 HANDOVER_CASE_STATES = ("question_formulated", "referred", "supported")
 
@@ -119,10 +121,12 @@ def _record_effects(handover: Handover, trigger: str, actor: Any | None,
     if trigger == "offer":
         handover.offered_at = now
         handover.response_due_at = offer_response_due(now)
+        handover.response_reminder_due_at = offer_reminder_due(now)
     elif trigger == "accept":
         handover.accepted_by_id = actor.id
         handover.accepted_at = now
         handover.response_due_at = None
+        handover.response_reminder_due_at = None
     elif trigger in ("schedule_intro", "reschedule_intro"):
         handover.intro_at = arguments["intro_at"]
         handover.intro_place = arguments["place"]
@@ -136,6 +140,7 @@ def _record_effects(handover: Handover, trigger: str, actor: Any | None,
     elif trigger in ("decline", "withdraw"):
         handover.ended_reason = arguments.get("reason")
         handover.response_due_at = None
+        handover.response_reminder_due_at = None
         handover.intro_reminder_due_at = None
 
 
@@ -145,6 +150,7 @@ def fire_handover(handover: Handover, trigger: str, actor: Any | None,
     apply(handover, trigger, actor=actor, arguments=arguments, guards=_guards(handover, actor),
           effects=lambda: _record_effects(handover, trigger, actor, arguments, now))
     # Cascades to other objects, in the same transaction.
+    _notify(handover, trigger, actor, now)
     if trigger in ("accept", "record_intro", "decline", "withdraw"):
         _resolve_alerts(handover, now)
     if trigger == "offer":
@@ -153,6 +159,38 @@ def fire_handover(handover: Handover, trigger: str, actor: Any | None,
         case_ops.on_handover_completed(handover.case)
     elif trigger in ("decline", "withdraw"):
         case_ops.on_handover_ended(handover.case)
+
+
+# Who hears of each transition: the receiving organisation of what is offered to it (or
+# taken back), the case's coach of the answer, and of the joint introduction the other side.
+_TRANSITION_NOTICE = {
+    "offer": NotificationKind.HANDOVER_OFFERED,
+    "accept": NotificationKind.HANDOVER_ACCEPTED,
+    "decline": NotificationKind.HANDOVER_DECLINED,
+    "schedule_intro": NotificationKind.INTRO_SCHEDULED,
+    "reschedule_intro": NotificationKind.INTRO_RESCHEDULED,
+    "record_intro": NotificationKind.INTRO_HELD,
+    "complete": NotificationKind.HELP_STARTED,
+    "withdraw": NotificationKind.HANDOVER_WITHDRAWN,
+}
+
+
+def _notify(handover: Handover, trigger: str, actor: Any | None, now: datetime) -> None:
+    kind = _TRANSITION_NOTICE.get(trigger)
+    if kind is None:
+        return
+    coach_id = handover.case.coach_id
+    if trigger == "offer":
+        recipients = professionals_of(handover.organization_id)
+    elif trigger == "withdraw":
+        recipients = (professionals_of(handover.organization_id)
+                      if handover.offered_at is not None else [])
+    elif trigger in ("schedule_intro", "reschedule_intro", "record_intro"):
+        recipients = [coach_id, handover.accepted_by_id]
+    else:
+        recipients = [coach_id]
+    notify(kind, recipients, handover=handover, case=handover.case,
+           resident_id=handover.case.resident_id, actor=actor, now=now)
 
 
 def _resolve_alerts(handover: Handover, now: datetime) -> None:

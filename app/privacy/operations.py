@@ -26,6 +26,7 @@ from app.handovers.models import Alert, Handover, ReviewStatus, SafetyDisclosure
 from app.handovers.operations import fire_handover
 from app.matches.models import Match
 from app.matches.operations import decline_open_matches_of
+from app.notifications.operations import remove_for_resident
 from app.residents.models import Resident
 from app.visits.models import Visit
 from policies import REGISTER, Action, DataCategory
@@ -163,6 +164,8 @@ def end_path(resident: Resident, now: datetime) -> None:
             select(Handover.id).join(Case, Handover.case_id == Case.id)
             .where(Case.resident_id == resident.id)))
         .execution_options(synchronize_session="fetch"))
+    # Last, so that what ending the path just announced (a withdrawn handover) goes as well.
+    remove_for_resident(resident.id)
 
 
 def erase(officer: Any, resident: Resident) -> None:

@@ -1,4 +1,5 @@
-"""Timers: due dates stored in the database, fired by `flask --app app workflows tick`.
+"""Timers: due dates stored in the database, fired by `flask --app app workflows tick` (cron),
+and on the embedded default along with the requests it serves (`app.timers.autorun`).
 
 Idempotent (every piece of work is marked done when done, and only undone work is
 selected) and safe on several machines at once (rows are claimed with
@@ -17,6 +18,9 @@ from app.consent.models import Consent
 from app.consent.operations import fire_consent
 from app.db import db, utcnow
 from app.handovers.models import Alert, AlertKind, Handover
+from app.notifications.models import NotificationKind
+from app.notifications.operations import coordinators, notify, professionals_of
+from workflows.timers import CONSENT_EXPIRY_NOTICE
 
 
 @dataclass
@@ -24,13 +28,51 @@ class TickReport:
     escalated: list[str] = field(default_factory=list)
     reminded: list[str] = field(default_factory=list)
     expired: list[str] = field(default_factory=list)
+    offers_reminded: list[str] = field(default_factory=list)
+    consents_reminded: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         return [
+            f"reminded {len(self.offers_reminded)} organisation(s) of handover(s) unanswered "
+            "for 3 working days",
             f"escalated {len(self.escalated)} handover(s) unanswered for 5 working days",
             f"reminded about {len(self.reminded)} introduction(s) not recorded",
+            f"reminded {len(self.consents_reminded)} coach(es) of consent(s) ending within "
+            "30 days",
             f"expired {len(self.expired)} consent(s) past valid_until",
         ]
+
+
+def _remind_offers(now: datetime, report: TickReport) -> None:
+    due = db.session.execute(
+        select(Handover)
+        .where(Handover.state == "offered", Handover.response_reminder_due_at <= now,
+               Handover.response_reminded_at.is_(None), Handover.escalated_at.is_(None))
+        .with_for_update(skip_locked=True)
+    ).scalars().all()
+    for handover in due:
+        handover.response_reminded_at = now
+        notify(NotificationKind.RESPONSE_REMINDER, professionals_of(handover.organization_id),
+               handover=handover, case=handover.case, resident_id=handover.case.resident_id,
+               now=now)
+        record_event("handover_response_reminder", object_type="handover",
+                     object_id=handover.id)
+        report.offers_reminded.append(str(handover.id))
+
+
+def _remind_expiring_consents(now: datetime, report: TickReport) -> None:
+    due = db.session.execute(
+        select(Consent)
+        .where(Consent.state == "given", Consent.valid_until <= now + CONSENT_EXPIRY_NOTICE,
+               Consent.valid_until > now, Consent.expiry_reminded_at.is_(None))
+        .with_for_update(skip_locked=True)
+    ).scalars().all()
+    for consent in due:
+        consent.expiry_reminded_at = now
+        notify(NotificationKind.CONSENT_EXPIRING, [consent.recorded_by_id], consent=consent,
+               resident_id=consent.resident_id, now=now)
+        record_event("consent_expiry_reminder", object_type="consent", object_id=consent.id)
+        report.consents_reminded.append(str(consent.id))
 
 
 def _escalate(now: datetime, report: TickReport) -> None:
@@ -43,6 +85,8 @@ def _escalate(now: datetime, report: TickReport) -> None:
     for handover in due:
         handover.escalated_at = now
         db.session.add(Alert(kind=AlertKind.ESCALATION, handover_id=handover.id, created_at=now))
+        notify(NotificationKind.HANDOVER_ESCALATED, coordinators(), handover=handover,
+               case=handover.case, resident_id=handover.case.resident_id, now=now)
         record_event("handover_escalated", object_type="handover", object_id=handover.id,
                      details={"response_due_at": handover.response_due_at.isoformat()})
         report.escalated.append(str(handover.id))
@@ -59,6 +103,9 @@ def _remind(now: datetime, report: TickReport) -> None:
         handover.intro_reminded_at = now
         db.session.add(Alert(kind=AlertKind.INTRO_REMINDER, handover_id=handover.id,
                              created_at=now))
+        notify(NotificationKind.INTRO_OVERDUE, [handover.case.coach_id, handover.accepted_by_id],
+               handover=handover, case=handover.case, resident_id=handover.case.resident_id,
+               now=now)
         record_event("intro_reminder", object_type="handover", object_id=handover.id)
         report.reminded.append(str(handover.id))
 
@@ -82,6 +129,8 @@ def tick(now: datetime | None = None) -> TickReport:
     now = now or utcnow()
     report = TickReport()
     _expire(now, report)
+    _remind_expiring_consents(now, report)
+    _remind_offers(now, report)
     _escalate(now, report)
     _remind(now, report)
     db.session.commit()

@@ -137,10 +137,12 @@ def test_state_groups():
 
 def test_timers():
     assert [(t.name, t.state, t.trigger) for t in HANDOVER.timers] == [
+        ("remind_unanswered_offer", "offered", None),
         ("escalate_unanswered_offer", "offered", None),
         ("remind_unrecorded_intro", "intro_scheduled", None),
     ]
-    assert [(t.name, t.state, t.trigger) for t in CONSENT.timers] == [("expire_consent", "given", "expire")]
+    assert [(t.name, t.state, t.trigger) for t in CONSENT.timers] == [
+        ("remind_expiring_consent", "given", None), ("expire_consent", "given", "expire")]
 
 
 def test_lookups():
@@ -264,7 +266,7 @@ def test_describe_orders_roles_and_lists_timers():
     handover = describe(HANDOVER)
     withdraw = next(t for t in handover["transitions"] if t["trigger"] == "withdraw")
     assert withdraw["roles"] == ["flatcoach", "system"]
-    assert handover["timers"][0] == {
+    assert handover["timers"][1] == {
         "name": "escalate_unanswered_offer",
         "state": "offered",
         "trigger": None,
