@@ -10,6 +10,7 @@ import pytest
 from policies import DisclosureRequest, decide
 from tests.policies.test_policies_decision import (
     NOW,
+    SCHULDHULP,
     consent,
     read_request,
     request,
@@ -37,9 +38,10 @@ def test_a_request_holds_its_consents_as_a_tuple():
         actor_id="coach-1", actor_role="flatcoach", actor_organization_id="org-welzijn",
         action="offer_handover", resident_id="resident-1",
         recipient_organization_id="org-buurtteam", purpose="warm_handover",
-        categories=["identity"], now=NOW, consents=[given])
+        categories=["identity"], now=NOW, consents=[given], reader_resident_ids=["resident-2"])
     assert isinstance(listed.consents, tuple) and listed.consents == (given,)
     assert listed.categories == frozenset({"identity"})
+    assert listed.reader_resident_ids == frozenset({"resident-2"})
 
 
 def test_aggregates_never_leave_as_one_residents_data():
@@ -132,11 +134,54 @@ def test_a_partly_covered_handover_is_read_with_the_rest_withheld():
 
 
 def test_a_consent_ends_at_its_valid_until():
-    decision = decide(request(consent(valid_until=NOW)))
+    decision = decide(request(consent(valid_until=NOW),
+                              consent(id="consent-2", state="refused",
+                                      valid_until=NOW - timedelta(days=1))))
     assert decision.reasons == (
         "denied", f"consent expired on {NOW.isoformat()} (consent consent-1)",
+        "not valid either: 1 other consent(s) for this purpose and organisation",
         "no safety disclosure was made")
     assert decide(request(consent(valid_until=NOW + timedelta(microseconds=1)))).allowed
+
+
+def test_a_valid_consent_that_lacks_categories_is_the_one_explained():
+    decision = decide(request(consent(categories=frozenset({"identity"})),
+                              consent(id="consent-2", state="withdrawn",
+                                      valid_until=NOW + timedelta(days=60))))
+    assert decision.reasons == (
+        "denied",
+        "consent does not cover categories: contact, help_question (consent consent-1)",
+        "no safety disclosure was made")
+
+
+def test_near_misses_name_only_valid_consents_for_another_recipient():
+    decision = decide(request(
+        consent(state="withdrawn", recipient_organization_id=SCHULDHULP),
+        consent(id="consent-2", recipient_organization_id=SCHULDHULP, valid_until=NOW),
+        consent(id="consent-3", recipient_organization_id=SCHULDHULP)))
+    assert decision.reasons == (
+        "denied", "no consent for purpose warm_handover and organisation org-buurtteam",
+        "consent is for organisation org-schuldhulp, not org-buurtteam (consent consent-3)",
+        "no safety disclosure was made")
+
+
+def test_a_handover_is_read_under_the_consent_it_was_offered_under_among_others():
+    decision = decide(read_request(consent(id="consent-0"), consent()))
+    assert (decision.allowed, decision.consent_id) == (True, "consent-1")
+    assert decision.reasons == (COVERS,)
+
+
+def test_a_reader_needs_a_recipient_to_be():
+    decision = decide(read_request(consent(), recipient_organization_id=None))
+    assert decision.as_dict() == denial(
+        "warm_handover", "the disclosure names no recipient the reader could be")
+
+
+def test_nothing_is_disclosed_about_an_erased_resident():
+    decision = decide(request(consent(), resident_anonymised=True))
+    assert decision.as_dict() == denial(
+        "warm_handover",
+        "the resident's data has been erased: nothing about them is disclosed any more")
 
 
 def test_other_invalid_consents_for_the_same_recipient_are_counted():

@@ -241,12 +241,12 @@ def test_intervals_that_cannot_be_met_are_a_bug():
 
 def test_the_last_resort_hides_every_count_connected_to_a_pinned_cell():
     """Relations 0: cell 0 = 1 + 2, 1: cell 3 = 2 + 4; cell 5 is elsewhere, cell 6 public,
-    cell 4 a zero."""
-    counts = [10, 4, 6, 6, 0, 9, 2]
+    cell 4 a zero; cell 7, a one, is in no relation."""
+    counts = [10, 4, 6, 6, 0, 9, 2, 1]
     cells_of = [(0, 1, 2), (3, 2, 4), (5,), (6,)]
-    hidden = {1: SMALL}
-    _hide_around({1}, counts, hidden, cells_of, _membership(cells_of), public={6})
-    assert hidden == {0: HIDDEN, 1: HIDDEN, 2: HIDDEN, 3: HIDDEN}
+    hidden = {1: SMALL, 7: SMALL}
+    _hide_around({1, 7}, counts, hidden, cells_of, _membership(cells_of), public={6})
+    assert hidden == {0: HIDDEN, 1: HIDDEN, 2: HIDDEN, 3: HIDDEN, 7: HIDDEN}
 
 
 def test_membership_lists_each_cells_relations_in_order():
