@@ -268,3 +268,120 @@ def test_timers_fire_once_a_minute_whatever_the_number_of_workers(app, team):
     assert first is not None
     assert second is None
     assert third is not None
+
+
+# -- the e-mail digest, against a real SMTP server on this machine ---------------------------
+
+@pytest.fixture
+def smtp_server() -> Any:
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Message
+
+    class Inbox(Message):
+        def __init__(self) -> None:
+            super().__init__()
+            self.messages: list[Any] = []
+
+        def handle_message(self, message: Any) -> None:
+            self.messages.append(message)
+
+    import socket
+
+    with socket.socket() as probe:  # a free port on loopback
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield controller, inbox
+    finally:
+        controller.stop()
+
+
+def test_the_daily_digest_counts_notifications_and_names_no_resident(app, team, smtp_server):
+    controller, inbox = smtp_server
+    handover = _offered(team)
+    fire_handover(handover, "accept", team.professional, {})
+    db.session.commit()
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=controller.port,
+                      PUBLIC_URL="https://buurtpad.example")
+    try:
+        now = utcnow()
+        first = tick(now=now)
+        again = tick(now=now + timedelta(hours=1))
+        fire_handover(handover, "withdraw", team.coach, {"reason": "Verhuisd."})
+        db.session.commit()
+        soon = tick(now=now + timedelta(hours=2))
+        next_day = tick(now=now + timedelta(days=1, hours=1))
+    finally:
+        app.config.update(SMTP_HOST=None)
+
+    assert (first.digests, again.digests, soon.digests, next_day.digests) == (3, 0, 0, 2)
+    by_recipient: dict[str, list[str]] = {}
+    for message in inbox.messages:
+        by_recipient.setdefault(message["To"], []).append(message["Subject"])
+        body = message.get_payload(decode=True).decode()
+        assert NAME not in body and NAME not in message["Subject"]
+        assert "https://buurtpad.example/notifications" in body
+    assert by_recipient[team.coach.email] == ["1 nieuwe melding in Buurtpad"]
+    assert by_recipient[team.professional.email] == ["1 nieuwe melding in Buurtpad"] * 2
+    assert by_recipient[team.colleague.email] == ["1 nieuwe melding in Buurtpad"] * 2
+
+
+def test_no_digest_without_an_smtp_server(team):
+    _offered(team)
+    assert tick().digests == 0
+    assert db.session.execute(select(Notification.emailed_at)).scalars().all() == [None, None]
+
+
+# -- escalations a coordinator can act on --------------------------------------------------------
+
+def test_a_coordinator_contacts_the_organisation_and_resolves_the_escalation(team, http_app):
+    from app.audit.models import AuditEvent
+
+    handover = _offered(team)
+    tick(now=handover.response_due_at)
+    [alert] = db.session.execute(select(Alert)).scalars()
+    coordinator = page_login(http_app, team.coordinator)
+
+    page = text(coordinator.get("/admin/escalations"))
+    assert f'href="mailto:{team.professional.email}"' in page
+    assert f'href="mailto:{team.colleague.email}"' in page
+    assert team.former.email not in page  # no longer works there
+    empty = coordinator.post(f"/admin/escalations/{alert.id}/resolve", data={"note": ""})
+    assert empty.status_code == 422
+    assert "Dit veld is verplicht." in text(empty)
+    db.session.refresh(alert)
+    assert alert.resolved_at is None
+
+    done = coordinator.post(f"/admin/escalations/{alert.id}/resolve",
+                            data={"note": "Gebeld met het buurtteam, ze pakken het op."})
+
+    assert done.status_code == 302
+    db.session.refresh(alert)
+    assert (alert.resolved_by_id, alert.resolution_note) == (
+        team.coordinator.id, "Gebeld met het buurtteam, ze pakken het op.")
+    [event] = db.session.execute(select(AuditEvent).where(
+        AuditEvent.event_type == "escalation_resolved")).scalars()
+    assert (event.actor_id, event.object_id, event.details) == (
+        team.coordinator.id, str(handover.id), {"alert_id": alert.id})
+    after = text(coordinator.get("/admin/escalations"))
+    assert "Geen openstaande escalaties" in after
+    assert "Gebeld met het buurtteam" in after
+    twice = coordinator.post(f"/admin/escalations/{alert.id}/resolve", data={"note": "Nog eens."})
+    assert twice.status_code == 302
+    assert "Deze escalatie is al opgelost." in text(coordinator.get("/admin/escalations"))
+
+
+def test_only_a_coordinator_resolves_escalations(team, http_app):
+    handover = _offered(team)
+    tick(now=handover.response_due_at)
+    [alert] = db.session.execute(select(Alert)).scalars()
+
+    response = page_login(http_app, team.coach).post(
+        f"/admin/escalations/{alert.id}/resolve", data={"note": "Opgelost, zegt de coach."})
+
+    assert response.status_code == 403
+    db.session.refresh(alert)
+    assert alert.resolved_at is None

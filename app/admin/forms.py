@@ -3,7 +3,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, IntegerField, PasswordField, SelectField, StringField
+from wtforms import (
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import NumberRange, Regexp, ValidationError
 
 from app.admin.operations import MAX_DWELLINGS_PER_FLOOR, MAX_FLOORS, MIN_PASSWORD_LENGTH
@@ -84,3 +91,7 @@ class BuildingForm(Form):
         super().__init__(*args, **kwargs)
         self.number_step.choices = [("1", str(_l("Every number (1, 2, 3, …)"))),
                                     ("2", str(_l("Odd or even only (1, 3, 5, …)")))]
+
+
+class ResolveEscalationForm(Form):
+    note = TextAreaField(_l("What was done?"), validators=[required(), length(1000, 5)])

@@ -150,3 +150,17 @@ def unassign_coach(admin: Any, building: Building, coach: User) -> None:
     db.session.flush()
     record_event("coach_unassigned", actor=admin, object_type="building",
                  object_id=building.id, details={"user_id": coach.id})
+
+
+def resolve_escalation(admin: Any, alert: Any, note: str, now: Any = None) -> None:
+    """A coordinator's "opgelost": when and by whom, and what was done. The note stays beside
+    the escalation (erased with the resident's data); the log keeps that it was resolved."""
+    from app.db import utcnow
+
+    if alert.resolved_at is not None:
+        raise AdminRefused("note", _("This escalation has been resolved already."))
+    alert.resolved_at = now or utcnow()
+    alert.resolved_by_id = admin.id
+    alert.resolution_note = note
+    record_event("escalation_resolved", actor=admin, object_type="handover",
+                 object_id=alert.handover_id, details={"alert_id": alert.id})

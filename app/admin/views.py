@@ -11,7 +11,13 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from app.admin.forms import AssignForm, BuildingForm, OrganizationForm, UserForm
+from app.admin.forms import (
+    AssignForm,
+    BuildingForm,
+    OrganizationForm,
+    ResolveEscalationForm,
+    UserForm,
+)
 from app.admin.operations import (
     AdminRefused,
     assign_coach,
@@ -20,6 +26,7 @@ from app.admin.operations import (
     create_user,
     deactivate_user,
     reactivate_user,
+    resolve_escalation,
     unassign_coach,
 )
 from app.auth.access import require
@@ -240,14 +247,52 @@ def unassign(building_id: int, user_id: int) -> Any:
     return redirect(url_for("admin_pages.building", building_id=building.id))
 
 
+RECENTLY_RESOLVED = 10
+
+
 @bp.route("/escalations")
 @require(Permission.ADMIN_MANAGE)
-def escalations() -> Any:
+def escalations(failed: ResolveEscalationForm | None = None,
+                failed_id: int | None = None) -> Any:
     query = (select(Alert).join(Handover, Handover.id == Alert.handover_id)
              .where(Alert.kind == AlertKind.ESCALATION, Alert.resolved_at.is_(None))
              .order_by(Handover.response_due_at))
     page = paginate(query)
-    coach_ids = {alert.handover.created_by_id for alert in page.items}
-    coaches = dict(db.session.execute(
-        select(User.id, User.name).where(User.id.in_(coach_ids))).all()) if coach_ids else {}
-    return render_template("admin/escalations.html", page=page, coaches=coaches)
+    resolved = list(db.session.execute(
+        select(Alert).where(Alert.kind == AlertKind.ESCALATION, Alert.resolved_at.is_not(None))
+        .order_by(Alert.resolved_at.desc()).limit(RECENTLY_RESOLVED)).scalars())
+    alerts = [*page.items, *resolved]
+    people = {alert.handover.created_by_id for alert in alerts}
+    people |= {alert.resolved_by_id for alert in resolved}
+    names = dict(db.session.execute(
+        select(User.id, User.name).where(User.id.in_(people))).all()) if people else {}
+    organisations = {alert.handover.organization_id for alert in page.items}
+    contacts: dict[int, list[User]] = {}
+    for user in db.session.execute(
+            select(User).where(User.organization_id.in_(organisations),
+                               User.role == Role.PROFESSIONAL, User.active.is_(True))
+            .order_by(User.name)).scalars():
+        contacts.setdefault(user.organization_id, []).append(user)
+    forms = {alert.id: (failed if alert.id == failed_id and failed is not None
+                        else ResolveEscalationForm(formdata=None)) for alert in page.items}
+    return render_template("admin/escalations.html", page=page, coaches=names, names=names,
+                           contacts=contacts, forms=forms, resolved=resolved)
+
+
+@bp.route(f"/escalations/<{DB_ID}:alert_id>/resolve", methods=["POST"])
+@require(Permission.ADMIN_MANAGE)
+def resolve(alert_id: int) -> Any:
+    alert = db.session.get(Alert, alert_id)
+    if alert is None or alert.kind != AlertKind.ESCALATION:
+        not_found()
+    form = ResolveEscalationForm()
+    if not form.validate_on_submit():
+        return escalations(failed=form, failed_id=alert.id), 422
+    try:
+        resolve_escalation(current_user, alert, form.note.data.strip())
+    except AdminRefused as refused:
+        flash(refused.message)
+        return redirect(url_for("admin_pages.escalations"))
+    db.session.commit()
+    flash(_("Escalation resolved."))
+    return redirect(url_for("admin_pages.escalations"))

@@ -14,10 +14,13 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.audit.operations import record_event
+from app.cases.checkins import due_query
+from app.cases.models import CheckIn
 from app.consent.models import Consent
 from app.consent.operations import fire_consent
 from app.db import db, utcnow
 from app.handovers.models import Alert, AlertKind, Handover
+from app.notifications.digest import send_digests
 from app.notifications.models import NotificationKind
 from app.notifications.operations import coordinators, notify, professionals_of
 from workflows.timers import CONSENT_EXPIRY_NOTICE
@@ -30,6 +33,8 @@ class TickReport:
     expired: list[str] = field(default_factory=list)
     offers_reminded: list[str] = field(default_factory=list)
     consents_reminded: list[str] = field(default_factory=list)
+    checkins_due: list[str] = field(default_factory=list)
+    digests: int = 0
 
     def lines(self) -> list[str]:
         return [
@@ -40,6 +45,8 @@ class TickReport:
             f"reminded {len(self.consents_reminded)} coach(es) of consent(s) ending within "
             "30 days",
             f"expired {len(self.expired)} consent(s) past valid_until",
+            f"told coaches of {len(self.checkins_due)} check-in(s) due",
+            *([f"e-mailed {self.digests} notification digest(s)"] if self.digests else []),
         ]
 
 
@@ -110,6 +117,20 @@ def _remind(now: datetime, report: TickReport) -> None:
         report.reminded.append(str(handover.id))
 
 
+def _checkins_due(now: datetime, report: TickReport) -> None:
+    due = db.session.execute(
+        due_query(now).with_for_update(skip_locked=True, of=CheckIn)).scalars().all()
+    for checkin in due:
+        checkin.notified_at = now
+        case = checkin.case
+        notify(NotificationKind.CHECKIN_DUE, [case.coach_id], case=case,
+               resident_id=case.resident_id, now=now)
+        record_event("checkin_due", object_type="case", object_id=case.id,
+                     details={"checkin_id": str(checkin.id),
+                              "due_at": checkin.due_at.isoformat() if checkin.due_at else None})
+        report.checkins_due.append(str(checkin.id))
+
+
 def _expire(now: datetime, report: TickReport) -> None:
     due = db.session.execute(
         select(Consent)
@@ -133,5 +154,8 @@ def tick(now: datetime | None = None) -> TickReport:
     _remind_offers(now, report)
     _escalate(now, report)
     _remind(now, report)
+    _checkins_due(now, report)
     db.session.commit()
+    # After the commit: mail goes out only about notifications that exist.
+    report.digests = send_digests(now)
     return report
