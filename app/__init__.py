@@ -30,7 +30,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
-    from app import i18n, models, security
+    from app import i18n, models, security, tracing
     from app.db import configure_sqlite
     from app.extensions import api, csrf, db, login_manager, migrate
     from app.timers import autorun
@@ -48,6 +48,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
+    tracing.init_app(app)
     autorun.init_app(app)
     api.init_app(app)
     from sqlalchemy.exc import OperationalError

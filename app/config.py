@@ -73,6 +73,15 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # X-Forwarded-For/-Proto are trusted that many hops deep (login throttling per
         # address and Secure cookies depend on it). 0: none, use the socket's address.
         "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", 0)),
+        # Signed checkpoints of the hash chains, kept outside the database: the Ed25519
+        # signing key (a PEM file), the public key that checks them (default: the signing
+        # key's own), and the file or directory they are appended to.
+        "CHECKPOINT_KEY": env.get("BUURTPAD_CHECKPOINT_KEY") or None,
+        "CHECKPOINT_PUBLIC_KEY": env.get("BUURTPAD_CHECKPOINT_PUBLIC_KEY") or None,
+        "CHECKPOINTS": env.get("BUURTPAD_CHECKPOINTS") or None,
+        # The key of the data subject pseudonyms in the Logboek Dataverwerkingen export
+        # (default: derived from SECRET_KEY): one key, one pseudonym per resident.
+        "LDV_SUBJECT_KEY": env.get("BUURTPAD_LDV_SUBJECT_KEY") or None,
         # Due timers fire along with the requests served (at most once a minute across all
         # workers), so the embedded default needs no cron; off where cron runs
         # `workflows tick` (TIMERS_WITH_REQUESTS=0) and in tests, which fire timers themselves.

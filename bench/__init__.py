@@ -16,5 +16,6 @@ BENCHMARKS = (
     "policy_decisions",
     "read_ratio",
     "audit_verify",
+    "ldv_export",
     "insight",
 )

@@ -204,7 +204,7 @@ def test_verify_reports_every_log_intact(activity):
          "reason": None},
         {"log": "processing_log", "valid": True, "entries": log_count, "first_invalid": None,
          "reason": None},
-    ]}
+    ], "checkpoints": None}  # no checkpoints are kept here (see test_checkpoints.py)
 
 
 def test_verify_command_exits_0_when_intact(app: Flask, activity):

@@ -3,18 +3,22 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from flask import Response, current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import abort
 from sqlalchemy import desc, select
 
 from app.api_base import api_blueprint
-from app.audit import chain
+from app.audit import chain, checkpoints, ldv
 from app.audit.logs import CHAINED_LOGS
 from app.audit.models import AuditEvent, ProcessingLogEntry
+from app.audit.operations import record_event
 from app.audit.schemas import (
     AuditEventQuerySchema,
     AuditEventSchema,
+    LdvExportSchema,
+    LdvQuerySchema,
     ProcessingLogEntrySchema,
     ProcessingLogQuerySchema,
     ReviewConcludeSchema,
@@ -70,6 +74,31 @@ def processing_log(args: dict[str, Any], pagination_parameters: Any) -> Any:
     return paginate(processing_log_query(args), pagination_parameters)
 
 
+@blp.route("/processing-log/ldv")
+@require(Permission.AUDIT_READ)
+@blp.arguments(LdvQuerySchema, location="query")
+@blp.response(200, LdvExportSchema, description="OTLP JSON, streamed")
+def processing_log_ldv(args: dict[str, Any]) -> Any:
+    """The processing log of a period (`from`, `to`) as Logboek Dataverwerkingen records:
+    OTLP JSON, one span per entry, in log order, streamed. The data subject is a pseudonym
+    (an HMAC of the resident id), the processing activity a URI into `GET /api/v1/policies`.
+    The export itself is recorded in the audit log."""
+    record_event("log_exported", actor=current_user, details={
+        "log": "processing_log", "format": "ldv",
+        "filters": {k: str(v) for k, v in args.items()}})
+    db.session.commit()
+    chunks = ldv.export(args.get("from_"), args.get("to"), base_url=public_url(),
+                        key=ldv.subject_key(current_app.config), bind=db.session.get_bind())
+    response = Response(chunks, mimetype="application/json")
+    response.headers["Content-Disposition"] = 'attachment; filename="processing-log-ldv.json"'
+    return response
+
+
+def public_url() -> str:
+    """Where this installation is published (PUBLIC_URL), else the host the request named."""
+    return current_app.config.get("PUBLIC_URL") or request.host_url
+
+
 @blp.route("/events")
 @require(Permission.AUDIT_READ)
 @blp.arguments(AuditEventQuerySchema, location="query")
@@ -84,9 +113,14 @@ def audit_events(args: dict[str, Any], pagination_parameters: Any) -> Any:
 @require(Permission.AUDIT_READ)
 @blp.response(200, VerifySchema)
 def verify_logs() -> Any:
-    """Recompute every log's hash chain; names the first broken entry."""
+    """Recompute every log's hash chain; names the first broken entry. Where signed
+    checkpoints are kept (BUURTPAD_CHECKPOINTS), also proves that the logs extend each one:
+    `checkpoints` names those they no longer extend, and `valid` is false then too."""
     results = [chain.verify(model) for model in CHAINED_LOGS]
-    return {"valid": all(r.valid for r in results), "logs": [r.as_dict() for r in results]}
+    report = checkpoints.configured_report(current_app.config)
+    return {"valid": all(r.valid for r in results) and (report is None or report.valid),
+            "logs": [r.as_dict() for r in results],
+            "checkpoints": report.as_dict() if report is not None else None}
 
 
 @blp.route("/reviews")

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Integer, Text, cast, func, literal, select
+from sqlalchemy import JSON, DateTime, Integer, Text, case, cast, func, literal, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.audit.models import ChainHead
@@ -49,12 +49,19 @@ def entry_hash(prev_hash: str, payload: str) -> str:
 
 
 def payload_of_fields(model: Any, fields: Mapping[str, Any]) -> str:
-    """The canonical text hashed for an entry of `model` with these field values."""
-    return SEPARATOR.join(encode(fields[name]) for name in model.HASHED_FIELDS)
+    """The canonical text hashed for an entry of `model` with these field values. Fields
+    added later (`HASHED_WHEN_SET`) follow, named, only when they hold a value: an entry
+    written before they existed hashes exactly as it did then."""
+    payload = SEPARATOR.join(encode(fields[name]) for name in model.HASHED_FIELDS)
+    for name in getattr(model, "HASHED_WHEN_SET", ()):
+        if fields.get(name) is not None:
+            payload += f"{SEPARATOR}{name}={encode(fields[name])}"
+    return payload
 
 
 def payload_of(entry: Any) -> str:
-    return payload_of_fields(entry, {name: getattr(entry, name) for name in entry.HASHED_FIELDS})
+    names = (*entry.HASHED_FIELDS, *getattr(entry, "HASHED_WHEN_SET", ()))
+    return payload_of_fields(entry, {name: getattr(entry, name) for name in names})
 
 
 # Values the server made, never typed: the chain's own hashes, request ids, and digests or
@@ -165,6 +172,11 @@ def _payload_query(model: Any, dialect: Any) -> Any:
     payload = encoded[0]
     for part in encoded[1:]:
         payload = payload.concat(literal(SEPARATOR)).concat(part)
+    for name in getattr(model, "HASHED_WHEN_SET", ()):
+        column = getattr(model, name)
+        payload = payload.concat(case(
+            (column.is_(None), literal("")),
+            else_=literal(f"{SEPARATOR}{name}=").concat(cast(column, Text))))
     return select(model.seq, model.prev_hash, model.hash, payload).order_by(model.seq)
 
 

@@ -118,6 +118,8 @@ class ProcessingLogEntry(db.Model):
     retention_days: Mapped[int]
     reasons: Mapped[list[str]] = mapped_column(default=list)
     request_id: Mapped[str | None] = mapped_column(String(64))
+    # The W3C trace id of the request (its `traceparent`, or one the server started).
+    trace_id: Mapped[str | None] = mapped_column(String(32))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 
@@ -144,3 +146,5 @@ class ProcessingLogEntry(db.Model):
         "reasons",
         "request_id",
     )
+    # Hashed only when set, so that entries written before the field existed verify as before.
+    HASHED_WHEN_SET = ("trace_id",)

@@ -72,9 +72,30 @@ class VerifyResultSchema(Schema):
     reason = fields.String(allow_none=True)
 
 
+class CheckpointSchema(Schema):
+    chain = fields.String()
+    entries = fields.Integer()
+    head = fields.String()
+    time = fields.String(metadata={"description": "UTC, ISO 8601"})
+    key_id = fields.String()
+    signature = fields.String(metadata={"description": "Ed25519, base64"})
+
+
+class CheckpointReportSchema(Schema):
+    file = fields.String()
+    checked = fields.Integer()
+    valid = fields.Boolean()
+    problems = fields.List(fields.String(), metadata={
+        "description": "Each checkpoint the logs no longer extend, named"})
+    latest = fields.List(fields.Nested(CheckpointSchema),
+                         metadata={"description": "The latest checkpoint of each log"})
+
+
 class VerifySchema(Schema):
     valid = fields.Boolean()
     logs = fields.List(fields.Nested(VerifyResultSchema))
+    checkpoints = fields.Nested(CheckpointReportSchema, allow_none=True, metadata={
+        "description": "Signed checkpoints outside the database (null where none are kept)"})
 
 
 class ReviewConcludeSchema(InputSchema):
@@ -85,3 +106,48 @@ class ReviewConcludeSchema(InputSchema):
 class ReviewQuerySchema(InputSchema):
     status = fields.String(validate=validate.OneOf(["pending", "justified", "unjustified"]),
                            load_default="pending")
+
+
+class LdvQuerySchema(InputSchema):
+    from_ = PlausibleDateTime(data_key="from", metadata={
+        "description": "Entries at or after this moment (default: the log's start)"})
+    to = PlausibleDateTime(metadata={"description": "Entries before this moment (default: now)"})
+
+
+class OtlpKeyValueSchema(Schema):
+    key = fields.String()
+    value = fields.Dict(metadata={"description": "An OTLP AnyValue: stringValue, intValue "
+                                  "(decimal text) or arrayValue"})
+
+
+class OtlpStatusSchema(Schema):
+    code = fields.Integer(metadata={"description": "0 Unset (denied, nothing disclosed), 1 Ok"})
+
+
+class OtlpSpanSchema(Schema):
+    traceId = fields.String(metadata={"description": "W3C trace id, 32 hex digits"})
+    spanId = fields.String(metadata={"description": "16 hex digits of the entry's hash"})
+    name = fields.String(metadata={"description": "The processing action"})
+    kind = fields.Integer()
+    startTimeUnixNano = fields.String()
+    endTimeUnixNano = fields.String()
+    attributes = fields.List(fields.Nested(OtlpKeyValueSchema), metadata={
+        "description": "dpl.core.processing_activity_id, dpl.core.data_subject_id, "
+                       "dpl.core.data_subject_id_type, and Buurtpad's own buurtpad.*"})
+    status = fields.Nested(OtlpStatusSchema)
+
+
+class OtlpScopeSpansSchema(Schema):
+    scope = fields.Dict()
+    spans = fields.List(fields.Nested(OtlpSpanSchema))
+
+
+class OtlpResourceSpansSchema(Schema):
+    resource = fields.Dict()
+    scopeSpans = fields.List(fields.Nested(OtlpScopeSpansSchema))
+
+
+class LdvExportSchema(Schema):
+    """OTLP JSON (ExportTraceServiceRequest): Logboek Dataverwerkingen records."""
+
+    resourceSpans = fields.List(fields.Nested(OtlpResourceSpansSchema))

@@ -6,13 +6,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from app.audit import chain
+from app.audit import chain, checkpoints
 from app.audit.api import audit_events_query, processing_log_query
 from app.audit.forms import AuditEventFilter, ConcludeReviewForm, ProcessingLogFilter
 from app.audit.logs import CHAINED_LOGS
@@ -97,11 +97,17 @@ def events_csv() -> Any:
 @bp.route("/privacy/verify", methods=["GET", "POST"])
 @require(Permission.AUDIT_READ)
 def verify() -> Any:
-    results = None
+    results = report = None
     if request.method == "POST" and FlaskForm().validate_on_submit():
         results = [chain.verify(model) for model in CHAINED_LOGS]
-    return render_template("audit/verify.html", results=results,
-                           intact=results is not None and all(r.valid for r in results))
+        report = checkpoints.configured_report(current_app.config)
+    latest = (report.latest if report is not None and report.latest is not None
+              else checkpoints.latest_configured(current_app.config))
+    return render_template(
+        "audit/verify.html", results=results, checkpoint_report=report,
+        latest_checkpoints=latest, checkpoints_configured=bool(current_app.config["CHECKPOINTS"]),
+        intact=results is not None and all(r.valid for r in results)
+        and (report is None or report.valid))
 
 
 def _render_reviews(status: str, failed: tuple[uuid.UUID, ConcludeReviewForm] | None = None,

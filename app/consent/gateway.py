@@ -25,6 +25,7 @@ from app.auth.scope import residents_query
 from app.consent.models import Consent
 from app.db import db, utcnow
 from app.residents.models import Resident
+from app.tracing import current_trace_id
 from policies import (
     REGISTER,
     ConsentFacts,
@@ -138,6 +139,7 @@ def log_processing(
         retention_days=register_entry.retention_days,
         reasons=list(reasons),
         request_id=current_request_id(),
+        trace_id=current_trace_id(),
     )
     return chain.append(entry)
 
