@@ -27,6 +27,7 @@ from policies.consent import (
     default_valid_until,
 )
 from policies.consent_record import ConsentEvent, Party, build_consent_record
+from policies.convenant import ConvenantCover, ConvenantFacts, ConvenantParty, convenant_cover
 from policies.decision import (
     SHARING_RULES,
     Action,
@@ -64,6 +65,9 @@ __all__ = [
     "ConsentEvent",
     "ConsentFacts",
     "ConsentState",
+    "ConvenantCover",
+    "ConvenantFacts",
+    "ConvenantParty",
     "DataCategory",
     "Decision",
     "DisclosureRequest",
@@ -78,6 +82,7 @@ __all__ = [
     "UnknownPurpose",
     "build_consent_record",
     "contains_bsn",
+    "convenant_cover",
     "decide",
     "default_valid_until",
     "describe_rules",

@@ -27,6 +27,7 @@ from policies.categories import (
     parse_categories,
 )
 from policies.consent import DEFAULT_VALIDITY_MONTHS, DPV_CONSENT_STATUS, ConsentFacts, ConsentState
+from policies.convenant import ConvenantCover, ConvenantFacts, convenant_cover
 from policies.register import REGISTER, LegalBasis, ProcessingActivity
 
 
@@ -86,6 +87,10 @@ SHARING_RULES: tuple[str, ...] = (
     "every requested data category.",
     "Health data (special category, GDPR Art. 9) is shared only under a consent that names "
     "the category 'health' explicitly; no other category implies it.",
+    "A disclosure to an organisation also needs a samenwerkingsconvenant: on that day the "
+    "organisation is a party to a convenant in force that covers the purpose and every "
+    "category shared. Consent is necessary, not enough. A safety disclosure to an "
+    "organisation outside the convenant needs the basis legal_obligation.",
     "When several consents cover a disclosure, the one that stays valid longest is used.",
     "Only the requested categories are released (data minimisation); a professional reading "
     "a handover receives only those of its categories that a valid consent still covers.",
@@ -132,6 +137,8 @@ class DisclosureRequest:
     # safety disclosure) and whether it was withdrawn or declined since.
     offered_under_consent_id: str | None = None
     handover_ended: bool = False
+    # The samenwerkingsconvenants with their parties (see policies.convenant).
+    convenants: tuple[ConvenantFacts, ...] = ()
 
     def __post_init__(self) -> None:
         # Callers often hold lists; the decision relies on set algebra and immutability.
@@ -139,6 +146,8 @@ class DisclosureRequest:
             object.__setattr__(self, "categories", frozenset(self.categories))
         if not isinstance(self.consents, tuple):
             object.__setattr__(self, "consents", tuple(self.consents))
+        if not isinstance(self.convenants, tuple):
+            object.__setattr__(self, "convenants", tuple(self.convenants))
         if not isinstance(self.reader_resident_ids, frozenset):
             object.__setattr__(self, "reader_resident_ids", frozenset(self.reader_resident_ids))
 
@@ -156,6 +165,9 @@ class Decision:
     missing: str = ""
     # Requested but not released (a read of a handover that its consent only partly covers).
     withheld_categories: frozenset[DataCategory] = frozenset()
+    # The convenant a disclosure to an organisation relied on.
+    convenant_id: str | None = None
+    convenant_version: str | None = None
 
     @property
     def released_fields(self) -> frozenset[str]:
@@ -174,6 +186,8 @@ class Decision:
             "withheld_categories": in_order(self.withheld_categories),
             "reasons": list(self.reasons),
             "missing": self.missing,
+            "convenant_id": self.convenant_id,
+            "convenant_version": self.convenant_version,
         }
 
 
@@ -211,9 +225,11 @@ def decide(request: DisclosureRequest) -> Decision:
         consent, released = _covering_consent(request, requested)
         if consent is not None and ended:
             return _deny(request, ended)
-        if consent is not None:
-            return _allow_by_consent(request, consent, requested, released)
-        gaps = _consent_gaps(request, requested) + ended
+        cover = _convenant(request, released) if consent is not None else None
+        if consent is not None and (cover is None or cover.covered):
+            return _allow_by_consent(request, consent, requested, released, cover)
+        gaps = (list(cover.gaps) if cover is not None
+                else _consent_gaps(request, requested) + ended)
     else:
         gaps = [f"purpose {activity.id} rests on {activity.legal_basis}, not on consent; "
                 "only a safety disclosure can allow sharing"]
@@ -224,14 +240,24 @@ def decide(request: DisclosureRequest) -> Decision:
     if safety is None:
         return _deny(request, gaps, "no safety disclosure was made")
     safety_gaps = _safety_gaps(safety, request)
+    cover = _convenant(request, requested)
+    if (cover is not None and not cover.covered
+            and safety.legal_basis != LegalBasis.LEGAL_OBLIGATION):
+        safety_gaps.append(f"the recipient is outside the convenant ({'; '.join(cover.gaps)}): "
+                           f"a safety disclosure to it needs the basis legal_obligation "
+                           f"(safety disclosure {safety.id})")
     if safety_gaps or ended:
         return _deny(request, gaps + safety_gaps)
+    relied_on = cover.convenant if cover is not None else None
     return Decision(
         allowed=True, purpose=request.purpose, legal_basis=str(safety.legal_basis),
         consent_id=None, safety_disclosure_id=safety.id, released_categories=requested,
         reasons=(f"shared under safety disclosure {safety.id} (basis {safety.legal_basis}, "
                  f"review {safety.review_status}) because no consent covers it: "
-                 + "; ".join(gaps),),
+                 + "; ".join(gaps),
+                 *([_convenant_reason(request, relied_on)] if relied_on else [])),
+        convenant_id=relied_on.id if relied_on else None,
+        convenant_version=relied_on.version if relied_on else None,
     )
 
 
@@ -321,11 +347,30 @@ def _covering_consent(
     return best, best_covered
 
 
+def _convenant(request: DisclosureRequest,
+               categories: frozenset[DataCategory]) -> ConvenantCover | None:
+    """For a disclosure to an organisation: the convenant that covers it, or why none does;
+    None when the recipient is not an organisation."""
+    if request.recipient_organization_id is None:
+        return None
+    return convenant_cover(request.convenants, request.recipient_organization_id,
+                           request.purpose, categories, request.now.date())
+
+
+def _convenant_reason(request: DisclosureRequest, convenant: ConvenantFacts) -> str:
+    return (f"organisation {request.recipient_organization_id} is a party to convenant "
+            f"{convenant.id} ({convenant.name}) for purpose {request.purpose}")
+
+
 def _allow_by_consent(request: DisclosureRequest, consent: ConsentFacts,
                       requested: frozenset[DataCategory],
-                      released: frozenset[DataCategory]) -> Decision:
+                      released: frozenset[DataCategory],
+                      cover: ConvenantCover | None = None) -> Decision:
     reasons = [f"consent {consent.id} covers purpose {request.purpose} for "
                f"{_requested_recipient(request)} until {consent.valid_until.isoformat()}"]
+    relied_on = cover.convenant if cover is not None else None
+    if relied_on is not None:
+        reasons.append(_convenant_reason(request, relied_on))
     if DataCategory.HEALTH in released:
         reasons.append("health is shared under explicit consent (GDPR Art. 9(2)(a))")
     withheld = requested - released
@@ -337,6 +382,8 @@ def _allow_by_consent(request: DisclosureRequest, consent: ConsentFacts,
         allowed=True, purpose=request.purpose, legal_basis=str(LegalBasis.CONSENT),
         consent_id=consent.id, safety_disclosure_id=None, released_categories=released,
         reasons=tuple(reasons), missing=missing, withheld_categories=withheld,
+        convenant_id=relied_on.id if relied_on else None,
+        convenant_version=relied_on.version if relied_on else None,
     )
 
 

@@ -23,11 +23,47 @@ def _n() -> int:
     return next(_counter)
 
 
-def create_organization(name: str | None = None, kind: str = "buurtteam") -> Organization:
+def create_organization(name: str | None = None, kind: str = "buurtteam", *,
+                        party: bool = True) -> Organization:
+    """An organisation; unless `party=False` it joins the test convenant, which covers every
+    activity and category (sharing with an organisation needs one, besides consent)."""
     org = Organization(name=name or f"Organisatie {_n()}", kind=OrganizationKind(kind))
     db.session.add(org)
     db.session.flush()
+    if party:
+        join_test_convenant(org)
     return org
+
+
+TEST_CONVENANT = "Testconvenant"
+
+
+def shared_convenant() -> Any:
+    """The one convenant of the test database, in force since 2020 for everything."""
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from app.convenants.models import Convenant
+    from app.convenants.operations import create_convenant
+    from policies import REGISTER
+
+    found = db.session.execute(
+        select(Convenant).where(Convenant.title == TEST_CONVENANT)).scalar_one_or_none()
+    if found is not None:
+        return found
+    return create_convenant(None, title=TEST_CONVENANT, version="1", text="# Testconvenant\n",
+                            valid_from=date(2020, 1, 1), valid_until=None,
+                            activities={a.id: a.categories for a in REGISTER.values()})
+
+
+def join_test_convenant(organization: Organization, **facts: Any) -> Any:
+    from datetime import date
+
+    from app.convenants.operations import join
+
+    facts.setdefault("joined_on", date(2020, 1, 1))
+    return join(None, shared_convenant(), organization_id=organization.id, **facts)
 
 
 def create_user(role: str = "flatcoach", organization: Organization | None = None,
@@ -226,7 +262,8 @@ def create_handover(case: Any, coach: User, organization: Organization, *,
     fire_handover(handover, "offer", coach, {})
     if state == "declined":
         professional = professional or create_user("professional", organization)
-        fire_handover(handover, "decline", professional, {"reason": "Geen plek."})
+        fire_handover(handover, "decline", professional,
+                      {"decline_reason": "no_capacity", "reason": "Geen plek."})
         return handover
     target = _HANDOVER_PATH.index(state)
     professional = professional or create_user("professional", organization)

@@ -12,6 +12,7 @@ from flask import Flask
 from app.db import db, utcnow
 from policies import REGISTER, LegalBasis, default_valid_until
 from tests import factories
+from tests.writes import nothing_written
 
 INVALID = "The input is not valid. See errors for the fields concerned."
 NOT_FOUND = {"code": 404, "status": "Not Found", "message": "Not found.", "errors": {}}
@@ -96,12 +97,14 @@ def test_coach_may_choose_a_shorter_validity(login, world):
 @pytest.mark.parametrize("purpose", sorted(REGISTER))
 def test_only_consent_based_activities_of_the_register_take_consent(login, world, purpose):
     categories = sorted(REGISTER[purpose].categories)[:1]
-    response = login(world.coach).post(
-        consents_url(world.resident), json=scope(world, purpose=purpose,
-                                                 data_categories=categories))
+    coach = login(world.coach)
+    body = scope(world, purpose=purpose, data_categories=categories)
     if REGISTER[purpose].legal_basis is LegalBasis.CONSENT:
+        response = coach.post(consents_url(world.resident), json=body)
         assert response.status_code == 201
     else:
+        with nothing_written():
+            response = coach.post(consents_url(world.resident), json=body)
         assert response.status_code == 422
         assert response.json == {
             "code": 422, "status": "Unprocessable Entity", "message": INVALID,
@@ -144,16 +147,19 @@ def test_invalid_consent_scope_is_422(login, world, overrides, errors):
         overrides = {"valid_until": _past()}
     elif overrides.get("valid_until") == "too late":
         overrides = {"valid_until": _far_future()}
-    response = login(world.coach).post(consents_url(world.resident),
-                                       json=scope(world, **overrides))
+    coach = login(world.coach)
+    with nothing_written():
+        response = coach.post(consents_url(world.resident), json=scope(world, **overrides))
     assert response.status_code == 422
     assert response.json == {"code": 422, "status": "Unprocessable Entity",
                              "message": INVALID, "errors": errors}
 
 
 def test_unknown_recipient_organisation_is_422(login, world):
-    response = login(world.coach).post(
-        consents_url(world.resident), json=scope(world, recipient_organization_id=987654))
+    coach = login(world.coach)
+    with nothing_written():
+        response = coach.post(consents_url(world.resident),
+                              json=scope(world, recipient_organization_id=987654))
     assert response.status_code == 422
     assert response.json == {
         "code": 422, "status": "Unprocessable Entity", "message": "Unknown recipient organisation.",
@@ -162,7 +168,9 @@ def test_unknown_recipient_organisation_is_422(login, world):
 
 def test_nothing_is_stored_for_a_refused_request(login, world):
     coach = login(world.coach)
-    coach.post(consents_url(world.resident), json=scope(world, data_categories=[]))
+    with nothing_written():
+        refused = coach.post(consents_url(world.resident), json=scope(world, data_categories=[]))
+    assert refused.status_code == 422
     listed = coach.get(consents_url(world.resident))
     assert listed.status_code == 200
     assert listed.json == []
@@ -170,18 +178,22 @@ def test_nothing_is_stored_for_a_refused_request(login, world):
 
 def test_coach_outside_the_building_gets_404(login, world):
     coach = login(world.coach)
-    response = coach.post(consents_url(world.other_resident), json=scope(world))
+    with nothing_written():
+        response = coach.post(consents_url(world.other_resident), json=scope(world))
+        unknown = coach.post("/api/v1/residents/00000000-0000-0000-0000-000000000000/consents",
+                             json=scope(world))
+        listed = coach.get(consents_url(world.other_resident))
     assert response.status_code == 404
     assert response.json == NOT_FOUND
-    unknown = coach.post("/api/v1/residents/00000000-0000-0000-0000-000000000000/consents",
-                         json=scope(world))
     assert unknown.json == NOT_FOUND
-    assert coach.get(consents_url(world.other_resident)).json == NOT_FOUND
+    assert listed.json == NOT_FOUND
 
 
 @pytest.mark.parametrize("role", ["professional", "coordinator", "privacy_officer"])
 def test_only_coaches_request_consent(login, world, role):
-    response = login(world.user(role)).post(consents_url(world.resident), json=scope(world))
+    api = login(world.user(role))
+    with nothing_written():
+        response = api.post(consents_url(world.resident), json=scope(world))
     assert response.status_code == 403
     assert response.json == ROLE_FORBIDDEN
 
@@ -191,16 +203,19 @@ def test_only_coaches_request_consent(login, world, role):
 @pytest.mark.parametrize("role", ["professional", "coordinator"])
 def test_professionals_and_coordinators_cannot_read_consents(login, world, role, path):
     consent = given(world)
-    response = login(world.user(role)).get(
-        path.format(id=consent.id, resident=world.resident.id))
+    api = login(world.user(role))
+    with nothing_written():
+        response = api.get(path.format(id=consent.id, resident=world.resident.id))
     assert response.status_code == 403
     assert response.json == ROLE_FORBIDDEN
 
 
 def test_professional_cannot_fire_consent_triggers(login, world):
     consent = given(world)
-    response = fire(login(world.professional), consent.id, "withdraw", consent.version,
-                    reason="wil niet meer")
+    professional = login(world.professional)
+    with nothing_written():
+        response = fire(professional, consent.id, "withdraw", consent.version,
+                        reason="wil niet meer")
     assert response.status_code == 403
     assert response.json == ROLE_FORBIDDEN
 
@@ -208,9 +223,10 @@ def test_professional_cannot_fire_consent_triggers(login, world):
 def test_other_coach_gets_404_for_a_consent(login, world):
     consent = given(world)
     other = login(world.other_coach)
-    assert other.get(f"/api/v1/consents/{consent.id}").json == NOT_FOUND
-    assert other.get(f"/api/v1/consents/{consent.id}/record").json == NOT_FOUND
-    response = fire(other, consent.id, "withdraw", consent.version, reason="zomaar")
+    with nothing_written():
+        assert other.get(f"/api/v1/consents/{consent.id}").json == NOT_FOUND
+        assert other.get(f"/api/v1/consents/{consent.id}/record").json == NOT_FOUND
+        response = fire(other, consent.id, "withdraw", consent.version, reason="zomaar")
     assert response.status_code == 404
     assert response.json == NOT_FOUND
 
@@ -242,15 +258,18 @@ def test_privacy_officer_reads_every_consent_and_lists_a_residents_consents(logi
 
 def test_give_records_method_and_notice_version(login, world):
     consent = requested(world)
-    response = fire(login(world.coach), consent.id, "give", consent.version,
+    coach = login(world.coach)
+    before = utcnow()
+    response = fire(coach, consent.id, "give", consent.version,
                     method="written", notice_version="privacyverklaring-2026-01")
+    after = utcnow()
     assert response.status_code == 200
     body = response.json
     assert body["state"] == "given"
     assert body["valid"] is True
     assert body["method"] == "written"
     assert body["notice_version"] == "privacyverklaring-2026-01"
-    assert body["given_at"] is not None
+    assert before <= datetime.fromisoformat(body["given_at"]) <= after
     assert body["version"] > consent.version
     assert [(e["trigger"], e["to_state"]) for e in body["events"]] == [
         ("request", "requested"), ("give", "given")]
@@ -268,7 +287,9 @@ def test_give_records_method_and_notice_version(login, world):
 ])
 def test_give_needs_a_method_and_the_notice_shown(login, world, arguments, argument, problem):
     consent = requested(world)
-    response = fire(login(world.coach), consent.id, "give", consent.version, **arguments)
+    coach = login(world.coach)
+    with nothing_written():
+        response = fire(coach, consent.id, "give", consent.version, **arguments)
     message = f"'{argument}' is missing or invalid for 'give': {problem}"
     assert response.status_code == 422
     assert response.json == {"code": 422, "status": "Unprocessable Entity", "message": message,
@@ -282,10 +303,14 @@ def test_give_after_validity_ended_is_refused(login, world):
     consent = requested(world)
     consent.valid_until = utcnow() - timedelta(seconds=1)
     db.session.commit()
-    response = fire(login(world.coach), consent.id, "give", consent.version, **GIVE)
+    coach = login(world.coach)
+    with nothing_written():
+        response = fire(coach, consent.id, "give", consent.version, **GIVE)
     assert response.status_code == 422
     assert response.json["message"] == (
         "This consent's validity has already ended; ask for a new one.")
+    db.session.refresh(consent)
+    assert consent.state == "requested"
 
 
 def test_refuse_is_final(login, world):
@@ -295,7 +320,8 @@ def test_refuse_is_final(login, world):
     assert refused.status_code == 200
     assert refused.json["state"] == "refused"
     assert refused.json["allowed_triggers"] == []
-    again = fire(coach, consent.id, "give", refused.json["version"], **GIVE)
+    with nothing_written():
+        again = fire(coach, consent.id, "give", refused.json["version"], **GIVE)
     assert again.status_code == 422
     assert again.json["message"] == (
         "'give' is not possible in state 'refused'. Possible now: none.")
@@ -305,31 +331,36 @@ def test_refuse_is_final(login, world):
 def test_withdraw_by_coach_or_privacy_officer_needs_a_reason(login, world, who):
     consent = given(world)
     api = login(getattr(world, who))
-    missing = fire(api, consent.id, "withdraw", consent.version)
+    with nothing_written():
+        missing = fire(api, consent.id, "withdraw", consent.version)
     assert missing.status_code == 422
     assert missing.json["errors"]["reason"] == [
         "'reason' is missing or invalid for 'withdraw': 'reason' is required for 'withdraw'."]
+    before = utcnow()
     response = fire(api, consent.id, "withdraw", consent.version,
                     reason="bewoner belde: wil niet meer delen")
+    after = utcnow()
     assert response.status_code == 200
     body = response.json
     assert body["state"] == "withdrawn"
     assert body["valid"] is False
-    assert body["ended_at"] is not None
+    assert before <= datetime.fromisoformat(body["ended_at"]) <= after
     assert body["end_reason"] == "bewoner belde: wil niet meer delen"
     assert body["events"][-1]["actor_role"] == str(getattr(world, who).role)
 
 
 def test_revoke_is_for_the_privacy_officer_only(login, world):
     consent = given(world)
-    coach = fire(login(world.coach), consent.id, "revoke", consent.version, reason="vergissing")
+    coach_api, officer = login(world.coach), login(world.privacy_officer)
+    with nothing_written():
+        coach = fire(coach_api, consent.id, "revoke", consent.version, reason="vergissing")
+        no_reason = fire(officer, consent.id, "revoke", consent.version)
+    assert no_reason.status_code == 422
     assert coach.status_code == 403
     assert coach.json == {"code": 403, "status": "Forbidden",
                           "message": "Your role cannot fire 'revoke'.",
                           "errors": {"trigger": ["Your role cannot fire 'revoke'."],
                                      "allowed_triggers": ["withdraw"]}}
-    officer = login(world.privacy_officer)
-    assert fire(officer, consent.id, "revoke", consent.version).status_code == 422
     revoked = fire(officer, consent.id, "revoke", consent.version,
                    reason="vastgelegd bij de verkeerde bewoner")
     assert revoked.status_code == 200
@@ -339,7 +370,9 @@ def test_revoke_is_for_the_privacy_officer_only(login, world):
 @pytest.mark.parametrize("who", ["coach", "privacy_officer"])
 def test_only_the_system_expires_a_consent(login, world, who):
     consent = given(world)
-    response = fire(login(getattr(world, who)), consent.id, "expire", consent.version)
+    api = login(getattr(world, who))
+    with nothing_written():
+        response = fire(api, consent.id, "expire", consent.version)
     assert response.status_code == 403
     assert response.json["message"] == "Your role cannot fire 'expire'."
     db.session.refresh(consent)
@@ -348,8 +381,9 @@ def test_only_the_system_expires_a_consent(login, world, who):
 
 def test_stale_version_is_409(login, world):
     consent = given(world)
-    response = fire(login(world.coach), consent.id, "withdraw", consent.version - 1,
-                    reason="te laat")
+    coach = login(world.coach)
+    with nothing_written():
+        response = fire(coach, consent.id, "withdraw", consent.version - 1, reason="te laat")
     assert response.status_code == 409
     assert response.json["errors"] == {"version": ["Stale version: reload and try again."]}
 
@@ -369,8 +403,10 @@ def test_no_endpoint_edits_a_consent(app: Flask):
 @pytest.mark.parametrize("method", ["PUT", "PATCH", "DELETE"])
 def test_editing_a_consent_is_405(login, world, method):
     consent = given(world)
-    response = login(world.coach).request(method, f"/api/v1/consents/{consent.id}",
-                                          json={"data_categories": ["health"]})
+    coach = login(world.coach)
+    with nothing_written():
+        response = coach.request(method, f"/api/v1/consents/{consent.id}",
+                                 json={"data_categories": ["health"]})
     assert response.status_code == 405
 
 
@@ -381,8 +417,9 @@ def test_a_transition_cannot_change_the_scope(login, world, field):
     value = {"data_categories": ["health"], "purpose": "case_support",
              "recipient_organization_id": world.schuldhulp.id,
              "valid_until": _far_future(), "resident_id": str(world.other_resident.id)}[field]
-    response = fire(login(world.coach), consent.id, "give", consent.version, **GIVE,
-                    **{field: value})
+    coach = login(world.coach)
+    with nothing_written():
+        response = fire(coach, consent.id, "give", consent.version, **GIVE, **{field: value})
     assert response.status_code == 422
     assert response.json["errors"] == {field: ["Unknown field."]}
     db.session.refresh(consent)
@@ -430,7 +467,10 @@ def test_consent_record_follows_iso_27560(login, world):
     assert record["consent_type"] == "dpv:ExplicitlyExpressedConsent"
     assert record["notice"]["version"] == "2026-01"
     assert record["validity"]["valid_until"] == consent.valid_until.isoformat()
-    assert record["validity"]["valid_from"] is not None
+    give = officer.get(f"/api/v1/consents/{consent.id}").json["events"][1]
+    assert give["trigger"] == "give"
+    assert (datetime.fromisoformat(record["validity"]["valid_from"])
+            == datetime.fromisoformat(give["at"]))
     [purpose] = record["purposes"]
     assert purpose["purpose_id"] == "warm_handover"
     assert purpose["lawful_basis"] == "consent"

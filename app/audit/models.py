@@ -120,6 +120,9 @@ class ProcessingLogEntry(db.Model):
     request_id: Mapped[str | None] = mapped_column(String(64))
     # The W3C trace id of the request (its `traceparent`, or one the server started).
     trace_id: Mapped[str | None] = mapped_column(String(32))
+    # The samenwerkingsconvenant (and its version) a disclosure to an organisation relied on.
+    convenant_id: Mapped[str | None] = mapped_column(String(36))
+    convenant_version: Mapped[str | None] = mapped_column(String(40))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 
@@ -147,4 +150,4 @@ class ProcessingLogEntry(db.Model):
         "request_id",
     )
     # Hashed only when set, so that entries written before the field existed verify as before.
-    HASHED_WHEN_SET = ("trace_id",)
+    HASHED_WHEN_SET = ("trace_id", "convenant_id", "convenant_version")

@@ -22,7 +22,7 @@ from app.auth.permissions import Role
 from app.buildings.models import Building, CoachAssignment
 from app.buurtkamer.models import Activity, ActivityOrganiser
 from app.consent.models import Consent
-from app.consent.operations import fire_consent, request_consent
+from app.consent.operations import ConsentRefused, fire_consent, request_consent
 from app.db import db, utcnow
 from app.residents.models import Resident
 from app.web.labels import label
@@ -317,12 +317,15 @@ def _naming_consent_request(coach: Any, activity: Activity, resident: Resident,
     if organization_id is None:
         raise ActivityRefused(_("The coach running this activity belongs to no organisation, "
                                 "so there is no one to consent to."))
-    return request_consent(coach, resident.id, {
-        "purpose": RESIDENT_CONNECTION,
-        "recipient_organization_id": organization_id,
-        "data_categories": list(NAMING_CATEGORIES),
-        "valid_until": default_valid_until(now),
-    })
+    try:
+        return request_consent(coach, resident.id, {
+            "purpose": RESIDENT_CONNECTION,
+            "recipient_organization_id": organization_id,
+            "data_categories": list(NAMING_CATEGORIES),
+            "valid_until": default_valid_until(now),
+        })
+    except ConsentRefused as refused:
+        raise ActivityRefused(refused.message) from refused
 
 
 def request_naming_consent(coach: Any, activity: Activity, resident: Resident,

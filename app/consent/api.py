@@ -21,7 +21,7 @@ from app.auth.scope import (
 )
 from app.consent.gateway import consent_facts
 from app.consent.models import Consent
-from app.consent.operations import fire_consent, request_consent
+from app.consent.operations import ConsentRefused, fire_consent, request_consent
 from app.consent.queries import consent_history
 from app.consent.schemas import ConsentCreateSchema, ConsentSchema
 from app.db import db, utcnow
@@ -63,7 +63,10 @@ def create_consent(data: dict[str, Any], resident_id: uuid.UUID) -> Any:
               errors={"recipient_organization_id": [_("Unknown recipient organisation.")]})
     if data.get("valid_until") is None:
         data["valid_until"] = default_valid_until(utcnow())
-    consent = request_consent(current_user, resident.id, data)
+    try:
+        consent = request_consent(current_user, resident.id, data)
+    except ConsentRefused as refused:
+        abort(422, message=refused.message, errors={refused.field: [refused.message]})
     db.session.commit()
     return consent
 

@@ -23,6 +23,7 @@ from app.audit.operations import current_request_id
 from app.auth.permissions import Role
 from app.auth.scope import residents_query
 from app.consent.models import Consent
+from app.convenants.operations import convenant_facts
 from app.db import db, utcnow
 from app.residents.models import Resident
 from app.tracing import current_trace_id
@@ -118,6 +119,8 @@ def log_processing(
     object_type: str | None = None,
     object_id: Any | None = None,
     reasons: Iterable[str] = (),
+    convenant_id: str | None = None,
+    convenant_version: str | None = None,
 ) -> ProcessingLogEntry:
     register_entry = REGISTER[activity]
     entry = ProcessingLogEntry(
@@ -140,6 +143,8 @@ def log_processing(
         reasons=list(reasons),
         request_id=current_request_id(),
         trace_id=current_trace_id(),
+        convenant_id=convenant_id,
+        convenant_version=convenant_version,
     )
     return chain.append(entry)
 
@@ -190,6 +195,7 @@ def disclose(
         reader_resident_ids=_residents_read_for(actor, recipient_resident_id),
         offered_under_consent_id=str(offered_under) if offered_under is not None else None,
         handover_ended=handover is not None and handover.state in ENDED_WITHOUT_HELP,
+        convenants=convenant_facts() if recipient_organization_id is not None else (),
     )
     decision = decide(request)
     fields = {
@@ -206,6 +212,8 @@ def disclose(
         "object_type": subject.object_type if subject is not None else None,
         "object_id": subject.id if subject is not None else None,
         "reasons": decision.reasons,
+        "convenant_id": decision.convenant_id,
+        "convenant_version": decision.convenant_version,
     }
     log_processing(**fields)
     if not decision.allowed and has_request_context():

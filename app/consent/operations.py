@@ -19,7 +19,23 @@ from workflows.match import MATCH
 ENDING_TRIGGERS = {"withdraw", "expire", "revoke"}
 
 
+class ConsentRefused(Exception):
+    """A consent that cannot be recorded; `field` names the input it concerns."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
 def request_consent(coach: Any, resident_id: uuid.UUID, data: dict[str, Any]) -> Consent:
+    if data.get("recipient_organization_id") is not None:
+        from app.convenants.operations import recipient_refusal
+
+        refusal = recipient_refusal(data["recipient_organization_id"], data["purpose"],
+                                    data["data_categories"], utcnow().date())
+        if refusal:
+            raise ConsentRefused("recipient_organization_id", refusal)
     consent = Consent(
         resident_id=resident_id,
         purpose=data["purpose"],

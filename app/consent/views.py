@@ -24,7 +24,7 @@ from app.auth.scope import (
 )
 from app.consent.forms import ConsentFilterForm, ConsentForm, end_of_day, notice_version
 from app.consent.models import Consent
-from app.consent.operations import fire_consent, request_consent
+from app.consent.operations import ConsentRefused, fire_consent, request_consent
 from app.consent.queries import consent_history
 from app.consent.schemas import ConsentCreateSchema
 from app.db import db, utcnow
@@ -85,6 +85,10 @@ def new(resident_id: uuid.UUID) -> Any:
             consent = request_consent(current_user, resident.id, data)
             fire_consent(consent, answer, current_user, arguments)
             db.session.commit()
+    except ConsentRefused as refused:
+        form.recipient_organization_id.errors = [*form.recipient_organization_id.errors,
+                                                 refused.message]
+        return render_template("consent/new.html", **context), 422
     except HTTPException as error:
         form.form_errors.append(str((getattr(error, "data", None) or {}).get("message", "")))
         return render_template("consent/new.html", **context), 422

@@ -16,6 +16,7 @@ from app.db import db
 from app.demo import data
 from app.demo.activity import fill_activity
 from app.demo.buurtkamer import fill_buurtkamer
+from app.demo.convenant import create_demo_convenant
 from app.demo.matches import fill_matches
 from app.organizations.models import Organization, OrganizationKind
 from app.residents.models import Resident
@@ -65,6 +66,7 @@ def fill_demo(password: str, seed: int = 2026,
         organizations[name] = Organization(name=name, kind=OrganizationKind(kind))
         db.session.add(organizations[name])
     db.session.flush()
+    create_demo_convenant(organizations)
 
     password_hash = hash_password(password)
     users = {}

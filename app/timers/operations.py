@@ -18,6 +18,7 @@ from app.cases.checkins import due_query
 from app.cases.models import CheckIn
 from app.consent.models import Consent
 from app.consent.operations import fire_consent
+from app.convenants.operations import end_departures
 from app.db import db, utcnow
 from app.handovers.models import Alert, AlertKind, Handover
 from app.notifications.digest import send_digests
@@ -35,6 +36,7 @@ class TickReport:
     consents_reminded: list[str] = field(default_factory=list)
     checkins_due: list[str] = field(default_factory=list)
     digests: int = 0
+    departures_withdrawn: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         return [
@@ -47,6 +49,8 @@ class TickReport:
             f"expired {len(self.expired)} consent(s) past valid_until",
             f"told coaches of {len(self.checkins_due)} check-in(s) due",
             *([f"e-mailed {self.digests} notification digest(s)"] if self.digests else []),
+            *([f"withdrew {len(self.departures_withdrawn)} handover(s) to organisations that "
+               "left the samenwerkingsconvenant"] if self.departures_withdrawn else []),
         ]
 
 
@@ -154,6 +158,7 @@ def tick(now: datetime | None = None) -> TickReport:
     _remind_offers(now, report)
     _escalate(now, report)
     _remind(now, report)
+    report.departures_withdrawn = end_departures(now)
     _checkins_due(now, report)
     db.session.commit()
     # After the commit: mail goes out only about notifications that exist.

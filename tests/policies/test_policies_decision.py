@@ -16,6 +16,7 @@ from policies import (
     describe_rules,
 )
 from policies.decision import READER_ACTIONS
+from tests.policy_facts import convenant_of
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 BUURTTEAM = "org-buurtteam"
@@ -50,6 +51,7 @@ def request(*consents: ConsentFacts, **overrides) -> DisclosureRequest:
         "categories": HANDOVER_CATEGORIES,
         "now": NOW,
         "consents": consents,
+        "convenants": (convenant_of(BUURTTEAM, SCHULDHULP, WELZIJN),),
     }
     return DisclosureRequest(**(values | overrides))
 

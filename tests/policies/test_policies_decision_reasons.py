@@ -19,12 +19,17 @@ from tests.policies.test_policies_decision import (
 
 UNTIL = (NOW + timedelta(days=30)).isoformat()
 COVERS = f"consent consent-1 covers purpose warm_handover for organisation org-buurtteam until {UNTIL}"
+PARTY = ("organisation org-buurtteam is a party to convenant convenant-1 (Samenwerkingsconvenant "
+         "(versie 1)) for purpose warm_handover")
+BY_CONVENANT = {"convenant_id": "convenant-1", "convenant_version": "1"}
+NO_CONVENANT = {"convenant_id": None, "convenant_version": None}
 
 
 def denial(purpose: str, *reasons: str, notes: tuple[str, ...] = ()) -> dict:
     return {"allowed": False, "purpose": purpose, "legal_basis": None, "consent_id": None,
             "safety_disclosure_id": None, "released_categories": [], "withheld_categories": [],
-            "reasons": ["denied", *reasons, *notes], "missing": "; ".join(reasons)}
+            "reasons": ["denied", *reasons, *notes], "missing": "; ".join(reasons),
+            **NO_CONVENANT}
 
 
 def test_the_time_of_a_decision_must_carry_its_timezone():
@@ -64,7 +69,7 @@ def test_a_data_subject_request_is_answered_under_a_legal_obligation(action, rea
         "allowed": True, "purpose": "data_subject_request", "legal_basis": "legal_obligation",
         "consent_id": None, "safety_disclosure_id": None,
         "released_categories": ["identity", "contact", "help_question"],
-        "withheld_categories": [], "reasons": [reason], "missing": ""}
+        "withheld_categories": [], "reasons": [reason], "missing": "", **NO_CONVENANT}
 
 
 def test_only_a_privacy_officer_handles_a_data_subject_request():
@@ -85,15 +90,15 @@ def test_a_safety_disclosure_shares_and_says_why_no_consent_did():
         "withheld_categories": [],
         "reasons": ["shared under safety disclosure safety-1 (basis vital_interest, review "
                     "pending) because no consent covers it: no consent is recorded for this "
-                    "resident"],
-        "missing": ""}
+                    "resident", PARTY],
+        "missing": "", **BY_CONVENANT}
     two_gaps = decide(request(consent(state="withdrawn"), consent(id="consent-2",
                                                                  state="refused"),
                               safety_disclosure=safety()))
     assert two_gaps.reasons == (
         "shared under safety disclosure safety-1 (basis vital_interest, review pending) "
         "because no consent covers it: consent was refused (consent consent-2); not valid "
-        "either: 1 other consent(s) for this purpose and organisation",)
+        "either: 1 other consent(s) for this purpose and organisation", PARTY)
 
 
 def test_a_purpose_not_resting_on_consent_needs_a_safety_disclosure():
@@ -119,8 +124,8 @@ def test_consent_allows_and_names_health_as_explicit():
         "allowed": True, "purpose": "warm_handover", "legal_basis": "consent",
         "consent_id": "consent-1", "safety_disclosure_id": None,
         "released_categories": ["identity", "health"], "withheld_categories": [],
-        "reasons": [COVERS, "health is shared under explicit consent (GDPR Art. 9(2)(a))"],
-        "missing": ""}
+        "reasons": [COVERS, PARTY, "health is shared under explicit consent (GDPR Art. 9(2)(a))"],
+        "missing": "", **BY_CONVENANT}
 
 
 def test_a_partly_covered_handover_is_read_with_the_rest_withheld():
@@ -130,7 +135,7 @@ def test_a_partly_covered_handover_is_read_with_the_rest_withheld():
         "allowed": True, "purpose": "warm_handover", "legal_basis": "consent",
         "consent_id": "consent-1", "safety_disclosure_id": None,
         "released_categories": ["identity"], "withheld_categories": ["contact", "help_question"],
-        "reasons": [COVERS, f"withheld: {missing}"], "missing": missing}
+        "reasons": [COVERS, PARTY, f"withheld: {missing}"], "missing": missing, **BY_CONVENANT}
 
 
 def test_a_consent_ends_at_its_valid_until():
@@ -168,7 +173,7 @@ def test_near_misses_name_only_valid_consents_for_another_recipient():
 def test_a_handover_is_read_under_the_consent_it_was_offered_under_among_others():
     decision = decide(read_request(consent(id="consent-0"), consent()))
     assert (decision.allowed, decision.consent_id) == (True, "consent-1")
-    assert decision.reasons == (COVERS,)
+    assert decision.reasons == (COVERS, PARTY)
 
 
 def test_a_reader_needs_a_recipient_to_be():

@@ -75,7 +75,8 @@ def test_a_decision_serialises_every_field_under_its_own_name():
         safety_disclosure_id="s-1",
         released_categories=frozenset({DataCategory.HELP_QUESTION, DataCategory.IDENTITY}),
         reasons=("first", "second"), missing="health",
-        withheld_categories=frozenset({DataCategory.HEALTH}))
+        withheld_categories=frozenset({DataCategory.HEALTH}), convenant_id="v-1",
+        convenant_version="2026-1")
     assert decision.as_dict() == {
         "allowed": True,
         "purpose": "warm_handover",
@@ -86,6 +87,8 @@ def test_a_decision_serialises_every_field_under_its_own_name():
         "withheld_categories": ["health"],
         "reasons": ["first", "second"],
         "missing": "health",
+        "convenant_id": "v-1",
+        "convenant_version": "2026-1",
     }
 
 

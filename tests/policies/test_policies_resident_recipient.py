@@ -15,6 +15,7 @@ from policies import (
     decide,
     describe_rules,
 )
+from tests.policy_facts import convenant_of
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 FATIMA = "resident-fatima"
@@ -170,7 +171,8 @@ def test_organisation_consents_keep_their_meaning_beside_resident_consents():
     decision = decide(request(consent(), to_buurtteam, action="offer_handover",
                               purpose="warm_handover", recipient_organization_id=BUURTTEAM,
                               recipient_resident_id=None,
-                              categories=frozenset({"identity", "help_question"})))
+                              categories=frozenset({"identity", "help_question"}),
+                              convenants=(convenant_of(BUURTTEAM),)))
 
     assert decision.allowed
     assert decision.consent_id == "consent-org"
