@@ -26,7 +26,8 @@ def _log_out(http_app: Flask, world: Any, browser: FlaskClient) -> None:
 
 def _deactivate(http_app: Flask, world: Any, browser: FlaskClient) -> None:
     coordinator = login(http_app, world.coordinator)
-    assert coordinator.post(f"/admin/users/{world.coach.id}/deactivate").status_code == 302
+    assert coordinator.post(f"/admin/users/{world.coach.id}/deactivate",
+                            data={"successor_id": world.other_coach.id}).status_code == 302
 
 
 def _new_password(http_app: Flask, world: Any, browser: FlaskClient) -> None:

@@ -60,7 +60,8 @@ def test_create_user_with_errors_then_success(coordinator, world):
 def test_deactivation_ends_the_users_session_at_once(coordinator, http_app, world):
     coach = login(http_app, world.coach)
     assert coach.get("/today").status_code == 200
-    response = coordinator.post(f"/admin/users/{world.coach.id}/deactivate")
+    response = coordinator.post(f"/admin/users/{world.coach.id}/deactivate",
+                                data={"successor_id": world.other_coach.id})
     assert response.status_code == 302
     db.session.refresh(world.coach)
     assert world.coach.active is False
@@ -134,7 +135,8 @@ def test_coordinator_cannot_open_doors(coordinator, world):
 
 
 def test_a_deactivated_user_can_be_reactivated_and_logs_in_again(coordinator, http_app, world):
-    coordinator.post(f"/admin/users/{world.coach.id}/deactivate")
+    coordinator.post(f"/admin/users/{world.coach.id}/deactivate",
+                     data={"successor_id": world.other_coach.id})
     assert f"{world.coach.name} weer activeren" in text(coordinator.get("/admin/users"))
 
     response = coordinator.post(f"/admin/users/{world.coach.id}/reactivate")

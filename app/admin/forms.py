@@ -4,6 +4,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
+    BooleanField,
     EmailField,
     IntegerField,
     PasswordField,
@@ -48,6 +49,38 @@ class UserForm(Form):
     def validate_organization_id(self, field: Any) -> None:
         if field.data and field.data not in {value for value, _label in field.choices}:
             raise ValidationError(_l("Choose from the options shown."))
+
+
+class UserEditForm(Form):
+    """Name, role and organisation of an existing user; a new role or organisation is
+    confirmed after its consequences are shown, and hands over what the user holds."""
+
+    name = StringField(_l("Name"), validators=[required(), length(200)])
+    role = SelectField(_l("Role"), validators=[required()])
+    organization_id = SelectField(_l("Organisation"))
+    successor_id = SelectField(_l("Hand over to"), validate_choice=False)
+    confirm = BooleanField(_l("I have read the consequences: make the change"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.role.choices = choices("role", [r.value for r in Role])
+        self.organization_id.choices = organization_choices(str(_l("None")))
+
+    def validate_role(self, field: Any) -> None:
+        if field.data not in {r.value for r in Role}:
+            raise ValidationError(_l("Choose a role."))
+
+    def validate_organization_id(self, field: Any) -> None:
+        if field.data and field.data not in {value for value, _label in field.choices}:
+            raise ValidationError(_l("Choose from the options shown."))
+
+
+class DeactivateForm(Form):
+    successor_id = SelectField(_l("Hand over to"), validate_choice=False)
+
+
+def set_successor_choices(field: Any, people: list[Any]) -> None:
+    field.choices = [("", str(_l("Choose…"))), *[(str(p.id), p.name) for p in people]]
 
 
 class OrganizationForm(Form):

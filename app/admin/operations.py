@@ -4,6 +4,8 @@ API tokens at once."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 from flask_babel import gettext as _
@@ -13,12 +15,15 @@ from sqlalchemy.exc import IntegrityError
 from app.audit.operations import record_event
 from app.auth.models import User
 from app.auth.operations import end_all_sessions, find_user_by_email, set_password
+from app.auth.passwords import MIN_PASSWORD_LENGTH
 from app.auth.permissions import Role
 from app.buildings.models import Building, CoachAssignment, Dwelling, Neighbourhood
+from app.cases.models import Case
 from app.db import db
+from app.handovers.models import Handover
 from app.organizations.models import Organization, OrganizationKind
-
-MIN_PASSWORD_LENGTH = 12
+from workflows.case import CASE_OPEN_STATES
+from workflows.handover import HANDOVER_ACTIVE_STATES
 
 
 class AdminRefused(Exception):
@@ -50,12 +55,138 @@ def create_user(admin: Any, *, email: str, name: str, role: Role,
     return user
 
 
-def deactivate_user(admin: Any, user: User) -> None:
+@dataclass
+class Holdings:
+    """What a user holds that others depend on: a coach's buildings and open cases (with the
+    handovers still running in them), a professional's accepted handovers still running.
+    Leaving a role or an organisation, or the service, hands these to a successor first."""
+
+    buildings: list[Building] = dataclass_field(default_factory=list)
+    open_cases: list[Case] = dataclass_field(default_factory=list)
+    handovers: list[Handover] = dataclass_field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.buildings or self.open_cases or self.handovers)
+
+
+def holdings(user: User) -> Holdings:
+    held = Holdings()
+    if user.role == Role.FLATCOACH:
+        held.buildings = list(db.session.execute(
+            select(Building).join(CoachAssignment, CoachAssignment.building_id == Building.id)
+            .where(CoachAssignment.user_id == user.id).order_by(Building.name)).scalars())
+        held.open_cases = list(db.session.execute(
+            select(Case).where(Case.coach_id == user.id, Case.state.in_(CASE_OPEN_STATES))
+            .order_by(Case.opened_at, Case.id)).scalars())
+        held.handovers = list(db.session.execute(
+            select(Handover).where(Handover.case_id.in_([c.id for c in held.open_cases]),
+                                   Handover.state.in_(HANDOVER_ACTIVE_STATES))
+            .order_by(Handover.created_at)).scalars()) if held.open_cases else []
+    elif user.role == Role.PROFESSIONAL:
+        held.handovers = list(db.session.execute(
+            select(Handover).where(Handover.accepted_by_id == user.id,
+                                   Handover.state.in_(HANDOVER_ACTIVE_STATES))
+            .order_by(Handover.accepted_at)).scalars())
+    return held
+
+
+def successors(user: User) -> list[User]:
+    """Who can take over what `user` holds: an active colleague of the same role and
+    organisation."""
+    return list(db.session.execute(
+        select(User).where(User.role == user.role, User.active.is_(True), User.id != user.id,
+                           User.organization_id == user.organization_id
+                           if user.organization_id is not None
+                           else User.organization_id.is_(None))
+        .order_by(User.name)).scalars())
+
+
+def hand_over(admin: Any, user: User, successor: User | None) -> Holdings:
+    """Everything `user` holds goes to `successor`: buildings (the successor is assigned, the
+    user unassigned), open cases (the successor becomes their coach) and accepted handovers.
+    Each step is logged. Refused without a fitting successor when there is anything to hand
+    over."""
+    held = holdings(user)
+    if held.empty:
+        return held
+    if successor is None:
+        raise AdminRefused("successor_id", _(
+            "Choose a colleague who takes over the buildings, cases and handovers."))
+    if successor.id not in {colleague.id for colleague in successors(user)}:
+        raise AdminRefused("successor_id", _(
+            "Choose an active colleague of the same role and organisation."))
+    for building in held.buildings:
+        if db.session.get(CoachAssignment, (successor.id, building.id)) is None:
+            db.session.add(CoachAssignment(user_id=successor.id, building_id=building.id))
+            record_event("coach_assigned", actor=admin, object_type="building",
+                         object_id=building.id,
+                         details={"user_id": successor.id, "taking_over_from": user.id})
+        db.session.delete(db.session.get(CoachAssignment, (user.id, building.id)))
+        record_event("coach_unassigned", actor=admin, object_type="building",
+                     object_id=building.id,
+                     details={"user_id": user.id, "handed_to": successor.id})
+    for case in held.open_cases:
+        case.coach_id = successor.id
+        record_event("case_reassigned", actor=admin, object_type="case", object_id=case.id,
+                     details={"from_user_id": user.id, "to_user_id": successor.id})
+    if user.role == Role.PROFESSIONAL:
+        for handover in held.handovers:
+            handover.accepted_by_id = successor.id
+            record_event("handover_reassigned", actor=admin, object_type="handover",
+                         object_id=handover.id,
+                         details={"from_user_id": user.id, "to_user_id": successor.id})
+    db.session.flush()
+    return held
+
+
+def deactivate_user(admin: Any, user: User, successor: User | None = None) -> Holdings:
+    """The user can no longer log in; what they hold goes to `successor` first."""
     if user.id == admin.id:
         raise AdminRefused("user", _("You cannot deactivate your own account."))
+    if not user.active:
+        raise AdminRefused("user", _("This user is deactivated already."))
+    held = hand_over(admin, user, successor)
     user.active = False
     end_all_sessions(user)
-    record_event("user_deactivated", actor=admin, object_type="user", object_id=user.id)
+    record_event("user_deactivated", actor=admin, object_type="user", object_id=user.id,
+                 details={"handed_to": successor.id if successor is not None and not held.empty
+                          else None,
+                          "buildings": len(held.buildings), "open_cases": len(held.open_cases),
+                          "handovers": len(held.handovers)})
+    return held
+
+
+def update_user(admin: Any, user: User, *, name: str, role: Role, organization_id: int | None,
+                successor: User | None = None) -> list[str]:
+    """Name, role and organisation. A new role or organisation hands what the user holds to
+    `successor` first and ends every session of the user: they log in again with the new
+    rights. Returns the names of the fields that changed."""
+    name = name.strip()
+    if not name:
+        raise AdminRefused("name", _("This field is required."))
+    if role == Role.PROFESSIONAL and organization_id is None:
+        raise AdminRefused("organization_id",
+                           _("A professional works for an organisation: choose it."))
+    if organization_id is not None and db.session.get(Organization, organization_id) is None:
+        raise AdminRefused("organization_id", _("Choose from the options shown."))
+    changed = [fieldname for fieldname, old, new in (
+        ("name", user.name, name), ("role", user.role, role),
+        ("organization_id", user.organization_id, organization_id)) if old != new]
+    moves = {"role", "organization_id"} & set(changed)
+    if moves and user.id == admin.id:
+        raise AdminRefused("role", _("You cannot change your own role or organisation."))
+    if moves:
+        hand_over(admin, user, successor)
+    user.name, user.role, user.organization_id = name, role, organization_id
+    if moves:
+        end_all_sessions(user)
+    if changed:
+        db.session.flush()
+        record_event("user_updated", actor=admin, object_type="user", object_id=user.id,
+                     details={"changed": changed, "role": str(role),
+                              "organization_id": organization_id})
+    return changed
 
 
 def reactivate_user(admin: Any, user: User) -> None:

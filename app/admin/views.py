@@ -3,43 +3,56 @@ coaches, and the escalations of handovers nobody picked up. No case content appe
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.admin.forms import (
     AssignForm,
     BuildingForm,
+    DeactivateForm,
     OrganizationForm,
     ResolveEscalationForm,
+    UserEditForm,
     UserForm,
+    set_successor_choices,
 )
 from app.admin.operations import (
     AdminRefused,
+    Holdings,
     assign_coach,
     create_building,
     create_organization,
     create_user,
     deactivate_user,
+    holdings,
     reactivate_user,
     resolve_escalation,
+    successors,
     unassign_coach,
+    update_user,
 )
 from app.auth.access import require
 from app.auth.models import User
+from app.auth.password_links import LINK_LIFETIME, issue_password_link
 from app.auth.permissions import Permission, Role
 from app.auth.scope import not_found
-from app.buildings.models import Building, CoachAssignment
+from app.buildings.models import Building, CoachAssignment, Dwelling
+from app.cases.models import Case
 from app.db import db
 from app.handovers.models import Alert, AlertKind, Handover
 from app.organizations.models import Organization, OrganizationKind
+from app.residents.models import Resident
 from app.visits.queries import building_progress
 from app.web.formkit import MAX_INT
 from app.web.pages import DB_ID, paginate
+from workflows.case import CASE_OPEN_STATES
 
 bp = Blueprint("admin_pages", __name__, template_folder="templates", url_prefix="/admin")
 
@@ -53,11 +66,140 @@ def _refused(form: FlaskForm, refused: AdminRefused) -> None:
         form.form_errors.append(refused.message)
 
 
+# What each role sees and may do: shown beside the role choice, and as the consequence of a
+# change of role.
+ROLE_SCOPE = {
+    Role.FLATCOACH: _l("Records visits and conversations in the buildings assigned to them, "
+                       "sees those residents and their cases, and prepares warm handovers."),
+    Role.PROFESSIONAL: _l("Sees only the handovers offered to their organisation, and only "
+                          "the data the resident agreed to share; accepts or declines them."),
+    Role.PRIVACY_OFFICER: _l("Reads the consent register and the logs, answers requests for "
+                             "access and erasure, reviews safety disclosures. Sees no notes "
+                             "of a case."),
+    Role.COORDINATOR: _l("Manages users, organisations, buildings and coaches, handles "
+                         "escalations, and sees neighbourhood insight in totals only."),
+}
+
+
 @bp.route("/users")
 @require(Permission.ADMIN_MANAGE)
 def users() -> Any:
     page = paginate(select(User).order_by(User.active.desc(), User.name))
-    return render_template("admin/users.html", page=page)
+    ids = [user.id for user in page.items]
+    held = Counter(dict(db.session.execute(
+        select(CoachAssignment.user_id, func.count()).where(CoachAssignment.user_id.in_(ids))
+        .group_by(CoachAssignment.user_id)).all()))
+    held.update(dict(db.session.execute(
+        select(Case.coach_id, func.count()).where(Case.coach_id.in_(ids),
+                                                  Case.state.in_(CASE_OPEN_STATES))
+        .group_by(Case.coach_id)).all()))
+    return render_template("admin/users.html", page=page, holding=held)
+
+
+def _user_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        not_found()
+    return user
+
+
+def _summary(held: Holdings) -> dict[str, Any]:
+    """What a user holds, in counts: never a resident's name on the coordinator's pages."""
+    cases: Counter[tuple[str, str]] = Counter()
+    if held.open_cases:
+        for building, state, n in db.session.execute(
+                select(Building.name, Case.state, func.count())
+                .join(Resident, Resident.id == Case.resident_id)
+                .join(Dwelling, Dwelling.id == Resident.dwelling_id)
+                .join(Building, Building.id == Dwelling.building_id)
+                .where(Case.id.in_([c.id for c in held.open_cases]))
+                .group_by(Building.name, Case.state)):
+            cases[(building, state)] = n
+    handovers = Counter((h.organization.name, h.state) for h in held.handovers)
+    return {"buildings": [b.name for b in held.buildings],
+            "cases": sorted(cases.items()), "case_count": len(held.open_cases),
+            "handovers": sorted(handovers.items()), "handover_count": len(held.handovers)}
+
+
+def _render_user(user: User, form: UserEditForm | None = None,
+                 deactivate_form: DeactivateForm | None = None, status: int = 200,
+                 consequences: dict[str, Any] | None = None, link: str | None = None) -> Any:
+    held = holdings(user)
+    colleagues = successors(user)
+    if form is None:
+        form = UserEditForm(formdata=None, name=user.name, role=user.role.value,
+                            organization_id=str(user.organization_id or ""))
+    deactivate_form = deactivate_form or DeactivateForm(formdata=None)
+    for field in (form.successor_id, deactivate_form.successor_id):
+        set_successor_choices(field, colleagues)
+    return render_template(
+        "admin/user.html", user=user, form=form, deactivate_form=deactivate_form,
+        held=_summary(held), holds_anything=not held.empty, colleagues=colleagues,
+        role_scope=ROLE_SCOPE, consequences=consequences, link=link,
+        link_hours=int(LINK_LIFETIME.total_seconds() // 3600)), status
+
+
+def _chosen_user(value: str | None) -> User | None:
+    if value and value.isdigit() and int(value) <= MAX_INT:
+        return db.session.get(User, int(value))
+    return None
+
+
+@bp.route(f"/users/<{DB_ID}:user_id>", methods=["GET", "POST"])
+@require(Permission.ADMIN_MANAGE)
+def user(user_id: int) -> Any:
+    """A user's name, role and organisation. A new role or organisation first shows what
+    changes (what the user will see, what they hand over, that they log in again) and
+    waits for the coordinator's confirmation."""
+    person = _user_or_404(user_id)
+    form = UserEditForm()
+    if not form.is_submitted():
+        return _render_user(person)
+    if not form.validate():
+        return _render_user(person, form, status=422)
+    role = Role(form.role.data)
+    organization_id = int(form.organization_id.data) if form.organization_id.data else None
+    moves = role != person.role or organization_id != person.organization_id
+    if moves and not form.confirm.data:
+        held = holdings(person)
+        organisation = (db.session.get(Organization, organization_id)
+                        if organization_id is not None else None)
+        return _render_user(person, form, status=422, consequences={
+            "role": role, "organization": organisation.name if organisation else None,
+            "role_changes": role != person.role, "scope": ROLE_SCOPE[role],
+            "hands_over": not held.empty})
+    try:
+        changed = update_user(current_user, person, name=form.name.data, role=role,
+                              organization_id=organization_id,
+                              successor=_chosen_user(form.successor_id.data))
+    except AdminRefused as refused:
+        _refused(form, refused)
+        return _render_user(person, form, status=422)
+    db.session.commit()
+    if not changed:
+        flash(_("Nothing changed."))
+    elif {"role", "organization_id"} & set(changed):
+        flash(_("%(name)s changed. They have been logged out and log in again with their new "
+                "rights.", name=person.name))
+    else:
+        flash(_("%(name)s changed.", name=person.name))
+    return redirect(url_for("admin_pages.user", user_id=person.id))
+
+
+@bp.route(f"/users/<{DB_ID}:user_id>/password-link", methods=["POST"])
+@require(Permission.ADMIN_MANAGE)
+def password_link(user_id: int) -> Any:
+    """A one-time link to set a new password, shown once to the coordinator (never sent in
+    a redirect or a flash message): the old password stops working at once."""
+    person = _user_or_404(user_id)
+    if not FlaskForm().validate_on_submit():
+        return _render_user(person, status=400)
+    if not person.active:
+        flash(_("Reactivate the user first."))
+        return redirect(url_for("admin_pages.user", user_id=person.id))
+    token = issue_password_link(current_user, person)
+    db.session.commit()
+    return _render_user(person, link=url_for("web.password_link", token=token, _external=True))
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -104,8 +246,25 @@ def _change_user(user_id: int, change: Any, done: str) -> Any:
 @bp.route(f"/users/<{DB_ID}:user_id>/deactivate", methods=["POST"])
 @require(Permission.ADMIN_MANAGE)
 def deactivate(user_id: int) -> Any:
-    return _change_user(user_id, deactivate_user,
-                        _("%(name)s is deactivated; their sessions and API tokens have ended."))
+    """Deactivation hands what the user holds to the colleague chosen; without one, when
+    there is something to hand over, the user's page says what and asks for one."""
+    person = _user_or_404(user_id)
+    form = DeactivateForm()
+    if not form.validate_on_submit():
+        return _render_user(person, deactivate_form=form, status=422)
+    try:
+        held = deactivate_user(current_user, person, _chosen_user(form.successor_id.data))
+    except AdminRefused as refused:
+        _refused(form, refused)
+        return _render_user(person, deactivate_form=form, status=422)
+    db.session.commit()
+    done = _("%(name)s is deactivated; their sessions and API tokens have ended.",
+             name=person.name)
+    if not held.empty:
+        done += " " + _("Buildings, cases and handovers went to %(successor)s.",
+                        successor=_chosen_user(form.successor_id.data).name)
+    flash(done)
+    return redirect(url_for("admin_pages.users"))
 
 
 @bp.route(f"/users/<{DB_ID}:user_id>/reactivate", methods=["POST"])

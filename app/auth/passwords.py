@@ -6,6 +6,9 @@ from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 
+# The shortest password anyone may set: by the coordinator, or by the user with a link.
+MIN_PASSWORD_LENGTH = 12
+
 _hashers: dict[tuple[int, int], PasswordHasher] = {}
 
 

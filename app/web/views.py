@@ -23,12 +23,13 @@ from app.auth.operations import (
     authenticate,
     end_web_sessions,
 )
+from app.auth.password_links import PasswordRefused, set_password_with_link, user_of_link
 from app.auth.permissions import Role
 from app.auth.scope import buildings_query
 from app.db import db
 from app.i18n import LOCALE_COOKIE
 from app.security import redirect_target
-from app.web.forms import LoginForm
+from app.web.forms import LoginForm, NewPasswordForm
 from app.web.templating import install as install_template_helpers
 
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static",
@@ -67,6 +68,30 @@ def login() -> Any:
     elif request.method == "POST":
         status = 422
     return render_template("web/login.html", form=form), status
+
+
+@bp.route("/password/<token>", methods=["GET", "POST"])
+def password_link(token: str) -> Any:
+    """The one-time link a coordinator made: the user sets their own new password."""
+    user = user_of_link(token)
+    if user is None:
+        return render_template("web/password_link.html", form=None), 404
+    form = NewPasswordForm()
+    if not form.is_submitted():
+        return render_template("web/password_link.html", form=form, user=user)
+    if not form.validate():
+        return render_template("web/password_link.html", form=form, user=user), 422
+    try:
+        set_password_with_link(user, form.password.data)
+    except PasswordRefused as refused:
+        form.password.errors = [*form.password.errors, refused.message]
+        return render_template("web/password_link.html", form=form, user=user), 422
+    db.session.commit()
+    if current_user.is_authenticated:
+        logout_user()
+    session.clear()
+    flash(_("Your new password is set. Log in with it."))
+    return redirect(url_for("web.login"))
 
 
 @bp.route("/logout", methods=["POST"])
