@@ -23,6 +23,7 @@ from app.cases.models import Case
 from app.consent.gateway import disclose
 from app.consent.models import Consent
 from app.db import contains_text, db
+from app.privacy.access import access_report
 from app.privacy.forms import ErasureForm, ResidentSearchForm
 from app.privacy.operations import LegalHold, erase, export, legal_hold
 from app.residents.models import Resident
@@ -111,6 +112,17 @@ def export_download(resident_id: uuid.UUID) -> Any:
     response.headers["Content-Disposition"] = (
         f'attachment; filename="inzage-{resident.id}.json"')
     return response
+
+
+@bp.route("/privacy/residents/<uuid:resident_id>/inzage")
+@require(Permission.RESIDENTS_EXPORT)
+def inzage(resident_id: uuid.UUID) -> Any:
+    """The access report to print and hand to the resident: everything the JSON export
+    holds, in plain Dutch. Showing it is logged like the export."""
+    resident = resident_for_privacy_officer(current_user, resident_id)
+    report = access_report(current_user, resident)
+    db.session.commit()
+    return render_template("privacy/inzage.html", resident=resident, report=report)
 
 
 @bp.route("/privacy/residents/<uuid:resident_id>/erasure", methods=["GET", "POST"])
