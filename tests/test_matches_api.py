@@ -6,7 +6,7 @@ that stops being valid declines the connection at once."""
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -20,8 +20,13 @@ from app.db import db, utcnow
 from app.matches.models import Match
 from tests import factories
 from tests.matches_helpers import GIVE, create_match, neighbours, share_contact_entries
+from tests.writes import nothing_written
 
 NOT_FOUND = {"code": 404, "status": "Not Found", "message": "Not found.", "errors": {}}
+CARD = {
+    "offering_resident": {"display_name": "Fatima El Amrani", "phone": "06-12345678"},
+    "seeking_resident": {"display_name": "Henk de Boer", "phone": "06-87654321"},
+}
 NOBODY_CONSENTED = (
     "Both residents must consent before they are put in touch. Missing: the resident who "
     "offers has not consented (asked, not given yet); the resident who is looking for it has "
@@ -109,8 +114,10 @@ def test_invalid_proposals_are_422(login, world, pair, change, field, message):
             "offer": change.get("offer", "cooking")}
     if change.get("seeking") == "offering":
         body["seeking_resident_id"] = str(offering.id)
+    coach = login(world.coach)
 
-    response = login(world.coach).post("/api/v1/matches", json=body)
+    with nothing_written():
+        response = coach.post("/api/v1/matches", json=body)
 
     assert response.status_code == 422
     assert field in response.json["errors"]
@@ -123,8 +130,10 @@ def test_an_anonymised_resident_cannot_be_matched(login, world, pair):
     offering, seeking = pair
     seeking.anonymised_at = utcnow()
     db.session.commit()
+    coach = login(world.coach)
 
-    response = propose(login(world.coach), offering, seeking)
+    with nothing_written():
+        response = propose(coach, offering, seeking)
 
     assert response.status_code == 422
     assert response.json["message"] == "This resident has been anonymised."
@@ -135,7 +144,8 @@ def test_the_same_connection_is_not_proposed_twice_while_open(login, world, pair
     coach = login(world.coach)
     assert propose(coach, offering, seeking).status_code == 201
 
-    again = propose(coach, offering, seeking)
+    with nothing_written():
+        again = propose(coach, offering, seeking)
 
     assert again.status_code == 422
     assert again.json["message"] == "These residents already have an open connection for this."
@@ -146,11 +156,13 @@ def test_residents_outside_the_coachs_buildings_are_404(login, world, pair):
     offering, _seeking = pair
     stranger = factories.create_resident(world.other_dwelling, display_name="Anouk Visser")
     db.session.commit()
+    coach = login(world.coach)
 
-    for first, second in ((offering, stranger), (stranger, offering)):
-        response = propose(login(world.coach), first, second)
-        assert response.status_code == 404
-        assert response.json == NOT_FOUND
+    with nothing_written():
+        for first, second in ((offering, stranger), (stranger, offering)):
+            response = propose(coach, first, second)
+            assert response.status_code == 404
+            assert response.json == NOT_FOUND
 
 
 # --- the workflow and its guard -------------------------------------------------------------
@@ -159,13 +171,16 @@ def test_agreeing_waits_for_both_consents_and_names_what_is_missing(login, world
     coach = login(world.coach)
     body = propose(coach, *pair).json
 
-    refused = fire(coach, body["id"], "agree", body["version"])
+    # Each direction the guard asked stays logged as a denial; nothing else is written.
+    with nothing_written(denied=world.coach, denials=2):
+        refused = fire(coach, body["id"], "agree", body["version"])
     assert refused.status_code == 422
     assert refused.json["message"] == NOBODY_CONSENTED
     assert refused.json["errors"]["allowed_triggers"] == ["agree", "decline"]
 
     give(coach, body["offering_consent"])
-    refused = fire(coach, body["id"], "agree", body["version"])
+    with nothing_written(denied=world.coach):
+        refused = fire(coach, body["id"], "agree", body["version"])
     assert refused.status_code == 422
     assert refused.json["message"] == (
         "Both residents must consent before they are put in touch. Missing: the resident who "
@@ -173,11 +188,12 @@ def test_agreeing_waits_for_both_consents_and_names_what_is_missing(login, world
     assert db.session.get(Match, uuid.UUID(body["id"])).state == "proposed"
 
     give(coach, body["seeking_consent"])
+    before = utcnow()
     agreed = fire(coach, body["id"], "agree", body["version"])
     assert agreed.status_code == 200, agreed.json
     assert agreed.json["state"] == "agreed"
     assert agreed.json["version"] == body["version"] + 1
-    assert agreed.json["agreed_at"] is not None
+    assert before <= datetime.fromisoformat(agreed.json["agreed_at"]) <= utcnow()
     assert agreed.json["allowed_triggers"] == ["record_meeting", "decline"]
     assert agreed.json["offering_consent"]["valid"] is True
 
@@ -186,14 +202,16 @@ def test_a_refused_consent_is_named_and_declines_the_proposal(login, world, pair
     coach = login(world.coach)
     body = propose(coach, *pair).json
     give(coach, body["offering_consent"])
+    before = utcnow()
 
     response = coach.post(f"/api/v1/consents/{body['seeking_consent']['id']}/transitions",
                           json={"trigger": "refuse", "version": 1})
 
+    after = utcnow()
     assert response.status_code == 200
     match = coach.get(f"/api/v1/matches/{body['id']}").json
     assert match["state"] == "declined"
-    assert match["ended_at"] is not None
+    assert before <= datetime.fromisoformat(match["ended_at"]) <= after
 
 
 def test_the_residents_meet_and_their_contact_card_is_shown(login, world, pair):
@@ -201,17 +219,15 @@ def test_the_residents_meet_and_their_contact_card_is_shown(login, world, pair):
     coach = login(world.coach)
     match = create_match(world.coach, offering, seeking, state="agreed")
     db.session.commit()
+    before = utcnow()
 
     met = fire(coach, match.id, "record_meeting", match.version)
 
     assert met.status_code == 200, met.json
     assert met.json["state"] == "met"
-    assert met.json["met_at"] is not None
+    assert before <= datetime.fromisoformat(met.json["met_at"]) <= utcnow()
     assert met.json["allowed_triggers"] == []
-    assert met.json["contact_card"] == {
-        "offering_resident": {"display_name": "Fatima El Amrani", "phone": "06-12345678"},
-        "seeking_resident": {"display_name": "Henk de Boer", "phone": "06-87654321"},
-    }
+    assert met.json["contact_card"] == CARD
 
 
 def test_a_transition_and_its_contact_card_commit_together(login, world, pair):
@@ -226,7 +242,7 @@ def test_a_transition_and_its_contact_card_commit_together(login, world, pair):
         met = fire(coach, match.id, "record_meeting", match.version)
 
     assert met.status_code == 200, met.json
-    assert met.json["contact_card"] is not None
+    assert met.json["contact_card"] == CARD
     assert len(seen) == 1
 
 
@@ -235,22 +251,25 @@ def test_declining_needs_a_reason_and_ends_the_connection(login, world, pair):
     match = create_match(world.coach, *pair)
     db.session.commit()
 
-    missing = fire(coach, match.id, "decline", match.version)
+    with nothing_written():
+        missing = fire(coach, match.id, "decline", match.version)
     assert missing.status_code == 422
     assert "reason" in missing.json["errors"]
 
+    before = utcnow()
     declined = fire(coach, match.id, "decline", match.version,
                     reason="Meneer wil liever niet.")
     assert declined.status_code == 200
     assert declined.json["state"] == "declined"
-    assert declined.json["ended_at"] is not None
+    assert before <= datetime.fromisoformat(declined.json["ended_at"]) <= utcnow()
     event = db.session.execute(select(AuditEvent).where(
         AuditEvent.object_type == "match", AuditEvent.trigger == "decline")).scalar_one()
     note = db.session.execute(select(TransitionNote).where(
         TransitionNote.event_seq == event.seq)).scalar_one()
     assert note.text == "Meneer wil liever niet."
 
-    again = fire(coach, match.id, "agree", declined.json["version"])
+    with nothing_written():
+        again = fire(coach, match.id, "agree", declined.json["version"])
     assert again.status_code == 422
     assert again.json["errors"]["allowed_triggers"] == []
 
@@ -260,8 +279,10 @@ def test_declining_needs_a_reason_and_ends_the_connection(login, world, pair):
 def test_triggers_not_possible_now_are_422(login, world, pair, trigger, status):
     match = create_match(world.coach, *pair)
     db.session.commit()
+    coach = login(world.coach)
 
-    response = fire(login(world.coach), match.id, trigger, match.version)
+    with nothing_written():
+        response = fire(coach, match.id, trigger, match.version)
 
     assert response.status_code == status
 
@@ -269,9 +290,11 @@ def test_triggers_not_possible_now_are_422(login, world, pair, trigger, status):
 def test_only_the_three_documented_fields_are_accepted(login, world, pair):
     match = create_match(world.coach, *pair)
     db.session.commit()
+    coach = login(world.coach)
 
-    response = fire(login(world.coach), match.id, "decline", match.version, reason="Nee.",
-                    outcome="connected")
+    with nothing_written():
+        response = fire(coach, match.id, "decline", match.version, reason="Nee.",
+                        outcome="connected")
 
     assert response.status_code == 422
     assert response.json["errors"] == {"outcome": ["Unknown field."]}
@@ -283,7 +306,8 @@ def test_a_stale_version_is_409_and_changes_nothing(login, world, pair):
     db.session.commit()
     assert fire(coach, match.id, "decline", match.version, reason="Nee.").status_code == 200
 
-    stale = fire(coach, match.id, "decline", match.version, reason="Nog eens nee.")
+    with nothing_written():
+        stale = fire(coach, match.id, "decline", match.version, reason="Nog eens nee.")
 
     assert stale.status_code == 409
     assert "version" in stale.json["errors"]
@@ -344,7 +368,7 @@ def test_every_showing_of_the_contact_card_is_logged(login, world, pair):
     already = len(share_contact_entries(match.id))
 
     for _ in range(2):
-        assert coach.get(f"/api/v1/matches/{match.id}").json["contact_card"] is not None
+        assert coach.get(f"/api/v1/matches/{match.id}").json["contact_card"] == CARD
 
     entries = share_contact_entries(match.id)[already:]
     assert len(entries) == 4
@@ -378,7 +402,7 @@ def test_withdrawal_through_the_api_declines_in_the_same_request(login, world, p
     match = create_match(world.coach, *pair, state="agreed")
     db.session.commit()
     coach = login(world.coach)
-    assert coach.get(f"/api/v1/matches/{match.id}").json["contact_card"] is not None
+    assert coach.get(f"/api/v1/matches/{match.id}").json["contact_card"] == CARD
 
     response = coach.post(f"/api/v1/consents/{match.offering_consent_id}/transitions",
                           json={"trigger": "withdraw", "version": match.offering_consent.version,
@@ -474,9 +498,10 @@ def test_another_coachs_match_is_404_and_not_listed(login, world, pair):
     db.session.commit()
     other = login(world.other_coach)
 
-    assert other.get(f"/api/v1/matches/{match.id}").json == NOT_FOUND
-    assert fire(other, match.id, "decline", 1, reason="Nee.").status_code == 404
-    assert other.get("/api/v1/matches").json == []
+    with nothing_written():
+        assert other.get(f"/api/v1/matches/{match.id}").json == NOT_FOUND
+        assert fire(other, match.id, "decline", 1, reason="Nee.").status_code == 404
+        assert other.get("/api/v1/matches").json == []
 
 
 def test_a_coach_sees_a_match_only_when_both_residents_are_in_their_buildings(login, world,
@@ -491,8 +516,10 @@ def test_a_coach_sees_a_match_only_when_both_residents_are_in_their_buildings(lo
     db.session.commit()
 
     assert login(world.coach).get(f"/api/v1/matches/{match.id}").status_code == 200
-    assert login(colleague).get(f"/api/v1/matches/{match.id}").status_code == 404
-    assert login(colleague).get("/api/v1/matches").json == []
+    them = login(colleague)
+    with nothing_written():
+        assert them.get(f"/api/v1/matches/{match.id}").status_code == 404
+        assert them.get("/api/v1/matches").json == []
 
 
 @pytest.mark.parametrize("role", ["professional", "privacy_officer", "coordinator"])
@@ -501,15 +528,19 @@ def test_other_roles_may_not_use_matches(login, world, pair, role):
     db.session.commit()
     api = login(world.user(role))
 
-    for response in (api.get("/api/v1/matches"), api.get(f"/api/v1/matches/{match.id}"),
+    with nothing_written():
+        responses = (api.get("/api/v1/matches"), api.get(f"/api/v1/matches/{match.id}"),
                      api.get("/api/v1/matches/suggestions"), propose(api, *pair),
-                     fire(api, match.id, "decline", 1, reason="Nee.")):
+                     fire(api, match.id, "decline", 1, reason="Nee."))
+    for response in responses:
         assert response.status_code == 403
 
 
 def test_unknown_match_is_404(login, world):
-    response = login(world.coach).get(
-        "/api/v1/matches/00000000-0000-0000-0000-000000000000")
+    coach = login(world.coach)
+    with nothing_written():
+        response = coach.get("/api/v1/matches/00000000-0000-0000-0000-000000000000")
+    assert response.status_code == 404
     assert response.json == NOT_FOUND
 
 
@@ -560,9 +591,11 @@ def test_a_consent_names_exactly_one_valid_recipient(login, world, pair, body, e
     offering, seeking = pair
     values = {"seeking": str(seeking.id), "buurtteam": world.buurtteam.id}
     body = {key: values.get(value, value) for key, value in body.items()}
+    coach = login(world.coach)
 
-    response = login(world.coach).post(f"/api/v1/residents/{offering.id}/consents",
-                                       json=consent_body(**body))
+    with nothing_written():
+        response = coach.post(f"/api/v1/residents/{offering.id}/consents",
+                              json=consent_body(**body))
 
     assert response.status_code == 422
     assert response.json["errors"] == errors
@@ -570,13 +603,15 @@ def test_a_consent_names_exactly_one_valid_recipient(login, world, pair, body, e
 
 def test_the_recipient_resident_must_be_one_of_the_coachs(login, world, pair):
     offering, _seeking = pair
+    coach = login(world.coach)
 
-    outside = login(world.coach).post(
-        f"/api/v1/residents/{offering.id}/consents",
-        json=consent_body(recipient_resident_id=str(world.other_resident.id)))
-    themselves = login(world.coach).post(
-        f"/api/v1/residents/{offering.id}/consents",
-        json=consent_body(recipient_resident_id=str(offering.id)))
+    with nothing_written():
+        outside = coach.post(
+            f"/api/v1/residents/{offering.id}/consents",
+            json=consent_body(recipient_resident_id=str(world.other_resident.id)))
+        themselves = coach.post(
+            f"/api/v1/residents/{offering.id}/consents",
+            json=consent_body(recipient_resident_id=str(offering.id)))
 
     assert outside.status_code == 404
     assert themselves.status_code == 422
@@ -589,10 +624,12 @@ def test_a_handover_cannot_rely_on_a_consent_to_another_resident(login, world, p
     match = create_match(world.coach, *pair)
     case = factories.create_case(world.resident, world.coach, state="question_formulated")
     db.session.commit()
+    coach = login(world.coach)
 
-    response = login(world.coach).post(f"/api/v1/cases/{case.id}/handovers", json={
-        "organization_id": world.buurtteam.id, "purpose": "warm_handover",
-        "data_categories": ["identity"], "consent_id": str(match.offering_consent_id)})
+    with nothing_written():
+        response = coach.post(f"/api/v1/cases/{case.id}/handovers", json={
+            "organization_id": world.buurtteam.id, "purpose": "warm_handover",
+            "data_categories": ["identity"], "consent_id": str(match.offering_consent_id)})
 
     assert response.status_code == 422
     assert response.json["errors"] == {"consent_id": [
