@@ -88,6 +88,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.buurtkamer.api import blp as buurtkamer_api
     from app.cases.api import blp as cases_api
     from app.consent.api import blp as consent_api
+    from app.convenants.api import blp as convenants_api
     from app.extensions import api, csrf
     from app.handovers.api import blp as handovers_api
     from app.insight.api import blp as insight_api
@@ -104,7 +105,7 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (auth_api, organizations_api, buildings_api, residents_api, visits_api,
                       cases_api, handovers_api, consent_api, audit_api, privacy_api,
                       reference_api, matches_api, buurtkamer_api, insight_api,
-                      notifications_api):
+                      notifications_api, convenants_api):
         api.register_blueprint(blueprint)
         # The API authenticates with bearer tokens, never cookies: CSRF does not apply.
         csrf.exempt(blueprint)
@@ -116,6 +117,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.buurtkamer.views import bp as buurtkamer_pages
     from app.cases.views import bp as cases_pages
     from app.consent.views import bp as consent_pages
+    from app.convenants.views import bp as convenants_pages
     from app.handovers.views import bp as handovers_pages
     from app.insight.views import bp as insight_pages
     from app.matches.views import bp as matches_pages
@@ -129,17 +131,19 @@ def _register_blueprints(app: Flask) -> None:
     for pages in (buildings_pages, visits_pages, residents_pages, cases_pages, consent_pages,
                   handovers_pages, today_pages, audit_pages, privacy_pages, admin_pages,
                   reference_pages, matches_pages, buurtkamer_pages, insight_pages,
-                  notifications_pages):
+                  notifications_pages, convenants_pages):
         app.register_blueprint(pages)
 
 
 def _register_commands(app: Flask) -> None:
     from app.audit.cli import audit_cli
+    from app.convenants.cli import convenant_cli
     from app.demo.cli import demo_command
     from app.privacy.cli import retention_cli
     from app.timers.cli import workflows_cli
 
     app.cli.add_command(demo_command)
     app.cli.add_command(audit_cli)
+    app.cli.add_command(convenant_cli)
     app.cli.add_command(workflows_cli)
     app.cli.add_command(retention_cli)

@@ -16,6 +16,7 @@ from typing import Any
 
 from policies.categories import CATEGORY_INFO, DataCategory, parse_categories
 from policies.consent import DPV_CONSENT_STATUS, ConsentFacts, ConsentState
+from policies.convenant import ConvenantFacts
 from policies.register import get_activity
 
 SCHEMA_VERSION = "ISO/IEC TS 27560:2023"
@@ -54,6 +55,7 @@ def build_consent_record(
     recipient: Party,
     events: Sequence[ConsentEvent],
     language: str = "nl",
+    convenant: ConvenantFacts | None = None,
 ) -> dict[str, Any]:
     """The consent record for `consent`, with its history; raises PolicyError or ValueError
     when the facts do not fit together."""
@@ -115,6 +117,10 @@ def build_consent_record(
                           "text": activity.retention},
             "withdrawal_method": WITHDRAWAL_METHOD,
         }],
+        # The samenwerkingsconvenant under which an organisation may receive (None: a
+        # resident recipient, or no convenant covers the recipient today).
+        "convenant": ({"id": convenant.id, "title": convenant.title,
+                       "version": convenant.version} if convenant is not None else None),
         "events": [
             {
                 "time": _iso(event.at),

@@ -397,6 +397,8 @@ def notification_read(w: World, role: str, inside: bool) -> Call:
 
 
 ROWS += [
+    Row("GET", "/api/v1/convenants", Permission.POLICIES_READ, _status(OK, OK, OK, OK),
+        lambda w, r, i: Call("/api/v1/convenants")),
     Row("GET", "/api/v1/notifications", Permission.NOTIFICATIONS_READ, _status(OK, OK, OK, OK),
         lambda w, r, i: Call("/api/v1/notifications")),
     Row("GET", "/api/v1/notifications/unread", Permission.NOTIFICATIONS_READ,

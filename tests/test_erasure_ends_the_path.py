@@ -71,6 +71,11 @@ NEVER_ABOUT_A_RESIDENT = {
     "matches.state", "matches.offer", "visits.outcome", "visits.themes", "visits.offers",
     "visits.wishes", "latest_answers.question", "latest_answers.answer", "alerts.kind",
     "notifications.kind", "timer_runs.name",
+    # the samenwerkingsconvenants: agreements between organisations
+    "convenants.title", "convenants.version", "convenants.text", "convenants.text_sha256",
+    "convenants.activities", "convenant_parties.role", "convenant_parties.contact",
+    "convenant_parties.legal_bases", "processing_log.convenant_id",
+    "processing_log.convenant_version",
     "safety_disclosures.legal_basis", "safety_disclosures.review_status",
     "transition_notes.name", "transition_notes.object_type", "transition_notes.object_id",
     # the logs: pseudonymous ids, vocabularies and digests only

@@ -51,6 +51,7 @@ class Permission(StrEnum):
     MATCHES_TRANSITION = "matches:transition"
     ADMIN_MANAGE = "admin:manage"
     NOTIFICATIONS_READ = "notifications:read"
+    CONVENANTS_MANAGE = "convenants:manage"
 
 
 _EVERYONE = frozenset(
@@ -104,6 +105,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.AUDIT_REVIEW,
         Permission.RESIDENTS_EXPORT,
         Permission.RESIDENTS_ERASE,
+        Permission.CONVENANTS_MANAGE,
     },
     Role.COORDINATOR: _EVERYONE
     | {

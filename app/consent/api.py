@@ -24,12 +24,19 @@ from app.consent.models import Consent
 from app.consent.operations import ConsentRefused, fire_consent, request_consent
 from app.consent.queries import consent_history
 from app.consent.schemas import ConsentCreateSchema, ConsentSchema
+from app.convenants.operations import convenant_facts
 from app.db import db, utcnow
 from app.organizations.models import Organization
 from app.pagination import paginate
 from app.schemas_common import TransitionRequestSchema, transition_arguments
 from app.transitions import check_version, transition_errors
-from policies import ConsentEvent, Party, build_consent_record, default_valid_until
+from policies import (
+    ConsentEvent,
+    Party,
+    build_consent_record,
+    convenant_cover,
+    default_valid_until,
+)
 
 blp = api_blueprint("consent", __name__, "", "Consent: purpose-, recipient-, category- and "
                     "time-bound")
@@ -139,5 +146,11 @@ def consent_record(consent_id: uuid.UUID) -> Any:
                      notice_version=e["details"].get("notice_version"))
         for e in consent_history(consent)
     ]
+    convenant = None
+    if consent.recipient_organization_id is not None:
+        convenant = convenant_cover(convenant_facts(), str(consent.recipient_organization_id),
+                                    consent.purpose, consent.data_categories,
+                                    utcnow().date()).convenant
     return build_consent_record(facts, controller=controller, recipient=recipient,
-                                events=events, language=str(get_locale() or "nl"))
+                                events=events, language=str(get_locale() or "nl"),
+                                convenant=convenant)

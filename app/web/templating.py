@@ -34,6 +34,7 @@ MENU = (
     ("audit_pages.events", _l("Audit log"), Permission.AUDIT_READ),
     ("audit_pages.reviews", _l("Safety disclosures"), Permission.AUDIT_REVIEW),
     ("privacy_pages.residents", _l("Data subject requests"), Permission.RESIDENTS_EXPORT),
+    ("convenants_pages.register", _l("Convenants"), Permission.CONVENANTS_MANAGE),
     ("admin_pages.escalations", _l("Escalations"), Permission.ADMIN_MANAGE),
     ("admin_pages.users", _l("Users"), Permission.ADMIN_MANAGE),
     ("admin_pages.organizations", _l("Organisations"), Permission.ADMIN_MANAGE),

@@ -131,3 +131,18 @@ def test_a_convenant_about_others_is_not_named_as_a_gap():
                             {"identity"}, date(2025, 6, 1))
     assert cover.gaps == ("organisation org-buurtteam is not a party to any convenant covering "
                           "purpose warm_handover",)
+
+
+def test_the_consent_record_names_the_convenant_it_may_be_shared_under():
+    from policies import ConsentEvent, Party, build_consent_record
+
+    given = consent()
+    record = build_consent_record(
+        given, controller=Party(id="org-welzijn", name="Welzijn", kind="welzijn"),
+        recipient=Party(id=BUURTTEAM, name="Buurtteam", kind="buurtteam"),
+        events=[ConsentEvent(at=NOW, state="given", actor_role="flatcoach", method="verbal",
+                             notice_version="2026-01")],
+        convenant=convenant_of(BUURTTEAM, id="c-9", version="2026-2"))
+
+    assert record["convenant"] == {"id": "c-9", "title": "Samenwerkingsconvenant",
+                                   "version": "2026-2"}

@@ -175,6 +175,7 @@ def test_a_consent_record_in_full():
             "withdrawal_method": "Tell the flatcoach or the privacy officer, in any words; "
                                  "sharing based on this consent stops at once.",
         }],
+        "convenant": None,
         "events": [
             {"time": "2025-03-03T10:00:00+00:00", "state": "requested",
              "consent_status": "dpv:ConsentRequested", "actor_role": "flatcoach",
