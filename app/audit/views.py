@@ -15,6 +15,7 @@ from sqlalchemy import select
 from app.audit import chain, checkpoints
 from app.audit.api import audit_events_query, processing_log_query
 from app.audit.forms import AuditEventFilter, ConcludeReviewForm, ProcessingLogFilter
+from app.audit.grouping import GROUP_WINDOW, event_key, group_rows, processing_key
 from app.audit.logs import CHAINED_LOGS
 from app.audit.models import AuditEvent, ProcessingLogEntry
 from app.audit.operations import record_event
@@ -58,7 +59,9 @@ def processing_log() -> Any:
     filters.validate()
     page = paginate(processing_log_query(filters.query_args()))
     return render_template("audit/processing_log.html", page=page, filters=filters,
-                           organizations=_organizations())
+                           organizations=_organizations(),
+                           groups=group_rows(page.items, processing_key),
+                           window=int(GROUP_WINDOW.total_seconds() // 60))
 
 
 @bp.route("/privacy/processing-log.csv")
@@ -79,7 +82,9 @@ def events() -> Any:
     filters = AuditEventFilter()
     filters.validate()
     page = paginate(audit_events_query(filters.query_args()))
-    return render_template("audit/events.html", page=page, filters=filters)
+    return render_template("audit/events.html", page=page, filters=filters,
+                           groups=group_rows(page.items, event_key),
+                           window=int(GROUP_WINDOW.total_seconds() // 60))
 
 
 @bp.route("/privacy/audit-events.csv")

@@ -32,6 +32,7 @@ MENU = (
     ("consent_pages.register", _l("Consent register"), Permission.AUDIT_READ),
     ("audit_pages.processing_log", _l("Processing log"), Permission.AUDIT_READ),
     ("audit_pages.events", _l("Audit log"), Permission.AUDIT_READ),
+    ("audit_pages.verify", _l("Verify the logs"), Permission.AUDIT_READ),
     ("audit_pages.reviews", _l("Safety disclosures"), Permission.AUDIT_REVIEW),
     ("privacy_pages.residents", _l("Data subject requests"), Permission.RESIDENTS_EXPORT),
     ("convenants_pages.register", _l("Convenants"), Permission.CONVENANTS_MANAGE),
