@@ -13,6 +13,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from workflows.timers import parse_cadence
+
 DEFAULT_INSTANCE = Path(__file__).resolve().parent.parent / "instance"
 
 
@@ -22,6 +24,13 @@ class ConfigurationError(RuntimeError):
 
 def default_database_url() -> str:
     return f"sqlite:///{DEFAULT_INSTANCE / 'buurtpad.sqlite3'}"
+
+
+def _cadence(text: str | None) -> tuple[int, ...]:
+    try:
+        return parse_cadence(text)
+    except ValueError as error:
+        raise ConfigurationError(f"CHECKIN_CADENCE_DAYS: {error}") from None
 
 
 def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -87,6 +96,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # `workflows tick` (TIMERS_WITH_REQUESTS=0) and in tests, which fire timers themselves.
         "TIMERS_WITH_REQUESTS": env.get("TIMERS_WITH_REQUESTS", "" if testing else "1")
         in {"1", "true", "True"},
+        # After help starts the coach looks in on the resident this many days later
+        # (default "42,91,182,365": after 6 weeks, 3, 6 and 12 months).
+        "CHECKIN_CADENCE_DAYS": _cadence(env.get("CHECKIN_CADENCE_DAYS")),
         # A daily e-mail digest per user ("3 nieuwe meldingen"), naming no resident; off
         # unless an SMTP server is named.
         "SMTP_HOST": env.get("SMTP_HOST") or None,

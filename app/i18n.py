@@ -1,5 +1,5 @@
-"""Dutch first, English available: the locale comes from the user's choice (a cookie),
-then the browser's Accept-Language, then Dutch."""
+"""Dutch first, English available. Pages speak Dutch until the user picks English (a cookie),
+whatever the browser's language; an API client may also ask with Accept-Language."""
 
 from __future__ import annotations
 
@@ -16,9 +16,10 @@ def select_locale() -> str:
     chosen = request.cookies.get(LOCALE_COOKIE)
     if chosen in languages:
         return chosen
-    return request.accept_languages.best_match(languages) or current_app.config[
-        "BABEL_DEFAULT_LOCALE"
-    ]
+    default = current_app.config["BABEL_DEFAULT_LOCALE"]
+    if request.path.startswith("/api/"):
+        return request.accept_languages.best_match(languages) or default
+    return default
 
 
 def init_app(app: Flask) -> None:

@@ -14,6 +14,7 @@ class TransitionRequestSchema(InputSchema):
     version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
     reason = Text(max_length=1000)
     outcome = Code()
+    decline_reason = Code(max_length=30)
     method = Code(max_length=20)
     notice_version = Text(min_length=1, max_length=40)
     intro_at = PlausibleDateTime()

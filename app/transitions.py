@@ -65,8 +65,8 @@ def apply(
     arguments: Mapping[str, Any] | None = None,
     guards: Mapping[str, Guard] | None = None,
     effects: Callable[[], None] | None = None,
-    logged_arguments: tuple[str, ...] = ("reason", "outcome", "method", "notice_version",
-                                         "intro_at", "place"),
+    logged_arguments: tuple[str, ...] = ("reason", "outcome", "decline_reason", "method",
+                                         "notice_version", "intro_at", "place"),
 ) -> FiredTransition:
     """Fire `trigger` on `subject` as `actor` (None: the system itself).
 

@@ -411,6 +411,30 @@ ROWS += [
 ]
 
 
+# --- Closing the loop: a declined handover offered elsewhere, check-ins after help started ---
+
+def handover_reoffered(w: World, role: str, inside: bool) -> Call:
+    """A handover declined by one organisation, offered to the other one now."""
+    declined = factories.create_handover(_case(w, inside, "question_formulated"),
+                                         _coach(w, inside), _organization(w, inside),
+                                         state="declined")
+    return Call(f"/api/v1/handovers/{declined.id}/reoffer",
+                {"organization_id": _organization(w, not inside).id})
+
+
+ROWS += [
+    Row("POST", "/api/v1/handovers/<uuid:handover_id>/reoffer", Permission.HANDOVERS_CREATE,
+        _status(CREATED_SCOPED, DENIED, DENIED, DENIED), handover_reoffered),
+    Row("POST", "/api/v1/cases/<uuid:case_id>/check-ins", Permission.CASES_UPDATE,
+        _status(CREATED_SCOPED, DENIED, DENIED, DENIED),
+        lambda w, r, i: Call(f"/api/v1/cases/{_case(w, i, 'supported').id}/check-ins",
+                             {"outcome": "going_well", "note": "Het gaat goed."})),
+    Row("GET", "/api/v1/cases/<uuid:case_id>/check-ins", Permission.CASES_READ,
+        _status(SCOPED, DENIED, DENIED, DENIED),
+        lambda w, r, i: Call(f"/api/v1/cases/{_case(w, i, 'supported').id}/check-ins")),
+]
+
+
 def api_operations(app: Flask) -> dict[tuple[str, str], str]:
     """(method, rule) -> endpoint for every operation under /api/v1."""
     operations = {}

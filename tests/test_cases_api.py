@@ -191,7 +191,7 @@ def test_list_refuses_an_unknown_state(coach, world):
     ("exploring", ["formulate_question", "pause", "close"]),
     ("question_formulated", ["revise_question", "pause", "close"]),
     ("referred", ["pause", "close"]),
-    ("supported", ["pause", "close"]),
+    ("supported", ["new_question", "pause", "close"]),
     ("paused", ["resume", "close"]),
     ("closed", ["reopen"]),
 ])

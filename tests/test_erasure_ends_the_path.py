@@ -16,8 +16,8 @@ from sqlalchemy import JSON, String, func, select
 from app.audit import chain
 from app.audit.logs import CHAINED_LOGS
 from app.audit.models import AuditEvent, ProcessingLogEntry, TransitionNote
-from app.cases.models import Case
-from app.cases.operations import fire_case, update_notes
+from app.cases.models import Case, CheckIn
+from app.cases.operations import fire_case, record_checkin, update_notes
 from app.consent.models import Consent
 from app.consent.operations import fire_consent, request_consent
 from app.db import db, utcnow
@@ -55,6 +55,7 @@ CLEARED = {
     "visits.notes",
     *(f"cases.{name}" for name in NOTES),
     "help_questions.text",
+    "checkins.note",
     "handovers.note", "handovers.intro_place", "handovers.ended_reason",
     "safety_disclosures.justification", "safety_disclosures.finding",
     "consents.notice_version", "consents.end_reason",
@@ -75,7 +76,7 @@ NEVER_ABOUT_A_RESIDENT = {
     "convenants.title", "convenants.version", "convenants.text", "convenants.text_sha256",
     "convenants.activities", "convenant_parties.role", "convenant_parties.contact",
     "convenant_parties.legal_bases", "processing_log.convenant_id",
-    "processing_log.convenant_version",
+    "processing_log.convenant_version", "handovers.decline_reason", "checkins.outcome",
     "safety_disclosures.legal_basis", "safety_disclosures.review_status",
     "transition_notes.name", "transition_notes.object_type", "transition_notes.object_id",
     # the logs: pseudonymous ids, vocabularies and digests only
@@ -161,9 +162,9 @@ def login(as_user: Any) -> Any:
 @pytest.fixture
 def path(world: Any) -> dict[str, Any]:
     """A resident far along their path, every free text typed about them holding MARKER:
-    a paused case (referred before) with notes and a help question; handovers in draft,
-    awaiting consent, with the introduction scheduled, declined, and offered under a
-    justified safety disclosure; consents requested, given and withdrawn; matches proposed,
+    a paused case (supported before, with a check-in) with notes and a help question;
+    handovers in draft, awaiting consent, with the introduction scheduled, completed,
+    declined, and offered under a justified safety disclosure; consents requested, given and withdrawn; matches proposed,
     agreed and declined; an organiser of a Buurtkamer activity; an escalation."""
     resident = world.resident
     resident.display_name = typed("Amal")
@@ -179,6 +180,10 @@ def path(world: Any) -> dict[str, Any]:
     given = consent(world, world.buurtteam, "given")
     intro = factories.create_handover(case, world.coach, world.buurtteam, consent=given,
                                       state="intro_scheduled", professional=world.professional)
+    homecare = factories.create_organization(kind="other")
+    factories.create_handover(case, world.coach, homecare, state="completed")
+    record_checkin(world.coach, case, {"outcome": "going_well", "note": typed("check-in")},
+                   now=utcnow() + timedelta(days=40))
     fire_handover(intro, "reschedule_intro", world.coach,
                   {"intro_at": utcnow() + timedelta(days=4), "place": typed("at home")})
     requested = consent(world, world.schuldhulp, "requested")
@@ -191,7 +196,7 @@ def path(world: Any) -> dict[str, Any]:
     ggz = factories.create_organization(kind="ggz")
     declined = factories.create_handover(case, world.coach, ggz, state="offered")
     fire_handover(declined, "decline", factories.create_user("professional", ggz),
-                  {"reason": typed("declined because")})
+                  {"decline_reason": "other", "reason": typed("declined because")})
     safe_house = factories.create_organization(kind="other")
     safety = factories.create_handover(case, world.coach, safe_house, state="draft",
                                        data_categories=["identity", "safety"])
@@ -376,6 +381,25 @@ def test_erasure_declines_open_matches_and_removes_notifications(login, world, p
     assert path["activity"].organisers == []
 
 
+def test_erasure_ends_the_check_ins(login, world, path):
+    from app.notifications.models import Notification, NotificationKind
+    from app.timers.operations import tick
+
+    planned = [c for c in path["case"].checkins if c.planned]
+    assert len(planned) == 3  # the first of four was recorded
+
+    erase(login, world)
+
+    db.session.expire_all()
+    checkins = db.session.execute(select(CheckIn).where(
+        CheckIn.case_id == path["case"].id)).scalars().all()
+    assert [c.note for c in checkins if c.recorded_at] == [""]
+    assert all(c.ended_at is not None for c in checkins if c.recorded_at is None)
+    tick(now=utcnow() + timedelta(days=800))
+    assert db.session.execute(select(func.count()).select_from(Notification).where(
+        Notification.kind == NotificationKind.CHECKIN_DUE)).scalar_one() == 0
+
+
 def test_the_end_is_logged_and_the_logs_name_no_one(login, world, path):
     erase(login, world)
 
@@ -449,6 +473,8 @@ def test_the_api_offers_no_transition_and_refuses_every_one(login, world, path):
         assert response.status_code == 422, response.json
         assert response.json["message"] == ANONYMISED
         assert response.json["errors"]["allowed_triggers"] == []
+    checkin = coach.post(f"/api/v1/cases/{case.id}/check-ins", json={"outcome": "going_well"})
+    assert (checkin.status_code, checkin.json["message"]) == (422, ANONYMISED)
     notes = coach.request("PATCH", f"/api/v1/cases/{case.id}",
                           json={"version": case.version, "coach_notes": typed("after")})
     assert (notes.status_code, notes.json["message"]) == (422, ANONYMISED)

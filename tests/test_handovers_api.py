@@ -396,7 +396,7 @@ def test_professional_of_another_organisation_cannot_see_or_answer(other_profess
     before = snapshot(handover.id)
     assert_error(other_professional.get(f"{HANDOVERS}/{handover.id}"), 404, "Not found.")
     assert other_professional.get(HANDOVERS).json == []
-    for trigger, arguments in (("accept", {}), ("decline", {"reason": "Geen plek."})):
+    for trigger, arguments in (("accept", {}), ("decline", {"decline_reason": "no_capacity"})):
         assert_error(fire(other_professional, handover.id, trigger, **arguments), 404)
     assert snapshot(handover.id) == before
 
@@ -502,22 +502,73 @@ def test_the_warm_handover_from_accept_to_complete(coach, professional, as_user,
                                             ("start_support", "referred", "supported")]
 
 
-def test_decline_needs_a_reason(professional, world):
+@pytest.mark.parametrize("arguments", [{}, {"reason": "Geen plek."}, {"decline_reason": ""}])
+def test_decline_needs_a_reason_code(professional, world, arguments):
+    """Free text alone no longer declines: the reason is one of the decline reasons."""
     case = make_case(world)
     handover = make_handover(world, case, "offered")
     before = snapshot(handover.id)
-    message = "'reason' is missing or invalid for 'decline': 'reason' is required for 'decline'."
-    assert_error(fire(professional, handover.id, "decline"), 422, message, reason=[message])
+    message = ("'decline_reason' is missing or invalid for 'decline': 'decline_reason' is "
+               "required for 'decline'.")
+    assert_error(fire(professional, handover.id, "decline", **arguments), 422, message,
+                 decline_reason=[message])
     assert snapshot(handover.id) == before
+
+
+def test_decline_refuses_a_reason_code_not_on_the_list(professional, world):
+    case = make_case(world)
+    handover = make_handover(world, case, "offered")
+    before = snapshot(handover.id)
+    message = ("'decline_reason' is missing or invalid for 'decline': 'decline_reason' must be "
+               "one of: no_capacity, not_our_field, resident_unreachable, resident_declines, "
+               "already_supported, other.")
+    for code in ("busy", "Geen tijd", "No_capacity"):
+        assert_error(fire(professional, handover.id, "decline", decline_reason=code), 422,
+                     message, decline_reason=[message])
+    assert snapshot(handover.id) == before
+
+
+@pytest.mark.parametrize("reason", [None, "", "   "])
+def test_another_reason_needs_an_explanation(professional, world, reason):
+    case = make_case(world)
+    handover = make_handover(world, case, "offered")
+    before = snapshot(handover.id)
+    message = ("'reason' is missing or invalid for 'decline': 'reason' is required for "
+               "'decline' when 'decline_reason' is 'other'.")
+    arguments = {"decline_reason": "other"} | ({"reason": reason} if reason is not None else {})
+    assert_error(fire(professional, handover.id, "decline", **arguments), 422, message,
+                 reason=[message])
+    assert snapshot(handover.id) == before
+    explained = fire(professional, handover.id, "decline", decline_reason="other",
+                     reason="Wij werken alleen in Zuilen.")
+    assert explained.status_code == 200, explained.json
+    assert (explained.json["decline_reason"], explained.json["ended_reason"]) == (
+        "other", "Wij werken alleen in Zuilen.")
+
+
+@pytest.mark.parametrize("code", ["no_capacity", "not_our_field", "resident_unreachable",
+                                  "resident_declines", "already_supported"])
+def test_a_listed_reason_needs_no_explanation(professional, coach, world, code):
+    case = make_case(world)
+    handover = make_handover(world, case, "offered")
+    response = fire(professional, handover.id, "decline", decline_reason=code)
+    assert response.status_code == 200, response.json
+    body = response.json
+    assert (body["state"], body["decline_reason"], body["ended_reason"]) == (
+        "declined", code, None)
+    assert body["declined_at"] is not None
+    assert coach.get(f"{HANDOVERS}/{handover.id}").json["decline_reason"] == code
 
 
 def test_declining_the_only_active_handover_fails_the_referral(professional, world):
     case = make_case(world)
     handover = make_handover(world, case, "offered")
-    response = fire(professional, handover.id, "decline", reason="Wachtlijst tot na de zomer.")
+    response = fire(professional, handover.id, "decline", decline_reason="no_capacity",
+                    reason="Wachtlijst tot na de zomer.")
     assert response.status_code == 200, response.json
     assert (response.json["state"], response.json["ended_reason"]) == (
         "declined", "Wachtlijst tot na de zomer.")
+    assert response.json["decline_reason"] == "no_capacity"
     case = fresh(Case, case.id)
     assert case.state == "question_formulated"
     failed = db.session.execute(
@@ -530,7 +581,8 @@ def test_declining_the_only_active_handover_fails_the_referral(professional, wor
         select(AuditEvent).where(AuditEvent.object_id == str(handover.id),
                                  AuditEvent.trigger == "decline")
     ).scalar_one()
-    assert decline.arguments == {"reason": "Wachtlijst tot na de zomer."}
+    assert decline.arguments == {"decline_reason": "no_capacity",
+                                 "reason": "Wachtlijst tot na de zomer."}
     assert decline.request_id == failed.request_id
 
 
@@ -538,7 +590,8 @@ def test_declining_one_of_two_active_handovers_keeps_the_case_referred(professio
     case = make_case(world, "referred")  # offered to the Buurtteam
     [first] = case.handovers
     make_handover(world, case, "draft", organization=world.schuldhulp)
-    assert fire(professional, first.id, "decline", reason="Geen plek.").status_code == 200
+    assert fire(professional, first.id, "decline",
+                decline_reason="no_capacity").status_code == 200
     assert fresh(Case, case.id).state == "referred"
 
 
@@ -617,7 +670,8 @@ def test_a_second_handover_while_supported(coach, other_professional, world):
     seen = other_professional.get(f"{HANDOVERS}/{created.json['id']}")
     assert seen.status_code == 200
     assert seen.json["released_categories"] == ["finances", "identity"]
-    declined = fire(other_professional, created.json["id"], "decline", reason="Geen schulden.")
+    declined = fire(other_professional, created.json["id"], "decline",
+                    decline_reason="not_our_field", reason="Geen schulden.")
     assert declined.json["state"] == "declined"
     assert fresh(Case, case.id).state == "supported"  # help already started elsewhere
 

@@ -66,7 +66,7 @@ def test_an_offer_reaches_every_active_professional_of_the_receiving_organisatio
 ])
 def test_the_coach_hears_the_answer(team, trigger, by, kind, to):
     handover = _offered(team)
-    arguments = {"reason": "Geen plek."} if trigger == "decline" else {}
+    arguments = {"decline_reason": "no_capacity"} if trigger == "decline" else {}
 
     fire_handover(handover, trigger, getattr(team, by), arguments)
 

@@ -117,7 +117,8 @@ def test_a_declined_handover_is_not_read_while_its_consent_still_holds(as_user, 
     _consent, handover = _offered(world, ["identity", "contact"], state="offered")
     declined = as_user(world.professional).post(
         f"/api/v1/handovers/{handover.id}/transitions",
-        json={"trigger": "decline", "version": handover.version, "reason": "geen plek"})
+        json={"trigger": "decline", "version": handover.version,
+              "decline_reason": "no_capacity", "reason": "geen plek"})
     assert declined.status_code == 200
 
     response = _read(as_user, world, handover)

@@ -16,9 +16,23 @@ def test_login_page_is_dutch_by_default(client):
     assert "Inloggen" in page.get_data(as_text=True)
 
 
+def test_pages_stay_dutch_whatever_the_browsers_language(client):
+    page = client.get("/login", headers={"Accept-Language": "en-GB,en;q=0.9"})
+    assert "Inloggen" in page.get_data(as_text=True)
+
+
 def test_login_page_in_english_when_chosen(client):
-    page = client.get("/login", headers={"Accept-Language": "en"})
+    client.post("/language/en", data={"next": "/login"})
+    page = client.get("/login", headers={"Accept-Language": "nl"})
     assert "Log in" in page.get_data(as_text=True)
+
+
+def test_an_api_client_may_ask_for_english(api, world):
+    coach = api.login(world.coach)
+    english = coach.get("/api/v1/audit/processing-log", headers={"Accept-Language": "en"})
+    dutch = coach.get("/api/v1/audit/processing-log")
+    assert english.json["message"] == "Your role does not allow this action."
+    assert dutch.json["message"] != english.json["message"]
 
 
 def test_wrong_password_shows_error_next_to_field_and_keeps_email(client, world):
@@ -91,3 +105,26 @@ def test_every_cookie_is_secure_where_the_session_cookie_is(database_url, world,
     assert {"buurtpad_lang", "session"} <= names
     for cookie in cookies:
         assert ("; Secure" in cookie) is secure, cookie
+
+
+def test_a_page_that_needs_a_login_says_so_in_dutch_and_returns_after_it(client, world):
+    response = client.get("/today?x=1")
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login?next=/today?x%3D1"
+    login_page = client.get(response.headers["Location"])
+    assert "Log in om deze pagina te zien." in login_page.get_data(as_text=True)
+    assert "Please log in" not in login_page.get_data(as_text=True)
+    back = client.post(response.headers["Location"],
+                       data={"email": world.coach.email, "password": factories.PASSWORD})
+    assert back.headers["Location"] == "/today?x=1"
+
+
+def test_the_favicon_is_served(client):
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 301
+    svg = client.get(icon.headers["Location"])
+    try:
+        assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
+    finally:
+        svg.close()

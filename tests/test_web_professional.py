@@ -116,14 +116,46 @@ def test_schedule_without_date_keeps_the_place(professional, offered, world):
 
 def test_decline_needs_a_reason(professional, offered):
     url = f"/handovers/{offered.id}/transitions"
-    response = professional.post(url, data={"trigger": "decline", "version": offered.version})
+    page = text(professional.get(f"/handovers/{offered.id}"))
+    for choice in ("Geen capaciteit op dit moment", "Niet ons werkterrein",
+                   "Bewoner was niet bereikbaar", "Bewoner wil het niet",
+                   "Krijgt al hulp van een ander", "Andere reden",
+                   "Verplicht als u kiest: Andere reden."):
+        assert choice in page
+    for data in ({}, {"reason": "Geen plek deze maand"}):
+        response = professional.post(url, data={"trigger": "decline",
+                                                "version": offered.version, **data})
+        assert response.status_code == 422
+        assert "Dit veld is verplicht." in text(response)
+        db.session.refresh(offered)
+        assert offered.state == "offered"
+    response = professional.post(url, data={"trigger": "decline", "version": offered.version,
+                                            "decline_reason": "other"})
     assert response.status_code == 422
     assert "Dit veld is verplicht." in text(response)
     response = professional.post(url, data={"trigger": "decline", "version": offered.version,
+                                            "decline_reason": "elsewhere"})
+    assert response.status_code == 422
+    assert "Kies een van de opties." in text(response)
+    response = professional.post(url, data={"trigger": "decline", "version": offered.version,
+                                            "decline_reason": "no_capacity",
                                             "reason": "Geen plek deze maand"})
     assert response.status_code == 302
     db.session.refresh(offered)
-    assert offered.state == "declined"
+    assert (offered.state, offered.decline_reason, offered.ended_reason) == (
+        "declined", "no_capacity", "Geen plek deze maand")
+    page = text(professional.get(f"/handovers/{offered.id}"))
+    assert "Afgewezen omdat" in page and "Geen capaciteit op dit moment" in page
+
+
+def test_another_reason_is_declined_with_its_explanation(professional, offered):
+    response = professional.post(f"/handovers/{offered.id}/transitions", data={
+        "trigger": "decline", "version": offered.version, "decline_reason": "other",
+        "reason": "Wij werken alleen in Zuilen."})
+    assert response.status_code == 302
+    db.session.refresh(offered)
+    assert (offered.state, offered.decline_reason, offered.ended_reason) == (
+        "declined", "other", "Wij werken alleen in Zuilen.")
 
 
 def test_professional_of_another_organisation_gets_404(http_app, offered, world):

@@ -43,8 +43,11 @@ def test_the_case_workflow_as_data(as_user, world):
     assert [s["name"] for s in body["states"] if s["final"]] == ["closed"]
     transitions = {t["trigger"]: t for t in body["transitions"]}
     assert list(transitions) == ["start_exploring", "formulate_question", "revise_question",
-                                 "refer", "start_support", "referral_failed", "pause", "resume",
-                                 "close", "close_erased", "reopen"]
+                                 "refer", "start_support", "referral_failed", "new_question",
+                                 "pause", "resume", "close", "close_erased", "reopen"]
+    assert (transitions["new_question"]["from"], transitions["new_question"]["to"],
+            transitions["new_question"]["roles"]) == (["supported"], "exploring", ["flatcoach"])
+    assert [(t["name"], t["state"]) for t in body["timers"]] == [("check_in_due", "supported")]
     assert (transitions["refer"]["from"], transitions["refer"]["to"],
             transitions["refer"]["roles"]) == (["question_formulated"], "referred", ["system"])
     assert [g["name"] for g in transitions["formulate_question"]["guards"]] == [
@@ -198,7 +201,8 @@ def test_the_log_replays_a_long_path_to_every_current_state(as_user, world):
     path.consent(w.buurtteam, ["identity", "contact", "help_question"])
     first = path.prepare(case_id, w.buurtteam, ["identity", "contact", "help_question"])
     path.handover(path.coach, first["id"], "offer")
-    path.handover(path.buurtteam, first["id"], "decline", reason="Wachtlijst.")
+    path.handover(path.buurtteam, first["id"], "decline", decline_reason="no_capacity",
+                  reason="Wachtlijst.")
 
     # Schuldhulp does, through a warm introduction.
     debt_consent = path.consent(w.schuldhulp, ["identity", "contact", "finances"])

@@ -1,6 +1,6 @@
 """The case (traject): one resident's path from first contact to support."""
 
-from workflows.definition import FLATCOACH, SYSTEM, Guard, Transition, Workflow
+from workflows.definition import FLATCOACH, SYSTEM, Guard, Timer, Transition, Workflow
 
 CASE_STATES: tuple[str, ...] = (
     "contacted",
@@ -26,6 +26,20 @@ CLOSE_OUTCOMES: tuple[str, ...] = (
 ERASED_OUTCOME = "erased"
 """The outcome of a case closed by the system because the resident's data was erased or
 anonymised; no coach can choose it."""
+
+CHECKIN_OUTCOMES: tuple[str, ...] = (
+    "going_well",
+    "new_question",
+    "not_reached",
+    "no_more_contact",
+)
+"""What came of looking in on a resident after help started (a check-in)."""
+NEW_QUESTION = "new_question"
+"""A check-in with this outcome takes the case back to exploring (trigger `new_question`)."""
+NO_MORE_CONTACT = "no_more_contact"
+"""The resident wants no more check-ins: the cadence of the case ends for good."""
+CHECKIN_CASE_STATE = "supported"
+"""Check-ins are recorded, and come due, while help runs."""
 
 _COACH = frozenset({FLATCOACH})
 _SYSTEM = frozenset({SYSTEM})
@@ -54,6 +68,11 @@ CASE = Workflow(
                    description="Fired when a handover completes: help has started."),
         Transition("referral_failed", ("referred",), "question_formulated", _SYSTEM,
                    description="Fired when no handover of the case is still active."),
+        Transition("new_question", ("supported",), "exploring", _COACH,
+                   description=(
+                       "Staying in touch, the coach hears of a new need: the case goes back "
+                       "to exploring, starting from the help question it had."
+                   )),
         Transition("pause", CASE_PAUSABLE_STATES, "paused", _COACH, required=("reason",),
                    description="Put the case on hold; handovers and their timers keep running."),
         Transition("resume", ("paused",), None, _COACH,
@@ -75,6 +94,12 @@ CASE = Workflow(
                        "Pick a closed case up again; never after anonymisation, when nobody "
                        "fires anything on the resident's records any more."
                    )),
+    ),
+    timers=(
+        Timer("check_in_due", "supported",
+              "Help has started: the coach looks in on the resident after 6 weeks, 3, 6 and "
+              "12 months (CHECKIN_CADENCE_DAYS) and hears of each check-in when it is due, "
+              "until the resident wants no more contact or the case leaves supported."),
     ),
     guards=(
         Guard("help_question_complete",

@@ -54,16 +54,35 @@ class Transition:
         default_factory=lambda: MappingProxyType({}), hash=False
     )
     """Closed vocabularies for some required arguments, e.g. a case's close `outcome`."""
+    required_when: Mapping[str, tuple[str, tuple[str, ...]]] = field(
+        default_factory=lambda: MappingProxyType({}), hash=False
+    )
+    """Arguments required only for some values of a required one: a decline's `reason` when
+    its `decline_reason` is `other` is `{"reason": ("decline_reason", ("other",))}`. Given
+    otherwise, they are taken as they are."""
 
     def __post_init__(self) -> None:
         # Frozen all the way down: a transition table must not be changed at run time.
         object.__setattr__(self, "allowed_values", MappingProxyType(dict(self.allowed_values)))
+        object.__setattr__(self, "required_when", MappingProxyType(
+            {name: (on, tuple(values)) for name, (on, values) in self.required_when.items()}))
         if not self.sources:
             raise ValueError(f"transition {self.trigger!r} has no source state")
         if unknown_roles := self.roles - set(ROLES):
             raise ValueError(f"transition {self.trigger!r} names unknown roles {sorted(unknown_roles)}")
         if loose := set(self.allowed_values) - set(self.required):
             raise ValueError(f"transition {self.trigger!r}: allowed values for unrequired {sorted(loose)}")
+        for name, (on, values) in self.required_when.items():
+            if name in self.required:
+                raise ValueError(f"transition {self.trigger!r}: {name!r} is required always")
+            if unknown := set(values) - set(self.allowed_values.get(on, ())):
+                raise ValueError(f"transition {self.trigger!r}: {name!r} depends on values "
+                                 f"{sorted(unknown)} that {on!r} does not allow")
+
+    @property
+    def arguments(self) -> tuple[str, ...]:
+        """What the transition asks for: the required arguments, then the conditional ones."""
+        return (*self.required, *self.required_when)
 
     @property
     def returns_to_previous_state(self) -> bool:
@@ -173,6 +192,9 @@ def describe(workflow: Workflow) -> dict[str, Any]:
             "allowed_values": {name: list(values) for name, values in t.allowed_values.items()},
             "description": t.description,
         }
+        if t.required_when:
+            described["required_when"] = {name: {"argument": on, "values": list(values)}
+                                          for name, (on, values) in t.required_when.items()}
         if t.dest is None:
             described["note"] = PREVIOUS_STATE_NOTE
             described["returns_to"] = list(workflow.returns_to(t))

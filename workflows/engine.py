@@ -149,6 +149,12 @@ def _argument_problem(transition: Transition, arguments: Mapping[str, Any]) -> t
         allowed = transition.allowed_values.get(name)
         if allowed is not None and value not in allowed:
             return name, f"'{name}' must be one of: {', '.join(allowed)}."
+    for name, (on, values) in transition.required_when.items():
+        value = arguments.get(name)
+        if arguments.get(on) in values and (value is None
+                                            or (isinstance(value, str) and not value.strip())):
+            return name, (f"'{name}' is required for '{transition.trigger}' when '{on}' is "
+                          f"'{arguments[on]}'.")
     return None
 
 

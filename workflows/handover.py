@@ -19,6 +19,20 @@ HANDOVER_ACTIVE_STATES: tuple[str, ...] = tuple(
     s for s in HANDOVER_STATES if s not in HANDOVER_FINAL_STATES
 )
 
+DECLINE_REASONS: tuple[str, ...] = (
+    "no_capacity",
+    "not_our_field",
+    "resident_unreachable",
+    "resident_declines",
+    "already_supported",
+    "other",
+)
+"""Why a receiving organisation declines: a closed list, so that the answers can be counted.
+`other` asks for the explanation in `reason`."""
+OTHER_DECLINE_REASON = "other"
+REOFFER_SUGGESTED: tuple[str, ...] = ("not_our_field",)
+"""Decline reasons after which the coach is invited to offer the handover elsewhere."""
+
 _COACH = frozenset({FLATCOACH})
 _PROFESSIONAL = frozenset({PROFESSIONAL})
 _COACH_OR_PROFESSIONAL = frozenset({FLATCOACH, PROFESSIONAL})
@@ -47,8 +61,13 @@ HANDOVER = Workflow(
                    guards=("actor_in_receiving_organisation",),
                    description="A professional of the receiving organisation takes it on."),
         Transition("decline", ("offered",), "declined", _PROFESSIONAL,
-                   guards=("actor_in_receiving_organisation",), required=("reason",),
-                   description="The receiving organisation cannot take it on."),
+                   guards=("actor_in_receiving_organisation",), required=("decline_reason",),
+                   allowed_values={"decline_reason": DECLINE_REASONS},
+                   required_when={"reason": ("decline_reason", (OTHER_DECLINE_REASON,))},
+                   description=(
+                       "The receiving organisation cannot take it on, and says why: one of "
+                       "the decline reasons, explained in `reason` when it is `other`."
+                   )),
         Transition("schedule_intro", ("accepted",), "intro_scheduled", _COACH_OR_PROFESSIONAL,
                    guards=("actor_is_coach_or_accepting_professional",),
                    required=("intro_at", "place"),

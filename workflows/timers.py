@@ -53,3 +53,37 @@ def intro_reminder_due(intro_at: datetime) -> datetime:
 def consent_expiry_due(valid_until: datetime) -> datetime:
     # Valid up to and including `valid_until`; it expires the moment that passes.
     return valid_until
+
+
+CHECKIN_CADENCE_DAYS: tuple[int, ...] = (42, 91, 182, 365)
+"""After help starts, the coach looks in on the resident this many days later: after 6 weeks,
+3, 6 and 12 months. The setting CHECKIN_CADENCE_DAYS ("42,91,182,365") changes it."""
+CHECKIN_WINDOW = timedelta(days=14)
+"""A check-in recorded up to this long before a due date counts for it; one recorded no
+later than this after its due date was done on time."""
+
+
+def parse_cadence(text: str | None) -> tuple[int, ...]:
+    """Days after the start of help, as the setting writes them: "42,91,182,365".
+
+    Empty or None gives the default; anything else must be distinct whole days from 1 to
+    3660 (ten years), which are returned in ascending order."""
+    if text is None or not text.strip():
+        return CHECKIN_CADENCE_DAYS
+    try:
+        days = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise ValueError(f"check-in cadence {text!r}: write whole days, e.g. "
+                         "'42,91,182,365'") from None
+    if any(not 1 <= day <= 3660 for day in days) or len(set(days)) != len(days):
+        raise ValueError(f"check-in cadence {text!r}: distinct days from 1 to 3660")
+    return tuple(sorted(days))
+
+
+def checkin_due_dates(help_started_at: datetime,
+                      cadence_days: tuple[int, ...] = CHECKIN_CADENCE_DAYS) -> list[datetime]:
+    return [help_started_at + timedelta(days=days) for days in cadence_days]
+
+
+def checkin_on_time(due_at: datetime, recorded_at: datetime) -> bool:
+    return recorded_at <= due_at + CHECKIN_WINDOW

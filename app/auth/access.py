@@ -10,7 +10,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import g, request
+from flask import flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import abort
@@ -62,6 +62,13 @@ def load_token_user(_request: Any) -> User | None:
         return None
     g.api_token = token
     return token.user
+
+
+@login_manager.unauthorized_handler
+def _to_login() -> Any:
+    """A page that needs a login: say so in the user's language, and come back after it."""
+    flash(_("Log in to see this page."))
+    return redirect(url_for("web.login", next=request.full_path.rstrip("?")))
 
 
 def require(permission: Permission) -> Callable[[F], F]:

@@ -6,17 +6,19 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import abort
-from sqlalchemy import desc
+from sqlalchemy import desc, func, select
 
 from app.api_base import api_blueprint
 from app.auth.access import require
 from app.auth.permissions import Permission
 from app.auth.scope import case_in_scope, cases_query, resident_in_scope
-from app.cases.models import Case
+from app.cases.models import Case, CheckIn
 from app.cases.operations import (
     CaseAlreadyOpen,
+    CheckInNotAllowed,
     fire_case,
     open_case,
+    record_checkin,
     set_help_question,
     update_notes,
 )
@@ -26,6 +28,8 @@ from app.cases.schemas import (
     CaseNotesSchema,
     CaseQuerySchema,
     CaseSchema,
+    CheckInInputSchema,
+    CheckInSchema,
     HelpQuestionInputSchema,
 )
 from app.db import db
@@ -132,3 +136,39 @@ def transition_case(data: dict[str, Any], case_id: uuid.UUID) -> Any:
         fire_case(case, data["trigger"], current_user, transition_arguments(data))
         db.session.commit()
     return case
+
+
+@blp.route("/<uuid:case_id>/check-ins", methods=["POST"])
+@require(Permission.CASES_UPDATE)
+@blp.arguments(CheckInInputSchema)
+@blp.response(201, CheckInSchema)
+@blp.alt_response(404, description="Unknown, or outside the caller's scope")
+@blp.alt_response(422, description="Invalid input; the case is not supported (help does not "
+                  "run), the resident wants no more contact, or has been anonymised")
+def create_checkin(data: dict[str, Any], case_id: uuid.UUID) -> Any:
+    """Record a check-in: the coach looked in on the resident after help started. It
+    fulfils the planned check-in it answers. `new_question` takes the case back to
+    `exploring` (trigger `new_question`) with its help question as it was; `no_more_contact`
+    ends the check-ins of the case."""
+    case = case_in_scope(current_user, case_id)
+    try:
+        with transition_errors():
+            checkin = record_checkin(current_user, case, data)
+            db.session.commit()
+    except CheckInNotAllowed as refused:
+        db.session.rollback()
+        abort(422, message=refused.message)
+    return checkin
+
+
+@blp.route("/<uuid:case_id>/check-ins")
+@require(Permission.CASES_READ)
+@blp.response(200, CheckInSchema(many=True))
+@blp.alt_response(404, description="Unknown, or outside the caller's scope")
+@blp.paginate()
+def list_checkins(case_id: uuid.UUID, pagination_parameters: Any) -> Any:
+    """The case's check-ins, planned and recorded, by date."""
+    case = case_in_scope(current_user, case_id)
+    query = (select(CheckIn).where(CheckIn.case_id == case.id)
+             .order_by(func.coalesce(CheckIn.due_at, CheckIn.recorded_at), CheckIn.id))
+    return paginate(query, pagination_parameters)

@@ -9,6 +9,7 @@ from wtforms.validators import NumberRange, Optional
 from app.cases.models import HELP_THEMES, Urgency
 from app.web.formkit import MAX_INT, ChipsField, Form, HiddenIntegerField, length, required
 from app.web.labels import choices
+from workflows.case import CHECKIN_OUTCOMES
 
 
 class HelpQuestionForm(Form):
@@ -39,3 +40,12 @@ class NotesForm(Form):
 
     NOTE_FIELDS = ("household_notes", "living_situation_notes", "finances_notes",
                    "health_notes", "safety_notes", "coach_notes")
+
+
+class CheckInForm(Form):
+    outcome = RadioField(_l("How is it going?"), validators=[required()])
+    note = TextAreaField(_l("Note (optional)"), validators=[Optional(), length(2000)])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.outcome.choices = choices("checkin_outcome", CHECKIN_OUTCOMES)

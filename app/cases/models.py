@@ -66,6 +66,8 @@ class Case(WorkflowSubject, db.Model):
                                                                uselist=False)
     handovers: Mapped[list[Handover]] = relationship(back_populates="case",
                                                      order_by="Handover.created_at")
+    # In no particular order: `app.cases.checkins.in_order` sorts them for reading.
+    checkins: Mapped[list[CheckIn]] = relationship(back_populates="case")
 
     @property
     def anonymised(self) -> bool:
@@ -89,3 +91,38 @@ class HelpQuestion(db.Model):
     @property
     def complete(self) -> bool:
         return bool(self.text.strip()) and len(self.themes) >= 1
+
+
+class CheckIn(db.Model):
+    """Staying in touch after help started. A planned check-in has a due date from the
+    cadence; once the coach looked in, it holds what came of it. A check-in recorded outside
+    the cadence has no due date. A planned one that will not take place any more (the case
+    left support, the resident wants no more contact, a later one was recorded) has ended."""
+
+    __tablename__ = "checkins"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"), index=True)
+    due_at: Mapped[datetime | None] = mapped_column(index=True)
+    notified_at: Mapped[datetime | None]
+    recorded_at: Mapped[datetime | None]
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # One of workflows.case.CHECKIN_OUTCOMES once recorded.
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")
+    ended_at: Mapped[datetime | None]
+
+    case: Mapped[Case] = relationship(back_populates="checkins")
+
+    @property
+    def planned(self) -> bool:
+        """Still to come (or come due) and not yet done."""
+        return self.due_at is not None and self.recorded_at is None and self.ended_at is None
+
+    def status(self, now: datetime) -> str:
+        """done, ended, due (its date has come) or planned."""
+        if self.recorded_at is not None:
+            return "done"
+        if self.ended_at is not None:
+            return "ended"
+        return "due" if self.due_at is not None and self.due_at <= now else "planned"

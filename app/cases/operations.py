@@ -1,17 +1,24 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.audit.operations import record_event
-from app.cases.models import Case, HelpQuestion
+from app.cases import checkins
+from app.cases.models import Case, CheckIn, HelpQuestion
 from app.db import db, utcnow
 from app.residents.models import Resident
-from app.transitions import apply
-from workflows.case import CASE_OPEN_STATES
+from app.transitions import anonymised_message, apply
+from workflows.case import (
+    CASE_OPEN_STATES,
+    CHECKIN_CASE_STATE,
+    NEW_QUESTION,
+    NO_MORE_CONTACT,
+)
 from workflows.handover import HANDOVER_ACTIVE_STATES
 
 NOTE_FIELDS = ("household_notes", "living_situation_notes", "finances_notes", "health_notes",
@@ -112,17 +119,27 @@ def _case_guards(case: Case) -> dict[str, Any]:
             "no_other_open_case": no_other_open_case}
 
 
-def fire_case(case: Case, trigger: str, actor: Any | None, arguments: Mapping[str, Any]) -> None:
+# Where the check-in cadence keeps running: help runs, or the case is paused from there.
+_STAYING_IN_TOUCH = (CHECKIN_CASE_STATE, "paused")
+
+
+def fire_case(case: Case, trigger: str, actor: Any | None, arguments: Mapping[str, Any],
+              now: datetime | None = None) -> None:
+    now = now or utcnow()
+
     def effects() -> None:
         if trigger in ("close", "close_erased"):
             case.outcome = arguments["outcome"]
-            case.closed_at = utcnow()
+            case.closed_at = now
         elif trigger == "reopen":
             case.outcome = None
             case.closed_at = None
 
-    apply(case, trigger, actor=actor, arguments=arguments, guards=_case_guards(case),
-          effects=effects)
+    fired = apply(case, trigger, actor=actor, arguments=arguments, guards=_case_guards(case),
+                  effects=effects)
+    if fired.source in _STAYING_IN_TOUCH and fired.dest not in _STAYING_IN_TOUCH:
+        # Help no longer runs (a new question, closed, erased): no check-ins come due.
+        checkins.end_planned(case, now)
 
 
 def on_handover_offered(case: Case) -> None:
@@ -131,12 +148,17 @@ def on_handover_offered(case: Case) -> None:
         fire_case(case, "refer", None, {})
 
 
-def on_handover_completed(case: Case) -> None:
+def on_handover_completed(case: Case, now: datetime | None = None) -> None:
+    """Help has started: the case is supported, and the coach's check-ins are planned."""
+    now = now or utcnow()
     if case.state == "referred":
-        fire_case(case, "start_support", None, {})
+        fire_case(case, "start_support", None, {}, now=now)
     elif case.state == "paused" and case.paused_from == "referred":
         # Paused cases keep their handovers running; resuming returns to where help stands.
         case.paused_from = "supported"
+    if case.state == CHECKIN_CASE_STATE or (case.state == "paused"
+                                            and case.paused_from == CHECKIN_CASE_STATE):
+        checkins.plan(case, now)
 
 
 def on_handover_ended(case: Case) -> None:
@@ -147,3 +169,44 @@ def on_handover_ended(case: Case) -> None:
         fire_case(case, "referral_failed", None, {})
     elif case.state == "paused" and case.paused_from == "referred":
         case.paused_from = "question_formulated"
+
+
+class CheckInNotAllowed(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def record_checkin(coach: Any, case: Case, data: Mapping[str, Any],
+                   now: datetime | None = None) -> CheckIn:
+    """The coach looked in on the resident: what came of it fulfils the planned check-in it
+    answers (earlier ones still open are missed). A new question takes the case back to
+    exploring with its help question as it was; no more contact ends the cadence."""
+    now = now or utcnow()
+    if case.anonymised:
+        raise CheckInNotAllowed(anonymised_message())
+    if checkins.contact_ended(case):
+        raise CheckInNotAllowed(_("The resident wants no more contact: no more check-ins."))
+    if case.state != CHECKIN_CASE_STATE:
+        raise CheckInNotAllowed(_("Check-ins are recorded while help runs (the case is "
+                                  "supported); the case is now %(state)s.", state=case.state))
+    checkin, missed = checkins.answered_by_one_now(case, now)
+    for earlier in missed:
+        earlier.ended_at = now
+    if checkin is None:
+        checkin = CheckIn(case=case)
+        db.session.add(checkin)
+    checkin.outcome = data["outcome"]
+    checkin.note = data.get("note") or ""
+    checkin.recorded_at = now
+    checkin.recorded_by_id = coach.id
+    db.session.flush()
+    checkins.forget_due_notices([case.id])  # what they announced is done
+    record_event("checkin_recorded", actor=coach, object_type="case", object_id=case.id,
+                 details={"checkin_id": str(checkin.id), "outcome": checkin.outcome,
+                          "due_at": checkin.due_at.isoformat() if checkin.due_at else None})
+    if checkin.outcome == NEW_QUESTION:
+        fire_case(case, "new_question", coach, {}, now=now)
+    elif checkin.outcome == NO_MORE_CONTACT:
+        checkins.end_planned(case, now)
+    return checkin

@@ -15,17 +15,23 @@ from werkzeug.exceptions import HTTPException
 from app.auth.access import require
 from app.auth.permissions import Permission
 from app.auth.scope import case_in_scope, cases_query
-from app.cases.forms import HelpQuestionForm, NotesForm
+from app.cases.forms import CheckInForm, HelpQuestionForm, NotesForm
 from app.cases.models import Case
-from app.cases.operations import fire_case, set_help_question, update_notes
-from app.cases.schemas import CaseNotesSchema, HelpQuestionInputSchema
+from app.cases.operations import (
+    CheckInNotAllowed,
+    fire_case,
+    record_checkin,
+    set_help_question,
+    update_notes,
+)
+from app.cases.schemas import CaseNotesSchema, CheckInInputSchema, HelpQuestionInputSchema
 from app.db import db
 from app.residents.views import render_resident_page
 from app.transitions import anonymised_message, check_version, transition_errors
 from app.web.formkit import TransitionForm, apply_schema
 from app.web.labels import label
 from app.web.pages import paginate, run_transition, set_hidden, with_argument_choices
-from workflows.case import CASE_STATES
+from workflows.case import CASE_STATES, NEW_QUESTION, NO_MORE_CONTACT
 
 bp = Blueprint("cases_pages", __name__, template_folder="templates")
 
@@ -60,6 +66,42 @@ def transition(case_id: uuid.UUID) -> Any:
         return _back(case)
     return render_resident_page(case.resident, failed=form, failed_case=case, outcome=outcome,
                                 status=outcome.http_status)
+
+
+@bp.route("/cases/<uuid:case_id>/check-ins", methods=["POST"])
+@require(Permission.CASES_UPDATE)
+def checkin(case_id: uuid.UUID) -> Any:
+    """Record a check-in from the resident's page; a new question continues on the help
+    question, which still reads as it did."""
+    case = case_in_scope(current_user, case_id)
+    form = CheckInForm()
+    data = None
+    if form.validate_on_submit():
+        data = apply_schema(form, CheckInInputSchema(), {
+            "outcome": form.outcome.data, "note": form.note.data or ""})
+    if data is None:
+        return render_resident_page(case.resident, failed_checkin=form, failed_case=case,
+                                    status=422)
+    try:
+        with transition_errors():
+            record_checkin(current_user, case, data)
+            db.session.commit()
+    except CheckInNotAllowed as refused:
+        db.session.rollback()
+        form.form_errors.append(refused.message)
+        return render_resident_page(case.resident, failed_checkin=form, failed_case=case,
+                                    status=422)
+    if data["outcome"] == NEW_QUESTION:
+        flash(_("Check-in recorded. The case is exploring again: adjust the help question "
+                "with the resident."))
+        return redirect(url_for("cases_pages.help_question", case_id=case.id))
+    if data["outcome"] == NO_MORE_CONTACT:
+        flash(_("Check-in recorded. The resident wants no more contact: no more check-ins "
+                "are planned."))
+    else:
+        flash(_("Check-in recorded."))
+    return redirect(url_for("residents_pages.resident", resident_id=case.resident_id,
+                            _anchor=f"checkins-{case.id}"))
 
 
 @bp.route("/cases/<uuid:case_id>/help-question", methods=["GET", "POST"])

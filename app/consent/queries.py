@@ -1,11 +1,17 @@
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 
 from app.audit.models import AuditEvent
-from app.db import db
+from app.consent.gateway import consent_facts
+from app.convenants.operations import convenant_facts
+from app.db import db, utcnow
+from policies import Action, DisclosureRequest, decide
 
 
 def consent_history(consent: Any) -> list[dict[str, Any]]:
@@ -27,3 +33,36 @@ def consent_history(consent: Any) -> list[dict[str, Any]]:
             "details": row.arguments if row.event_type == "transition" else {},
         })
     return history
+
+
+def consent_to_offer_under(actor: Any, resident_id: uuid.UUID, organization_id: int,
+                           purpose: str, categories: Iterable[str],
+                           now: datetime | None = None) -> uuid.UUID | None:
+    """The consent an offer of these categories to `organization_id` for `purpose` would rely
+    on now, or None when no valid consent of the resident covers it."""
+    return consents_to_offer_under(actor, resident_id, [organization_id], purpose, categories,
+                                   now).get(organization_id)
+
+
+def consents_to_offer_under(actor: Any, resident_id: uuid.UUID, organization_ids: Iterable[int],
+                            purpose: str, categories: Iterable[str],
+                            now: datetime | None = None) -> dict[int, uuid.UUID]:
+    """Of these organisations, those an offer could go to now under a valid consent of the
+    resident (and a convenant naming them), with the consent it would rely on. The one policy
+    decision answers, as it will when the offer is made; nothing is disclosed by asking, so
+    nothing is logged. A consent never covers another organisation than the one it names."""
+    facts, convenants = consent_facts(resident_id), convenant_facts()
+    asked = frozenset(categories)
+    moment = now or utcnow()
+    found = {}
+    for organization_id in organization_ids:
+        decision = decide(DisclosureRequest(
+            actor_id=str(actor.id), actor_role=str(actor.role),
+            actor_organization_id=(str(actor.organization_id)
+                                   if actor.organization_id is not None else None),
+            action=Action.OFFER_HANDOVER, resident_id=str(resident_id),
+            recipient_organization_id=str(organization_id), purpose=purpose,
+            categories=asked, now=moment, consents=facts, convenants=convenants))
+        if decision.allowed and decision.consent_id:
+            found[organization_id] = uuid.UUID(decision.consent_id)
+    return found

@@ -19,6 +19,7 @@ from app.handovers.operations import (
     create_handover,
     fire_handover,
     make_safety_disclosure,
+    reoffer,
 )
 from app.handovers.reading import read_handover
 from app.handovers.schemas import (
@@ -26,6 +27,7 @@ from app.handovers.schemas import (
     HandoverListItemSchema,
     HandoverQuerySchema,
     HandoverSchema,
+    ReofferSchema,
     SafetyDisclosureInputSchema,
     SafetyDisclosureSchema,
 )
@@ -118,6 +120,31 @@ def transition_handover(data: dict[str, Any], handover_id: uuid.UUID) -> Any:
     result = handover_view(handover)
     db.session.commit()
     return result
+
+
+@blp.route("/handovers/<uuid:handover_id>/reoffer", methods=["POST"])
+@require(Permission.HANDOVERS_CREATE)
+@blp.arguments(ReofferSchema)
+@blp.response(201, HandoverSchema)
+@blp.alt_response(404, description="Unknown, or outside the caller's scope")
+@blp.alt_response(422, description="Invalid input, an unknown organisation or the same one, "
+                  "a handover not declined or withdrawn, or a case not ready for a handover")
+def reoffer_handover(data: dict[str, Any], handover_id: uuid.UUID) -> Any:
+    """Offer a declined or withdrawn handover to another organisation without retyping: a
+    new draft of the same case with the same purpose, categories and note. Its `consent_id`
+    is a valid consent of the resident that covers the new organisation, purpose and
+    categories, when there is one; otherwise it is null and the draft waits for consent."""
+    handover = handover_in_scope(current_user, handover_id)
+    if db.session.get(Organization, data["organization_id"]) is None:
+        abort(422, message=_("Unknown organisation."),
+              errors={"organization_id": [_("Unknown organisation.")]})
+    try:
+        draft = reoffer(current_user, handover, data["organization_id"])
+    except HandoverNotAllowed as refused:
+        db.session.rollback()
+        abort(422, message=refused.message)
+    db.session.commit()
+    return handover_view(draft)
 
 
 @blp.route("/handovers/<uuid:handover_id>/safety-disclosure", methods=["POST"])

@@ -52,3 +52,15 @@ class SafetyDisclosureForm(Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.legal_basis.choices = choices("legal_basis", SAFETY_BASES)
+
+
+class ReofferForm(Form):
+    organization_id = SelectField(_l("To which organisation now?"), validators=[required()])
+
+    def __init__(self, choices_: list[tuple[str, str]], *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.organization_id.choices = [("", str(_l("Choose…"))), *choices_]
+
+    def validate_organization_id(self, field: Any) -> None:
+        if field.data not in {value for value, _label in field.choices if value}:
+            raise ValidationError(_l("Choose an organisation."))

@@ -46,7 +46,12 @@ class Handover(WorkflowSubject, db.Model):
     intro_reminded_at: Mapped[datetime | None]
     intro_held_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
+    declined_at: Mapped[datetime | None]
     ended_reason: Mapped[str | None] = mapped_column(Text)
+    # Why the receiving organisation declined: one of workflows.handover.DECLINE_REASONS.
+    decline_reason: Mapped[str | None] = mapped_column(String(30))
+    # The declined or withdrawn handover this one offers to another organisation.
+    reoffered_from_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("handovers.id"))
 
     case: Mapped[Case] = relationship(back_populates="handovers")
     organization: Mapped[Organization] = relationship()

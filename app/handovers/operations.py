@@ -15,15 +15,18 @@ from app.auth.permissions import Role
 from app.cases import operations as case_ops
 from app.cases.models import Case
 from app.consent.gateway import disclose
+from app.consent.queries import consent_to_offer_under
 from app.db import db, utcnow
 from app.handovers.models import Alert, Handover, ReviewStatus, SafetyDisclosure
 from app.notifications.models import NotificationKind
 from app.notifications.operations import notify, professionals_of
-from app.transitions import apply
+from app.transitions import anonymised_message, apply
 from policies import Action
+from workflows.handover import HANDOVER_ACTIVE_STATES
 from workflows.timers import intro_reminder_due, offer_reminder_due, offer_response_due
 
 HANDOVER_CASE_STATES = ("question_formulated", "referred", "supported")
+REOFFERABLE_STATES = ("declined", "withdrawn")
 
 
 class HandoverNotAllowed(Exception):
@@ -32,7 +35,8 @@ class HandoverNotAllowed(Exception):
         self.message = message
 
 
-def create_handover(coach: Any, case: Case, data: Mapping[str, Any]) -> Handover:
+def create_handover(coach: Any, case: Case, data: Mapping[str, Any], *,
+                    reoffered_from: Handover | None = None) -> Handover:
     if case.state not in HANDOVER_CASE_STATES:
         raise HandoverNotAllowed(
             _("A handover can be prepared once the help question is formulated "
@@ -45,14 +49,44 @@ def create_handover(coach: Any, case: Case, data: Mapping[str, Any]) -> Handover
         consent_id=data.get("consent_id"),
         note=data.get("note", ""),
         created_by_id=coach.id,
+        reoffered_from_id=reoffered_from.id if reoffered_from is not None else None,
     )
     db.session.add(handover)
     db.session.flush()
+    details = {"case_id": str(case.id), "organization_id": handover.organization_id,
+               "purpose": handover.purpose, "data_categories": handover.data_categories}
+    if reoffered_from is not None:
+        details["reoffered_from"] = str(reoffered_from.id)
     record_event("handover_created", actor=coach, object_type="handover", object_id=handover.id,
-                 details={"case_id": str(case.id), "organization_id": handover.organization_id,
-                          "purpose": handover.purpose,
-                          "data_categories": handover.data_categories})
+                 details=details)
     return handover
+
+
+def reoffer(coach: Any, handover: Handover, organization_id: int,
+            now: datetime | None = None) -> Handover:
+    """Offer a declined or withdrawn handover to another organisation without retyping: a new
+    draft of the same case with the same purpose, categories and note. It relies on a valid
+    consent of the resident that covers the new organisation, that purpose and those
+    categories when there is one (the consent of the first organisation never covers
+    another); otherwise the draft waits for the resident's consent."""
+    if handover.state not in REOFFERABLE_STATES:
+        raise HandoverNotAllowed(
+            _("Only a declined or withdrawn handover can be offered to another organisation."))
+    if handover.case.anonymised:
+        raise HandoverNotAllowed(anonymised_message())
+    if organization_id == handover.organization_id:
+        raise HandoverNotAllowed(_("Choose another organisation than %(organization)s.",
+                                   organization=handover.organization.name))
+    if any(h.organization_id == organization_id and h.state in HANDOVER_ACTIVE_STATES
+           for h in handover.case.handovers):
+        raise HandoverNotAllowed(
+            _("This case already has an active handover to that organisation."))
+    consent_id = consent_to_offer_under(coach, handover.case.resident_id, organization_id,
+                                        handover.purpose, handover.data_categories, now)
+    return create_handover(coach, handover.case, {
+        "organization_id": organization_id, "purpose": handover.purpose,
+        "data_categories": list(handover.data_categories), "consent_id": consent_id,
+        "note": handover.note}, reoffered_from=handover)
 
 
 def _guards(handover: Handover, actor: Any | None) -> dict[str, Any]:
@@ -139,6 +173,9 @@ def _record_effects(handover: Handover, trigger: str, actor: Any | None,
         handover.completed_at = now
     elif trigger in ("decline", "withdraw"):
         handover.ended_reason = arguments.get("reason")
+        if trigger == "decline":
+            handover.decline_reason = arguments["decline_reason"]
+            handover.declined_at = now
         handover.response_due_at = None
         handover.response_reminder_due_at = None
         handover.intro_reminder_due_at = None
@@ -156,7 +193,7 @@ def fire_handover(handover: Handover, trigger: str, actor: Any | None,
     if trigger == "offer":
         case_ops.on_handover_offered(handover.case)
     elif trigger == "complete":
-        case_ops.on_handover_completed(handover.case)
+        case_ops.on_handover_completed(handover.case, now)
     elif trigger in ("decline", "withdraw"):
         case_ops.on_handover_ended(handover.case)
 

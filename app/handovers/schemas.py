@@ -24,6 +24,12 @@ class HandoverCreateSchema(InputSchema):
             raise ValidationError(_("Name each category once."))
 
 
+class ReofferSchema(InputSchema):
+    organization_id = fields.Integer(required=True, strict=True, validate=row_id(),
+                                     metadata={"description": "The organisation to offer it to "
+                                               "now (another than the first)."})
+
+
 class HandoverQuerySchema(InputSchema):
     state = fields.String(validate=choice(HANDOVER_STATES))
 
@@ -77,6 +83,12 @@ class HandoverSchema(Schema):
     intro_held_at = fields.DateTime(allow_none=True)
     completed_at = fields.DateTime(allow_none=True)
     ended_reason = fields.String(allow_none=True)
+    decline_reason = fields.String(allow_none=True, metadata={
+        "description": "Why the receiving organisation declined (one of the decline reasons "
+                       "of `GET /api/v1/workflows/handover`); `ended_reason` explains."})
+    declined_at = fields.DateTime(allow_none=True)
+    reoffered_from_id = fields.UUID(allow_none=True, metadata={
+        "description": "The declined or withdrawn handover this one offers elsewhere."})
     released_categories = fields.List(fields.String())
     resident = fields.Dict(allow_none=True)
     access = fields.Dict()
@@ -84,7 +96,8 @@ class HandoverSchema(Schema):
     VIEW_FIELDS = ("id", "state", "version", "organization_id", "purpose", "data_categories",
                    "consent_id", "note", "created_at", "offered_at", "response_due_at",
                    "accepted_by_id", "accepted_at", "intro_at", "intro_place", "intro_held_at",
-                   "completed_at", "ended_reason")
+                   "completed_at", "ended_reason", "decline_reason", "declined_at",
+                   "reoffered_from_id")
 
 
 class HandoverListItemSchema(Schema):

@@ -17,17 +17,25 @@ from app.auth.permissions import Permission, Role
 from app.auth.scope import case_in_scope, consents_query, handover_in_scope, handovers_query
 from app.cases.models import Case
 from app.consent.models import Consent
+from app.consent.queries import consents_to_offer_under
 from app.db import db
-from app.handovers.forms import HandoverForm, SafetyDisclosureForm
+from app.handovers.forms import HandoverForm, ReofferForm, SafetyDisclosureForm
 from app.handovers.models import Handover, SafetyDisclosure
 from app.handovers.operations import (
+    REOFFERABLE_STATES,
     HandoverNotAllowed,
     create_handover,
     fire_handover,
     make_safety_disclosure,
+    reoffer,
 )
 from app.handovers.reading import read_handover
-from app.handovers.schemas import HandoverCreateSchema, SafetyDisclosureInputSchema
+from app.handovers.schemas import (
+    HandoverCreateSchema,
+    ReofferSchema,
+    SafetyDisclosureInputSchema,
+)
+from app.organizations.models import Organization
 from app.transitions import transition_errors
 from app.web.formkit import TransitionForm, apply_schema
 from app.web.labels import label
@@ -39,6 +47,7 @@ from app.web.pages import (
     transition_form,
     with_argument_choices,
 )
+from workflows.handover import REOFFER_SUGGESTED
 
 bp = Blueprint("handovers_pages", __name__, template_folder="templates")
 
@@ -115,8 +124,29 @@ def new(case_id: uuid.UUID) -> Any:
     return redirect(url_for("handovers_pages.handover", handover_id=handover.id))
 
 
+def _reoffer_options(handover: Handover, form: ReofferForm | None = None) -> dict[str, Any] | None:
+    """For the coach of a declined or withdrawn handover: the other organisations, and those
+    of them a valid consent of the resident already covers for this purpose and these
+    categories (for the others the draft waits for consent)."""
+    if (handover.state not in REOFFERABLE_STATES or handover.case.anonymised
+            or not current_user.can(Permission.HANDOVERS_CREATE)):
+        return None
+    others = [(organization_id, name) for organization_id, name in db.session.execute(
+        select(Organization.id, Organization.name).where(
+            Organization.id != handover.organization_id).order_by(Organization.name)).all()]
+    covered = consents_to_offer_under(current_user, handover.case.resident_id,
+                                      [organization_id for organization_id, _name in others],
+                                      handover.purpose, handover.data_categories)
+    return {
+        "form": form or ReofferForm([(str(i), name) for i, name in others], formdata=None),
+        "covered": [name for organization_id, name in others if organization_id in covered],
+        "suggested": handover.decline_reason in REOFFER_SUGGESTED,
+    }
+
+
 def render_handover_page(handover: Handover, *, failed: TransitionForm | None = None,
-                         outcome: TransitionOutcome | None = None, status: int = 200) -> Any:
+                         outcome: TransitionOutcome | None = None,
+                         failed_reoffer: ReofferForm | None = None, status: int = 200) -> Any:
     view = read_handover(current_user, handover)
     seen = latest_seq()
     forms = {trigger: transition_form(handover, trigger, seen)
@@ -131,7 +161,9 @@ def render_handover_page(handover: Handover, *, failed: TransitionForm | None = 
     page = render_template(
         "handovers/handover.html", handover=handover, view=view, forms=forms, outcome=outcome,
         coach=coach, case=handover.case if coach else None, disclosures=disclosures,
-        path=PATH,
+        path=PATH, reoffer=_reoffer_options(handover, failed_reoffer) if coach else None,
+        reoffered_from=db.session.get(Handover, handover.reoffered_from_id)
+        if coach and handover.reoffered_from_id else None,
     )
     db.session.commit()  # the processing-log entry of this read
     return page, status
@@ -156,6 +188,40 @@ def transition(handover_id: uuid.UUID) -> Any:
         return redirect(url_for("handovers_pages.handover", handover_id=handover.id))
     return render_handover_page(handover, failed=form, outcome=outcome,
                                 status=outcome.http_status)
+
+
+@bp.route("/handovers/<uuid:handover_id>/reoffer", methods=["POST"])
+@require(Permission.HANDOVERS_CREATE)
+def reoffer_page(handover_id: uuid.UUID) -> Any:
+    """Offer a declined or withdrawn handover to another organisation: a draft to check."""
+    handover = handover_in_scope(current_user, handover_id)
+    choices_ = [(str(i), name) for i, name in db.session.execute(
+        select(Organization.id, Organization.name).where(
+            Organization.id != handover.organization_id).order_by(Organization.name)).all()]
+    form = ReofferForm(choices_)
+    data = None
+    if form.validate():
+        data = apply_schema(form, ReofferSchema(),
+                            {"organization_id": int(form.organization_id.data)})
+    if data is None:
+        return render_handover_page(handover, failed_reoffer=form, status=422)
+    try:
+        draft = reoffer(current_user, handover, data["organization_id"])
+    except HandoverNotAllowed as refused:
+        db.session.rollback()
+        form.form_errors.append(refused.message)
+        return render_handover_page(handover, failed_reoffer=form, status=422)
+    db.session.commit()
+    if draft.consent_id is not None:
+        flash(_("A draft for %(organization)s is ready, with the same topics and note. The "
+                "resident's consent for %(organization)s covers it: check it and offer it.",
+                organization=draft.organization.name))
+    else:
+        flash(_("A draft for %(organization)s is ready, with the same topics and note. No "
+                "consent of the resident covers %(organization)s yet: ask the resident and "
+                "record their consent before you offer it.",
+                organization=draft.organization.name))
+    return redirect(url_for("handovers_pages.handover", handover_id=draft.id))
 
 
 @bp.route("/handovers/<uuid:handover_id>/safety-disclosure", methods=["GET", "POST"])

@@ -4,8 +4,9 @@ table built from the aggregates in `queries` and suppressed by `tables.Table.bui
 
 Most panels keep a block of rows per building and one for all of them, tied by sum
 relations (see `tables` for why). Door-knock coverage has its buildings and floors as rows
-already; the handover panels (lead times, acceptance, escalations) count over the viewer's
-whole scope whichever building is chosen: they describe the organisations."""
+already; the handover panels (lead times, acceptance, answer times, decline reasons,
+escalations) count over the viewer's whole scope whichever building is chosen: they
+describe the organisations."""
 
 from __future__ import annotations
 
@@ -30,6 +31,8 @@ from app.insight.tables import ALL, DAYS, PUBLIC, RATE, Column, Table, building_
 from app.visits.schemas import OFFER_KINDS
 from app.web.labels import label
 from workflows.case import CASE_STATES, CLOSE_OUTCOMES
+from workflows.handover import DECLINE_REASONS
+from workflows.timers import CHECKIN_WINDOW
 
 MONTHS = 12  # escalations and activities: the last twelve calendar months
 LANGUAGES_SHOWN = 15
@@ -288,6 +291,59 @@ def acceptance(ctx: Context) -> Table:
     return table
 
 
+def answer_times(ctx: Context) -> Table:
+    table = Table(
+        id="answer_times", scope_wide=True, title=_("Time to a first answer per organisation"),
+        question=_("How quickly do partners answer a warm handover?"), unit=_("days"),
+        columns=[Column("answered", _("Answered")),
+                 Column("median", _("Median (days)"), DAYS, ("answered",)),
+                 Column("p90", _("90% within (days)"), DAYS, ("answered",))],
+        chart_columns=["median", "p90"],
+        note=_("From the offer to the organisation's first answer, accepted or declined; a "
+               "median or percentile over fewer than 5 handovers is not shown."))
+    per_organisation, overall = queries.first_answer_times(ctx.scope)
+    names = queries.organisations(set(per_organisation))
+    table.add(ALL, "total", _("All organisations"), _answer_cells(overall), chart=False)
+    keys = []
+    for organisation_id in sorted(per_organisation,
+                                  key=lambda i: (names.get(i, ""), i)):
+        key = f"org-{organisation_id}"
+        table.add(ALL, key, names.get(organisation_id, key),
+                  _answer_cells(per_organisation[organisation_id]), level=1, parent="total")
+        keys.append(key)
+    table.sums(ALL, "total", keys, columns=["answered"])
+    return table
+
+
+def _answer_cells(found: tuple[int, list[float]]) -> dict[str, Any]:
+    answered, statistics = found
+    median, p90 = (statistics + [None, None])[:2]
+    return {"answered": answered, "median": median, "p90": p90}
+
+
+def decline_reasons(ctx: Context) -> Table:
+    data: dict[str, dict[str, int]] = defaultdict(dict)
+    reasons = list(DECLINE_REASONS)
+    for organisation_id, reason, n in queries.decline_reasons(ctx.scope):
+        key = reason if reason in DECLINE_REASONS else queries.UNKNOWN
+        if key not in reasons:
+            reasons.append(key)
+        row = data[f"org-{organisation_id}"]
+        row[key] = row.get(key, 0) + n
+    table = Table(
+        id="decline_reasons", scope_wide=True, title=_("Decline reasons per organisation"),
+        question=_("Why do partners decline, and where should a handover go instead?"),
+        unit=_("handovers declined"),
+        columns=[Column("declined", _("Declined")),
+                 *[Column(reason, label(reason, "decline_reason")
+                          if reason != queries.UNKNOWN else _("Reason not recorded"))
+                   for reason in reasons]],
+        chart_columns=["no_capacity", "not_our_field", "resident_unreachable", "other"],
+        note=_("The reason the organisation chose when it declined."))
+    _organisation_rows(table, data, reasons, "declined")
+    return table
+
+
 def escalations(ctx: Context) -> Table:
     months = ctx.months
     table = Table(
@@ -319,6 +375,30 @@ def _organisation_rows(table: Table, data: dict[str, dict[str, int]], parts: lis
         table.across(ALL, key, total, parts)
     table.sums(ALL, "total", keys)
     table.across(ALL, "total", total, parts)
+
+
+CHECKIN_LABELS = {"on_time": _l("Done on time"), "late": _l("Done late"),
+                  "missed": _l("Not done"), "open": _l("Due now")}
+
+
+def checkins(ctx: Context) -> Table:
+    table = Table(
+        id="checkins", title=_("Check-ins on time"),
+        question=_("Do the coaches stay in touch once help has started?"),
+        unit=_("check-ins"),
+        columns=[Column("checkins", _("Check-ins")),
+                 Column("share", _("Share"), RATE, ("checkins", "checkins", "total"))],
+        chart_columns=["share"],
+        note=_("Planned check-ins whose date has come. On time: recorded no later than "
+               "%(days)s days after the date; not done: left undone longer, or help stopped "
+               "while it was due.", days=CHECKIN_WINDOW.days))
+    data: dict[str, dict[str, dict[str, int]]] = defaultdict(dict)
+    for building_id, answer, n in queries.checkins(ctx.scope, ctx.now, CHECKIN_WINDOW):
+        data[building_view(building_id)][answer] = {"checkins": n}
+    _fill_total_and_parts(table, ctx, _("All check-ins due"),
+                          [(answer, str(CHECKIN_LABELS[answer]))
+                           for answer in queries.CHECKIN_ANSWERS], data)
+    return table
 
 
 def activities(ctx: Context) -> Table:
@@ -424,7 +504,10 @@ PANELS: dict[str, Callable[[Context], Table]] = {
     "case_funnel": case_funnel,
     "lead_times": lead_times,
     "acceptance": acceptance,
+    "answer_times": answer_times,
+    "decline_reasons": decline_reasons,
     "escalations": escalations,
+    "checkins": checkins,
     "activities": activities,
     "age_bands": age_bands,
     "household_size": household_sizes,

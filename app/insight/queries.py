@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -30,7 +30,7 @@ from sqlalchemy import (
 
 from app.buildings.models import Building, Dwelling
 from app.buurtkamer.models import Activity
-from app.cases.models import Case, HelpQuestion
+from app.cases.models import Case, CheckIn, HelpQuestion
 from app.db import db
 from app.handovers.models import Alert, AlertKind, Handover
 from app.insight.dialect import Dialect
@@ -204,6 +204,60 @@ def acceptance(scope: Scope) -> list[Any]:
     return _all(_handovers(scope, Handover.organization_id, answer, func.count())
                 .where(Handover.offered_at.is_not(None))
                 .group_by(Handover.organization_id, answer))
+
+
+def first_answer_times(scope: Scope) -> tuple[dict[int, tuple[int, list[float]]],
+                                               tuple[int, list[float]]]:
+    """From the offer to the receiving organisation's first answer (accepted or declined),
+    in days: per organisation id (handovers answered, [median, 90th percentile]), and the
+    same over all of them."""
+    sql = dialect()
+    answered_at = func.coalesce(Handover.accepted_at, Handover.declined_at)
+    spans = (_handovers(scope, Handover.organization_id.label("organisation"),
+                        (sql.seconds_between(Handover.offered_at, answered_at) / 86400.0)
+                        .label("days"))
+             .where(Handover.offered_at.is_not(None), answered_at.is_not(None))
+             .subquery("answers"))
+    per_organisation = {row[0]: (row[1], [float(v) for v in row[2:]]) for row in _all(
+        sql.percentiles(spans.c.days, spans.c.organisation, PERCENTILES, spans))}
+    overall = [(row[1], [float(v) for v in row[2:]]) for row in _all(
+        sql.percentiles(spans.c.days, literal(0, Integer), PERCENTILES, spans))]
+    return per_organisation, overall[0] if overall else (0, [])
+
+
+def decline_reasons(scope: Scope) -> list[Any]:
+    """(organisation id, decline reason (UNKNOWN: declined before reasons were asked),
+    handovers declined)."""
+    reason = func.coalesce(Handover.decline_reason, UNKNOWN)
+    return _all(_handovers(scope, Handover.organization_id, reason, func.count())
+                .where(Handover.state == "declined")
+                .group_by(Handover.organization_id, reason))
+
+
+CHECKIN_ANSWERS = ("on_time", "late", "missed", "open")
+
+
+def checkins(scope: Scope, now: datetime, window: timedelta) -> list[Any]:
+    """(building_id, answer, check-ins) of the planned check-ins whose date has come (or that
+    were done early): done on time (within the window after the due date), done late,
+    missed (left undone past the window, or ended while due), or still open. Planned ones
+    that ended before their date (help stopped, no more contact) never came due."""
+    sql = dialect()
+    done = CheckIn.recorded_at.is_not(None)
+    late = sql.seconds_between(CheckIn.due_at, CheckIn.recorded_at) > window.total_seconds()
+    answer = case(
+        (and_(done, ~late), "on_time"),
+        (done, "late"),
+        (CheckIn.ended_at.is_not(None), "missed"),
+        (CheckIn.due_at < now - window, "missed"),
+        else_="open")
+    return _all(
+        _cases(scope, Dwelling.building_id, answer, func.count())
+        .join(CheckIn, CheckIn.case_id == Case.id)
+        .where(CheckIn.due_at.is_not(None),
+               done | ((CheckIn.due_at <= now)
+                       & (CheckIn.ended_at.is_(None) | (CheckIn.ended_at >= CheckIn.due_at))))
+        .group_by(Dwelling.building_id, answer))
 
 
 def escalations(scope: Scope, since: datetime) -> list[Any]:

@@ -21,6 +21,7 @@ from app.db import db
 from app.handovers.models import Handover
 from app.notifications.models import Notification, NotificationKind
 from app.residents.models import Resident
+from app.web.labels import label
 
 K = NotificationKind
 SUBJECTS = {
@@ -38,6 +39,8 @@ SUBJECTS = {
     K.CONSENT_EXPIRING: _l("A consent ends on %(date)s"),
     K.CHECKIN_DUE: _l("Time to look in on a resident"),
 }
+# A decline names its reason (a closed list, never the professional's own words).
+DECLINED_BECAUSE = _l("%(organisation)s declined the handover: %(reason)s")
 
 
 def describe(user: Any, notifications: Iterable[Notification]) -> list[dict[str, Any]]:
@@ -51,9 +54,15 @@ def describe(user: Any, notifications: Iterable[Notification]) -> list[dict[str,
     for notification in items:
         handover = handovers.get(notification.handover_id)
         consent = consents.get(notification.consent_id)
-        subject = SUBJECTS[notification.kind] % {
+        wording = SUBJECTS[notification.kind]
+        reason = ""
+        if (notification.kind is K.HANDOVER_DECLINED and handover is not None
+                and handover.decline_reason):
+            wording, reason = DECLINED_BECAUSE, label(handover.decline_reason, "decline_reason")
+        subject = wording % {
             "organisation": handover.organization.name if handover is not None else "",
             "date": format_date(consent.valid_until, "d MMM y") if consent is not None else "",
+            "reason": reason,
         }
         described.append({
             "id": notification.id,

@@ -15,6 +15,7 @@ from sqlalchemy import delete, exists, or_, select, update
 from app.audit.models import ProcessingLogEntry, TransitionNote
 from app.audit.operations import record_event
 from app.buurtkamer.operations import forget_organiser, organised_by
+from app.cases import checkins
 from app.cases.models import Case
 from app.cases.operations import fire_case
 from app.consent.gateway import disclose, log_processing
@@ -116,6 +117,8 @@ def _clear_personal_data(resident: Resident, now: datetime) -> None:
         case.household_size = None
         if case.help_question is not None:
             case.help_question.text = ""
+        for checkin in case.checkins:
+            checkin.note = ""
         for handover in case.handovers:
             handover.note = ""
             handover.intro_place = None
@@ -155,7 +158,9 @@ def end_path(resident: Resident, now: datetime) -> None:
             if handover.active:
                 fire_handover(handover, "withdraw", None, {"reason": ANONYMISED}, now=now)
         if case.state in CASE_OPEN_STATES:
-            fire_case(case, "close_erased", None, {"outcome": ERASED_OUTCOME})
+            fire_case(case, "close_erased", None, {"outcome": ERASED_OUTCOME}, now=now)
+        # No check-in comes due any more, whatever state the case was left in.
+        checkins.end_planned(case, now)
     # A connection cannot go ahead with someone whose name is gone.
     decline_open_matches_of(resident, ANONYMISED)
     # Notifications about the resident go too; the log keeps what happened.
@@ -276,9 +281,13 @@ def _case_export(case: Case) -> dict[str, Any]:
             "household_notes", "living_situation_notes", "finances_notes", "health_notes",
             "safety_notes", "coach_notes")},
         "household_size": case.household_size,
+        "checkins": [{"due_at": c.due_at.isoformat() if c.due_at else None,
+                      "recorded_at": c.recorded_at.isoformat() if c.recorded_at else None,
+                      "outcome": c.outcome, "note": c.note}
+                     for c in checkins.in_order(case.checkins)],
         "handovers": [{"id": str(h.id), "state": h.state, "organization": h.organization.name,
                        "purpose": h.purpose, "data_categories": h.data_categories,
-                       "note": h.note,
+                       "note": h.note, "decline_reason": h.decline_reason,
                        "offered_at": h.offered_at.isoformat() if h.offered_at else None,
                        "completed_at": h.completed_at.isoformat() if h.completed_at else None}
                       for h in case.handovers],

@@ -15,10 +15,12 @@ from sqlalchemy import desc, select
 from app.auth.access import require
 from app.auth.permissions import Permission
 from app.auth.scope import consents_query, resident_in_scope
+from app.cases import checkins
+from app.cases.forms import CheckInForm
 from app.cases.models import Case
 from app.cases.operations import CaseAlreadyOpen, open_case
 from app.consent.models import Consent
-from app.db import db
+from app.db import db, utcnow
 from app.organizations.models import Organization
 from app.residents.models import Resident
 from app.residents.timeline import timeline_query
@@ -26,16 +28,18 @@ from app.transitions import triggers_for
 from app.visits.models import Visit
 from app.web.formkit import TransitionForm
 from app.web.pages import TransitionOutcome, latest_seq, paginate, transition_form
-from workflows.case import CASE_OPEN_STATES
+from workflows.case import CASE_OPEN_STATES, CHECKIN_CASE_STATE
 
 bp = Blueprint("residents_pages", __name__, template_folder="templates")
 
 
 def render_resident_page(resident: Resident, *, failed: TransitionForm | None = None,
                          failed_case: Case | None = None,
-                         outcome: TransitionOutcome | None = None, status: int = 200) -> Any:
+                         outcome: TransitionOutcome | None = None,
+                         failed_checkin: CheckInForm | None = None,
+                         status: int = 200) -> Any:
     """The page; after a refused or stale case transition, that trigger's form keeps what
-    the user typed and shows why."""
+    the user typed and shows why (and so does a refused check-in)."""
     seen = latest_seq()
     cases = list(db.session.execute(
         select(Case).where(Case.resident_id == resident.id).order_by(desc(Case.opened_at))
@@ -47,11 +51,15 @@ def render_resident_page(resident: Resident, *, failed: TransitionForm | None = 
         if has_open_case and case.state not in CASE_OPEN_STATES:
             # One open case per resident: a closed one cannot reopen beside it.
             triggers = [trigger for trigger in triggers if trigger != "reopen"]
+        # A new question is heard at a check-in: recorded there, it fires the trigger.
+        triggers = [trigger for trigger in triggers if trigger != "new_question"]
         forms = {trigger: transition_form(case, trigger, seen) for trigger in triggers}
         if (failed is not None and failed_case is not None and failed_case.id == case.id
                 and case.workflow.get(failed.trigger.data or "")):
             forms[failed.trigger.data] = failed
         case_forms[case.id] = forms
+    staying_in_touch = {case.id: _staying_in_touch(case, failed_checkin, failed_case)
+                        for case in cases}
     consents = list(db.session.execute(
         consents_query(current_user).where(Consent.resident_id == resident.id)
         .order_by(desc(Consent.created_at))
@@ -64,10 +72,25 @@ def render_resident_page(resident: Resident, *, failed: TransitionForm | None = 
     organizations = dict(db.session.execute(select(Organization.id, Organization.name)).all())
     return render_template(
         "residents/resident.html", resident=resident, cases=cases, case_forms=case_forms,
-        has_open_case=has_open_case, consents=consents,
+        has_open_case=has_open_case, consents=consents, staying_in_touch=staying_in_touch,
+        now=utcnow(),
         visits=visits, timeline=timeline, organizations=organizations,
         outcome=outcome, failed_case=failed_case,
     ), status
+
+
+def _staying_in_touch(case: Case, failed: CheckInForm | None,
+                      failed_case: Case | None) -> dict[str, Any]:
+    """The case's check-ins, whether the resident wants no more contact, and the form to
+    record one while help runs."""
+    ended_at = checkins.contact_ended_at(case)
+    form = None
+    if (case.state == CHECKIN_CASE_STATE and ended_at is None and not case.anonymised
+            and current_user.can("cases:update")):
+        form = (failed if failed is not None and failed_case is not None
+                and failed_case.id == case.id else CheckInForm(formdata=None))
+    return {"checkins": checkins.in_order(case.checkins), "contact_ended_at": ended_at,
+            "form": form}
 
 
 @bp.route("/residents/<uuid:resident_id>")

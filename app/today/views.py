@@ -1,5 +1,6 @@
 """The coach's "Today": what is due — introductions to plan or record, escalated handovers,
-reminders, handovers still to offer, and cases waiting for the coach's next step."""
+reminders, check-ins to do, handovers still to offer, and cases waiting for the coach's next
+step."""
 
 from __future__ import annotations
 
@@ -13,10 +14,12 @@ from sqlalchemy import select
 from app.auth.access import require
 from app.auth.permissions import Permission
 from app.auth.scope import cases_query, handovers_query
-from app.cases.models import Case
+from app.cases.checkins import planned_condition
+from app.cases.models import Case, CheckIn
 from app.db import db, utcnow
 from app.handovers.models import Alert, AlertKind, Handover
 from app.web.formkit import local_zone
+from workflows.case import CHECKIN_CASE_STATE
 
 bp = Blueprint("today_pages", __name__, template_folder="templates")
 
@@ -52,9 +55,17 @@ def today() -> Any:
         "upcoming": _handovers(Handover.state == "intro_scheduled",
                                Handover.intro_at >= end_of_today, order=Handover.intro_at),
     }
+    # Planned check-ins whose date has come by the end of today, while help runs.
+    checkins = list(db.session.execute(
+        select(CheckIn).join(Case, Case.id == CheckIn.case_id)
+        .where(planned_condition(), CheckIn.due_at < end_of_today,
+               Case.state == CHECKIN_CASE_STATE,
+               Case.id.in_(cases_query(current_user).with_only_columns(Case.id)))
+        .order_by(CheckIn.due_at).limit(SECTION_LIMIT)
+    ).scalars())
     waiting = list(db.session.execute(
         cases_query(current_user).where(Case.state.in_(WAITING_CASE_STATES))
         .order_by(Case.opened_at).limit(SECTION_LIMIT)
     ).scalars())
     return render_template("today/today.html", sections=sections, reminders=reminders,
-                           waiting=waiting, now=now)
+                           checkins=checkins, waiting=waiting, now=now)

@@ -131,23 +131,25 @@ class TransitionForm(Form):
     seen = HiddenIntegerField(validators=[Optional(), NumberRange(min=0, max=MAX_INT)])
     reason = TextAreaField(_l("Reason"), validators=[Optional(), length(1000)])
     outcome = SelectField(_l("Outcome"), validate_choice=False, validators=[Optional()])
+    decline_reason = RadioField(_l("Why can your organisation not take it on?"),
+                                validate_choice=False, validators=[Optional()])
     method = RadioField(_l("How was consent given?"), validate_choice=False,
                         validators=[Optional()])
     notice_version = HiddenField(validators=[Optional(), length(40)])
     intro_at = LocalDateTimeField(_l("Date and time"), validators=[Optional()])
     place = StringField(_l("Place"), validators=[Optional(), length(200)])
 
-    ARGUMENTS = ("reason", "outcome", "method", "notice_version", "intro_at", "place")
+    ARGUMENTS = ("reason", "outcome", "decline_reason", "method", "notice_version", "intro_at",
+                 "place")
 
     def arguments_for(self, transition: Any) -> dict[str, Any] | None:
-        """The transition's required arguments from the form; None (with field errors) when
-        one is missing or not one of its allowed values."""
+        """The transition's required arguments from the form, and those it requires only for
+        some values of another (a decline's explanation when the reason is "other"); None
+        (with field errors) when one is missing or not one of its allowed values."""
         arguments: dict[str, Any] = {}
         for name in transition.required:
+            value = self._value(name)
             field = getattr(self, name)
-            value = field.aware() if name == "intro_at" else field.data
-            if isinstance(value, str):
-                value = value.strip()
             if value in (None, ""):
                 if not field.errors:
                     field.errors = [*field.errors, str(REQUIRED)]
@@ -157,9 +159,20 @@ class TransitionForm(Form):
                 field.errors = [*field.errors, str(_l("Choose one of the options."))]
                 continue
             arguments[name] = value
+        for name, (on, values) in transition.required_when.items():
+            value = self._value(name)
+            if value not in (None, ""):
+                arguments[name] = value
+            elif arguments.get(on) in values and not getattr(self, name).errors:
+                getattr(self, name).errors = [str(REQUIRED)]
         if any(getattr(self, name).errors for name in self.ARGUMENTS):
             return None
         return arguments
+
+    def _value(self, name: str) -> Any:
+        field = getattr(self, name)
+        value = field.aware() if name == "intro_at" else field.data
+        return value.strip() if isinstance(value, str) else value
 
 
 def apply_schema(form: FlaskForm, schema: Schema, data: Mapping[str, Any],

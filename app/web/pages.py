@@ -87,7 +87,8 @@ def changes_since(subject: WorkflowSubject, seq: int | None) -> list[AuditEvent]
     return list(db.session.execute(query).scalars())
 
 
-ARGUMENT_LABELS = {"outcome": "close_outcome", "method": "method"}
+ARGUMENT_LABELS = {"outcome": "close_outcome", "method": "method",
+                   "decline_reason": "decline_reason"}
 
 
 def transition_form(subject: WorkflowSubject, trigger: str, seen: int,
@@ -169,7 +170,7 @@ def run_transition(subject: WorkflowSubject, form: TransitionForm,
             set_hidden(form.seen, latest_seq())
             return TransitionOutcome("stale", message, changes)
         for name, messages in (data.get("errors") or {}).items():
-            if name in TransitionForm.ARGUMENTS and name in transition.required:
+            if name in TransitionForm.ARGUMENTS and name in transition.arguments:
                 getattr(form, name).errors = [str(m) for m in messages]
         return TransitionOutcome("refused", message)
     return TransitionOutcome("done")

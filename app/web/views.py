@@ -37,6 +37,12 @@ bp = Blueprint("web", __name__, template_folder="templates", static_folder="stat
 bp.record_once(install_template_helpers)
 
 
+@bp.route("/favicon.ico")
+def favicon() -> Any:
+    """Browsers and bookmarks ask here whatever the page links: the one icon, no 404."""
+    return redirect(url_for("web.static", filename="favicon.svg"), code=301)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
     """Back to the page that asked for a login (`next`, when it is a page of this site)."""

@@ -6,10 +6,10 @@ import json
 import pytest
 
 from workflows import CASE, CONSENT, HANDOVER, MATCH, WORKFLOWS, describe, to_mermaid
-from workflows.case import CASE_OPEN_STATES, CLOSE_OUTCOMES
+from workflows.case import CASE_OPEN_STATES, CHECKIN_OUTCOMES, CLOSE_OUTCOMES
 from workflows.consent import CONSENT_METHODS
 from workflows.definition import Guard, Timer, Transition, Workflow
-from workflows.handover import HANDOVER_ACTIVE_STATES, HANDOVER_FINAL_STATES
+from workflows.handover import DECLINE_REASONS, HANDOVER_ACTIVE_STATES, HANDOVER_FINAL_STATES
 
 COACH = {"flatcoach"}
 PROFESSIONAL = {"professional"}
@@ -26,6 +26,8 @@ TABLES = {
         ("refer", {"question_formulated"}, "referred", SYSTEM, (), ()),
         ("start_support", {"referred"}, "supported", SYSTEM, (), ()),
         ("referral_failed", {"referred"}, "question_formulated", SYSTEM, (), ()),
+        # Staying in touch: a check-in with a new question takes the case back to exploring.
+        ("new_question", {"supported"}, "exploring", COACH, (), ()),
         ("pause", CASE_PAUSABLE, "paused", COACH, (), ("reason",)),
         ("resume", {"paused"}, None, COACH, (), ()),
         ("close", CASE_PAUSABLE | {"paused"}, "closed", COACH, ("no_active_handover",), ("outcome",)),
@@ -39,7 +41,9 @@ TABLES = {
         ("request_consent", {"draft"}, "awaiting_consent", COACH, ("consent_requested_linked",), ()),
         ("offer", {"draft", "awaiting_consent"}, "offered", COACH, ("disclosure_allowed",), ()),
         ("accept", {"offered"}, "accepted", PROFESSIONAL, ("actor_in_receiving_organisation",), ()),
-        ("decline", {"offered"}, "declined", PROFESSIONAL, ("actor_in_receiving_organisation",), ("reason",)),
+        # The reason is a closed list ("Decline reasons"); `reason` explains it when it is `other`.
+        ("decline", {"offered"}, "declined", PROFESSIONAL, ("actor_in_receiving_organisation",),
+         ("decline_reason",)),
         ("schedule_intro", {"accepted"}, "intro_scheduled", COACH | PROFESSIONAL,
          ("actor_is_coach_or_accepting_professional",), ("intro_at", "place")),
         ("reschedule_intro", {"intro_scheduled"}, "intro_scheduled", COACH | PROFESSIONAL,
@@ -127,6 +131,13 @@ def test_closed_vocabularies():
     assert "erased" not in CLOSE_OUTCOMES
     assert CONSENT_METHODS == ("verbal", "written", "digital")
     assert CONSENT.get("give").allowed_values == {"method": CONSENT_METHODS}
+    assert DECLINE_REASONS == ("no_capacity", "not_our_field", "resident_unreachable",
+                               "resident_declines", "already_supported", "other")
+    decline = HANDOVER.get("decline")
+    assert decline.allowed_values == {"decline_reason": DECLINE_REASONS}
+    assert decline.required_when == {"reason": ("decline_reason", ("other",))}
+    assert decline.arguments == ("decline_reason", "reason")
+    assert CHECKIN_OUTCOMES == ("going_well", "new_question", "not_reached", "no_more_contact")
 
 
 def test_state_groups():
@@ -143,6 +154,8 @@ def test_timers():
     ]
     assert [(t.name, t.state, t.trigger) for t in CONSENT.timers] == [
         ("remind_expiring_consent", "given", None), ("expire_consent", "given", "expire")]
+    assert [(t.name, t.state, t.trigger) for t in CASE.timers] == [
+        ("check_in_due", "supported", None)]
 
 
 def test_lookups():
@@ -219,6 +232,13 @@ def test_consistent_workflow_is_accepted():
         ({"sources": ()}, "has no source state"),
         ({"roles": frozenset({"admin"})}, r"unknown roles \['admin'\]"),
         ({"allowed_values": {"colour": ("red",)}}, r"allowed values for unrequired \['colour'\]"),
+        ({"required": ("colour",), "allowed_values": {"colour": ("red", "other")},
+          "required_when": {"colour": ("colour", ("other",))}}, "'colour' is required always"),
+        ({"required": ("colour",), "allowed_values": {"colour": ("red",)},
+          "required_when": {"why": ("colour", ("blue",))}},
+         r"'why' depends on values \['blue'\] that 'colour' does not allow"),
+        ({"required_when": {"why": ("colour", ("blue",))}},
+         r"'why' depends on values \['blue'\] that 'colour' does not allow"),
     ],
 )
 def test_inconsistent_transition_is_refused(kwargs, problem):
@@ -256,6 +276,11 @@ def test_describe_transition_details():
         "allowed_values": {"outcome": list(CLOSE_OUTCOMES)},
         "description": "Close the case with its outcome.",
     }
+    assert "required_when" not in described["close"]
+    decline = {t["trigger"]: t for t in describe(HANDOVER)["transitions"]}["decline"]
+    assert (decline["required"], decline["allowed_values"], decline["required_when"]) == (
+        ["decline_reason"], {"decline_reason": list(DECLINE_REASONS)},
+        {"reason": {"argument": "decline_reason", "values": ["other"]}})
     assert described["resume"]["to"] is None
     assert described["resume"]["note"] == "previous state"
     assert described["resume"]["returns_to"] == sorted(CASE_PAUSABLE, key=CASE.states.index)
@@ -281,6 +306,7 @@ def test_mermaid_case_diagram():
     assert lines[-1] == "    closed --> [*]"
     assert "    exploring --> question_formulated: formulate_question" in lines
     assert "    paused --> closed: close" in lines
+    assert "    supported --> exploring: new_question" in lines
     for state in CASE_PAUSABLE:
         assert f"    {state} --> paused: pause" in lines
         assert f"    paused --> {state}: resume" in lines

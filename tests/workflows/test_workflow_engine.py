@@ -94,8 +94,28 @@ def test_warm_handover_from_draft_to_completed():
 def test_handover_offered_straight_from_draft_and_declined():
     handover = Subject("draft")
     fire_ok(HANDOVER, handover, "offer")
-    fire_ok(HANDOVER, handover, "decline", role="professional", reason="no capacity")
+    fired = fire_ok(HANDOVER, handover, "decline", role="professional",
+                    decline_reason="no_capacity")
     assert handover.state == "declined"
+    assert dict(fired.arguments) == {"decline_reason": "no_capacity"}
+
+
+def test_a_decline_for_another_reason_carries_its_explanation():
+    handover = Subject("offered")
+    fired = fire_ok(HANDOVER, handover, "decline", role="professional", decline_reason="other",
+                    reason="Wij werken alleen in Zuilen.")
+    assert handover.state == "declined"
+    assert dict(fired.arguments) == {"decline_reason": "other",
+                                     "reason": "Wij werken alleen in Zuilen."}
+
+
+def test_a_new_question_takes_a_supported_case_back_to_exploring():
+    case = Subject("supported")
+    assert fire_ok(CASE, case, "new_question").dest == "exploring"
+    with pytest.raises(TriggerNotAllowed):
+        fire_ok(CASE, Subject("referred"), "new_question")
+    with pytest.raises(RoleNotAllowed):
+        fire_ok(CASE, Subject("supported"), "new_question", role="system")
 
 
 @pytest.mark.parametrize("state", HANDOVER_ACTIVE_STATES)
@@ -262,7 +282,15 @@ def test_trigger_not_allowed_when_the_role_may_do_nothing_now():
          "'intro_at' is required for 'schedule_intro'."),
         (HANDOVER, "intro_scheduled", "reschedule_intro", "professional", {"intro_at": "2025-03-03T10:00"},
          "place", "'place' is required for 'reschedule_intro'."),
-        (HANDOVER, "offered", "decline", "professional", {}, "reason", "'reason' is required for 'decline'."),
+        (HANDOVER, "offered", "decline", "professional", {"reason": "Vol."}, "decline_reason",
+         "'decline_reason' is required for 'decline'."),
+        (HANDOVER, "offered", "decline", "professional", {"decline_reason": "busy"}, "decline_reason",
+         "'decline_reason' must be one of: no_capacity, not_our_field, resident_unreachable, "
+         "resident_declines, already_supported, other."),
+        (HANDOVER, "offered", "decline", "professional", {"decline_reason": "other"}, "reason",
+         "'reason' is required for 'decline' when 'decline_reason' is 'other'."),
+        (HANDOVER, "offered", "decline", "professional", {"decline_reason": "other", "reason": " "},
+         "reason", "'reason' is required for 'decline' when 'decline_reason' is 'other'."),
         (HANDOVER, "offered", "withdraw", "system", {}, "reason", "'reason' is required for 'withdraw'."),
         (MATCH, "agreed", "decline", "flatcoach", {}, "reason", "'reason' is required for 'decline'."),
     ],

@@ -8,12 +8,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from workflows.timers import (
+    CHECKIN_CADENCE_DAYS,
+    CHECKIN_WINDOW,
     INTRO_REMINDER_DELAY,
     OFFER_RESPONSE_WORKING_DAYS,
     add_working_days,
+    checkin_due_dates,
+    checkin_on_time,
     consent_expiry_due,
     intro_reminder_due,
     offer_response_due,
+    parse_cadence,
 )
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -83,3 +88,40 @@ def test_intro_reminder_is_due_two_days_after_the_introduction():
 def test_consent_expires_when_valid_until_passes():
     valid_until = datetime(2026, 3, 7, 0, 0, tzinfo=UTC)
     assert consent_expiry_due(valid_until) == valid_until
+
+
+# --- check-ins --------------------------------------------------------------------------------
+
+def test_check_ins_come_after_six_weeks_three_six_and_twelve_months():
+    assert CHECKIN_CADENCE_DAYS == (42, 91, 182, 365)
+    start = datetime(2026, 1, 5, 14, 30, tzinfo=UTC)
+    assert checkin_due_dates(start) == [
+        datetime(2026, 2, 16, 14, 30, tzinfo=UTC), datetime(2026, 4, 6, 14, 30, tzinfo=UTC),
+        datetime(2026, 7, 6, 14, 30, tzinfo=UTC), datetime(2027, 1, 5, 14, 30, tzinfo=UTC)]
+    assert checkin_due_dates(start, (7,)) == [start + timedelta(days=7)]
+
+
+@pytest.mark.parametrize(("text", "cadence"), [
+    (None, (42, 91, 182, 365)), ("", (42, 91, 182, 365)), ("  ", (42, 91, 182, 365)),
+    ("42,91,182,365", (42, 91, 182, 365)), ("30", (30,)), ("91, 42", (42, 91)),
+])
+def test_the_cadence_setting(text, cadence):
+    assert parse_cadence(text) == cadence
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    ("six weeks", "write whole days"), ("42,,91", "write whole days"),
+    ("0,42", "distinct days from 1 to 3660"), ("42,42", "distinct days from 1 to 3660"),
+    ("3661", "distinct days from 1 to 3660"), ("-5", "distinct days from 1 to 3660"),
+])
+def test_a_cadence_that_is_no_list_of_days_is_refused(text, problem):
+    with pytest.raises(ValueError, match=problem):
+        parse_cadence(text)
+
+
+def test_a_check_in_is_on_time_up_to_fourteen_days_after_its_date():
+    due = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    assert timedelta(days=14) == CHECKIN_WINDOW
+    assert checkin_on_time(due, due - timedelta(days=10))
+    assert checkin_on_time(due, due + CHECKIN_WINDOW)
+    assert not checkin_on_time(due, due + CHECKIN_WINDOW + timedelta(seconds=1))
