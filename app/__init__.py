@@ -125,13 +125,14 @@ def _register_blueprints(app: Flask) -> None:
     from app.privacy.views import bp as privacy_pages
     from app.reference.views import bp as reference_pages
     from app.residents.views import bp as residents_pages
+    from app.search.views import bp as search_pages
     from app.today.views import bp as today_pages
     from app.visits.views import bp as visits_pages
 
     for pages in (buildings_pages, visits_pages, residents_pages, cases_pages, consent_pages,
                   handovers_pages, today_pages, audit_pages, privacy_pages, admin_pages,
                   reference_pages, matches_pages, buurtkamer_pages, insight_pages,
-                  notifications_pages, convenants_pages):
+                  notifications_pages, convenants_pages, search_pages):
         app.register_blueprint(pages)
 
 

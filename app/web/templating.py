@@ -23,6 +23,7 @@ _FORMATS = {"short": "d MMM, HH:mm", "medium": "d MMM y, HH:mm", "time": "HH:mm"
 # The menu: (endpoint, label, permission), in the order a user of that role needs them.
 MENU = (
     ("today_pages.today", _l("Today"), Permission.CASES_READ),
+    ("search_pages.search_page", _l("Search"), Permission.DWELLINGS_READ),
     ("buildings_pages.flats", _l("My buildings"), Permission.DWELLINGS_READ),
     ("cases_pages.cases", _l("Cases"), Permission.CASES_READ),
     ("handovers_pages.inbox", _l("Handovers"), Permission.HANDOVERS_READ),
