@@ -3,7 +3,7 @@ whatever the browser's language; an API client may also ask with Accept-Language
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, has_request_context, request
 from flask_babel import get_locale
 
 from app.extensions import babel
@@ -12,6 +12,9 @@ LOCALE_COOKIE = "buurtpad_lang"
 
 
 def select_locale() -> str:
+    if not has_request_context():
+        # Commands (imports, exports, timers) speak the default language.
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["LANGUAGES"]
     chosen = request.cookies.get(LOCALE_COOKIE)
     if chosen in languages:

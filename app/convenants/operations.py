@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
+from flask import g, has_request_context
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -29,10 +30,25 @@ class ConvenantRefused(Exception):
 
 
 def convenant_facts() -> tuple[ConvenantFacts, ...]:
-    """Every convenant with its parties, as the policy decision reads them (two statements)."""
+    """Every convenant with its parties, as the policy decision reads them: two statements,
+    once per request (a list of activities asks the decision once per organiser shown)."""
+    if has_request_context() and _CACHE in g:
+        return g.get(_CACHE)
     convenants = db.session.execute(
         select(Convenant).options(selectinload(Convenant.parties))).scalars().all()
-    return tuple(_facts(c) for c in convenants)
+    facts = tuple(_facts(c) for c in convenants)
+    if has_request_context():
+        setattr(g, _CACHE, facts)
+    return facts
+
+
+_CACHE = "convenant_facts"
+
+
+def _changed() -> None:
+    """The register changed in this request: the next decision reads it afresh."""
+    if has_request_context():
+        g.pop(_CACHE, None)
 
 
 def _facts(convenant: Convenant) -> ConvenantFacts:
@@ -84,6 +100,7 @@ def create_convenant(officer: Any, *, title: str, version: str, text: str, valid
                           activities={p: sorted(c) for p, c in activities.items()})
     db.session.add(convenant)
     db.session.flush()
+    _changed()
     record_event("convenant_created", actor=officer, object_type="convenant",
                  object_id=convenant.id, details={"version": version,
                                                   "text_sha256": convenant.text_sha256})
@@ -103,6 +120,7 @@ def join(officer: Any, convenant: Convenant, *, organization_id: int, joined_on:
                            contact=contact, legal_bases=bases)
     convenant.parties.append(party)  # the loaded collection stays what the database holds
     db.session.flush()
+    _changed()
     record_event("convenant_party_joined", actor=officer, object_type="convenant",
                  object_id=convenant.id, details={"organization_id": organization_id,
                                                   "joined_on": joined_on.isoformat()})
@@ -118,6 +136,7 @@ def leave(officer: Any, party: ConvenantParty, left_on: date, now: datetime | No
     if left_on < party.joined_on:
         raise ConvenantRefused("left_on", _("An organisation cannot leave before it joined."))
     party.left_on = left_on
+    _changed()
     record_event("convenant_party_left", actor=officer, object_type="convenant",
                  object_id=party.convenant_id, details={"organization_id": party.organization_id,
                                                         "left_on": left_on.isoformat()})
