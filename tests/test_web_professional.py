@@ -136,7 +136,7 @@ def test_decline_needs_a_reason(professional, offered):
     response = professional.post(url, data={"trigger": "decline", "version": offered.version,
                                             "decline_reason": "elsewhere"})
     assert response.status_code == 422
-    assert "Kies een van de opties." in text(response)
+    assert "Kies een van de mogelijkheden." in text(response)
     response = professional.post(url, data={"trigger": "decline", "version": offered.version,
                                             "decline_reason": "no_capacity",
                                             "reason": "Geen plek deze maand"})

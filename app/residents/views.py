@@ -85,10 +85,11 @@ def _staying_in_touch(case: Case, failed: CheckInForm | None,
     record one while help runs."""
     ended_at = checkins.contact_ended_at(case)
     form = None
-    if (case.state == CHECKIN_CASE_STATE and ended_at is None and not case.anonymised
+    if failed is not None and failed_case is not None and failed_case.id == case.id:
+        form = failed  # with why it was refused
+    elif (case.state == CHECKIN_CASE_STATE and ended_at is None and not case.anonymised
             and current_user.can("cases:update")):
-        form = (failed if failed is not None and failed_case is not None
-                and failed_case.id == case.id else CheckInForm(formdata=None))
+        form = CheckInForm(formdata=None)
     return {"checkins": checkins.in_order(case.checkins), "contact_ended_at": ended_at,
             "form": form}
 
