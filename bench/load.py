@@ -621,7 +621,8 @@ class ProfessionalWork:
             if roll < 0.85:
                 self.fire(handover, "accept")
             else:
-                self.fire(handover, "decline", reason="Past niet bij ons aanbod, liever schuldhulp.")
+                self.fire(handover, "decline", decline_reason="not_our_field",
+                          reason="Past niet bij ons aanbod, liever schuldhulp.")
         elif state == "accepted":
             self.fire(handover, "schedule_intro", intro_at=in_days(2), place="Buurtkamer")
         elif state == "intro_scheduled":
