@@ -88,6 +88,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.buurtkamer.api import blp as buurtkamer_api
     from app.cases.api import blp as cases_api
     from app.consent.api import blp as consent_api
+    from app.directory.api import blp as directory_api
     from app.convenants.api import blp as convenants_api
     from app.extensions import api, csrf
     from app.handovers.api import blp as handovers_api
@@ -105,7 +106,7 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (auth_api, organizations_api, buildings_api, residents_api, visits_api,
                       cases_api, handovers_api, consent_api, audit_api, privacy_api,
                       reference_api, matches_api, buurtkamer_api, insight_api,
-                      notifications_api, convenants_api):
+                      notifications_api, convenants_api, directory_api):
         api.register_blueprint(blueprint)
         # The API authenticates with bearer tokens, never cookies: CSRF does not apply.
         csrf.exempt(blueprint)
@@ -140,6 +141,7 @@ def _register_commands(app: Flask) -> None:
     from app.audit.cli import audit_cli
     from app.convenants.cli import convenant_cli
     from app.demo.cli import demo_command
+    from app.directory.cli import directory_cli
     from app.privacy.cli import retention_cli
     from app.timers.cli import workflows_cli
 
@@ -148,3 +150,4 @@ def _register_commands(app: Flask) -> None:
     app.cli.add_command(convenant_cli)
     app.cli.add_command(workflows_cli)
     app.cli.add_command(retention_cli)
+    app.cli.add_command(directory_cli)

@@ -435,6 +435,31 @@ ROWS += [
 ]
 
 
+# --- The sociale kaart: everyone reads its services, the coordinator manages it -------------
+
+def directory_import(w: World, role: str, inside: bool) -> Call:
+    import uuid
+
+    return Call("/api/v1/directory/import", {"organization": [{
+        "id": str(uuid.uuid4()), "name": "Taalcafé Overvecht", "description": ""}]})
+
+
+def identifiers_set(w: World, role: str, inside: bool) -> Call:
+    return Call(f"/api/v1/directory/organizations/{_organization(w, inside).id}/identifiers",
+                {"identifiers": [{"scheme": "NL-KVK", "identifier": f"KVK-{role}-{inside}"}]})
+
+
+ROWS += [
+    Row("GET", "/api/v1/directory/services", Permission.DIRECTORY_READ,
+        _status(OK, OK, OK, OK), lambda w, r, i: Call("/api/v1/directory/services")),
+    Row("GET", "/api/v1/directory/export", Permission.DIRECTORY_MANAGE,
+        _status(DENIED, DENIED, DENIED, OK), lambda w, r, i: Call("/api/v1/directory/export")),
+    Row("POST", "/api/v1/directory/import", Permission.DIRECTORY_MANAGE,
+        _status(DENIED, DENIED, DENIED, OK), directory_import),
+    Row("PUT", "/api/v1/directory/organizations/<int:organization_id>/identifiers",
+        Permission.DIRECTORY_MANAGE, _status(DENIED, DENIED, DENIED, OK), identifiers_set),
+]
+
 def api_operations(app: Flask) -> dict[tuple[str, str], str]:
     """(method, rule) -> endpoint for every operation under /api/v1."""
     operations = {}

@@ -166,6 +166,7 @@ def objects_in_scope(app: Any, email: str) -> dict[str, Any]:
             "disclosure_id": first(select(SafetyDisclosure)),
             "match_id": first(scope.matches_query(user)),
             "activity_id": first(scope.activities_query(user)),
+            "organization_id": user.organization_id,
             "name": "case",
         }
         db.session.remove()

@@ -52,6 +52,8 @@ class Permission(StrEnum):
     ADMIN_MANAGE = "admin:manage"
     NOTIFICATIONS_READ = "notifications:read"
     CONVENANTS_MANAGE = "convenants:manage"
+    DIRECTORY_READ = "directory:read"
+    DIRECTORY_MANAGE = "directory:manage"
 
 
 _EVERYONE = frozenset(
@@ -63,6 +65,7 @@ _EVERYONE = frozenset(
         Permission.WORKFLOWS_READ,
         Permission.POLICIES_READ,
         Permission.NOTIFICATIONS_READ,  # each user's own inbox only
+        Permission.DIRECTORY_READ,  # the sociale kaart: public services, no personal data
     }
 )
 
@@ -113,6 +116,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.INSIGHTS_READ,
         Permission.ACTIVITIES_READ,
         Permission.ADMIN_MANAGE,
+        Permission.DIRECTORY_MANAGE,
     },
 }
 

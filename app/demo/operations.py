@@ -18,6 +18,7 @@ from app.demo.activity import fill_activity
 from app.demo.buurtkamer import fill_buurtkamer
 from app.demo.convenant import create_demo_convenant
 from app.demo.matches import fill_matches
+from app.directory.demo import create_demo_directory
 from app.organizations.models import Organization, OrganizationKind
 from app.residents.models import Resident
 
@@ -67,6 +68,7 @@ def fill_demo(password: str, seed: int = 2026,
         db.session.add(organizations[name])
     db.session.flush()
     create_demo_convenant(organizations)
+    create_demo_directory(organizations)
 
     password_hash = hash_password(password)
     users = {}

@@ -8,6 +8,7 @@ from wtforms.validators import InputRequired, Optional, ValidationError
 
 from app.consent.forms import organization_choices
 from app.consent.schemas import CONSENT_PURPOSES
+from app.directory.forms import SERVICE_AT, service_choices
 from app.web.formkit import ChipsField, Form, length, required
 from app.web.labels import choices, label
 from policies import DataCategory
@@ -23,12 +24,15 @@ class HandoverForm(Form):
     consent_id = SelectField(_l("Consent it relies on"), validators=[Optional()])
     note = TextAreaField(_l("Note for the organisation (optional)"),
                          validators=[Optional(), length(2000)])
+    service = SelectField(_l("Which of its services? (sociale kaart, optional)"),
+                          validators=[Optional()])
 
     def __init__(self, consents: list[Any], *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.organization_id.choices = organization_choices(str(_l("Choose…")))
         self.purpose.choices = choices("purpose", CONSENT_PURPOSES)
         self.data_categories.choices = choices("category", [c.value for c in DataCategory])
+        self.service.choices = [("", str(_l("No particular service")))] + service_choices()
         self.consent_id.choices = [("", str(_l("Find a valid consent that covers it")))] + [
             (str(c.id), f"{c.recipient_organization.name} · {label(c.purpose, 'purpose')} · "
                         f"{label(c.state, 'consent_state')}")
@@ -37,6 +41,15 @@ class HandoverForm(Form):
     def validate_organization_id(self, field: Any) -> None:
         if field.data not in {value for value, _label in field.choices if value}:
             raise ValidationError(_l("Choose an organisation."))
+
+    def validate_service(self, field: Any) -> None:
+        if field.data and field.data not in {value for value, _label in field.choices}:
+            raise ValidationError(_l("Choose from the options shown."))
+
+    def service_and_location(self) -> tuple[str | None, str | None]:
+        """The chosen service's id and, when a place was chosen, its location's id."""
+        service, _sep, location = (self.service.data or "").partition(SERVICE_AT)
+        return service or None, location or None
 
     def validate_consent_id(self, field: Any) -> None:
         if field.data and field.data not in {value for value, _label in field.choices}:

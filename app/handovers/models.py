@@ -9,6 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.cases.models import Case
 from app.db import db, enum_column, utcnow
+from app.directory.models import PartnerLocation, PartnerService
+from app.directory.reading import service_label
 from app.organizations.models import Organization
 from app.statemachine import WorkflowSubject
 from workflows import HANDOVER
@@ -52,9 +54,14 @@ class Handover(WorkflowSubject, db.Model):
     decline_reason: Mapped[str | None] = mapped_column(String(30))
     # The declined or withdrawn handover this one offers to another organisation.
     reoffered_from_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("handovers.id"))
+    # The partner service (and where) it is offered to, from the sociale kaart; optional.
+    service_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("partner_services.id"))
+    location_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("partner_locations.id"))
 
     case: Mapped[Case] = relationship(back_populates="handovers")
     organization: Mapped[Organization] = relationship()
+    service: Mapped[PartnerService | None] = relationship()
+    location: Mapped[PartnerLocation | None] = relationship()
 
     @property
     def active(self) -> bool:
@@ -63,6 +70,11 @@ class Handover(WorkflowSubject, db.Model):
     @property
     def anonymised(self) -> bool:
         return self.case.anonymised
+
+    @property
+    def service_label(self) -> str | None:
+        """The service offered to, and where, in a few words (None when none is named)."""
+        return service_label(self.service, self.location)
 
 
 class ReviewStatus(StrEnum):

@@ -17,6 +17,7 @@ from app.cases.models import Case
 from app.consent.gateway import disclose
 from app.consent.queries import consent_to_offer_under
 from app.db import db, utcnow
+from app.directory.operations import ServiceNotOffered, service_for_handover
 from app.handovers.models import Alert, Handover, ReviewStatus, SafetyDisclosure
 from app.notifications.models import NotificationKind
 from app.notifications.operations import notify, professionals_of
@@ -41,6 +42,11 @@ def create_handover(coach: Any, case: Case, data: Mapping[str, Any], *,
         raise HandoverNotAllowed(
             _("A handover can be prepared once the help question is formulated "
               "(the case is now %(state)s).", state=case.state))
+    try:
+        service, location = service_for_handover(data["organization_id"],
+                                                 data.get("service_id"), data.get("location_id"))
+    except ServiceNotOffered as refused:
+        raise HandoverNotAllowed(refused.message) from None
     handover = Handover(
         case=case,  # through the relationship, so `case.handovers` (the guards' view) includes it
         organization_id=data["organization_id"],
@@ -50,6 +56,8 @@ def create_handover(coach: Any, case: Case, data: Mapping[str, Any], *,
         note=data.get("note", ""),
         created_by_id=coach.id,
         reoffered_from_id=reoffered_from.id if reoffered_from is not None else None,
+        service=service,
+        location=location,
     )
     db.session.add(handover)
     db.session.flush()
@@ -57,6 +65,10 @@ def create_handover(coach: Any, case: Case, data: Mapping[str, Any], *,
                "purpose": handover.purpose, "data_categories": handover.data_categories}
     if reoffered_from is not None:
         details["reoffered_from"] = str(reoffered_from.id)
+    if service is not None:
+        details["service_id"] = str(service.id)
+    if location is not None:
+        details["location_id"] = str(location.id)
     record_event("handover_created", actor=coach, object_type="handover", object_id=handover.id,
                  details=details)
     return handover

@@ -20,7 +20,7 @@ HANDOVER_NOTE = "handover_note"  # the note's field in policies.CATEGORY_FIELDS
 def read_handover(user: Any, handover: Handover) -> dict[str, Any]:
     view = {name: getattr(handover, name) for name in HandoverSchema.VIEW_FIELDS}
     view.update(organization=handover.organization.name,
-                allowed_triggers=triggers_for(handover, user))
+                allowed_triggers=triggers_for(handover, user), service=handover.service_label)
     if user.role == Role.FLATCOACH:
         view.update(case_id=handover.case_id, resident=None, released_categories=[],
                     access={"allowed": True, "reasons": ["you hold this case"]})

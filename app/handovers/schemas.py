@@ -17,6 +17,11 @@ class HandoverCreateSchema(InputSchema):
                                   validate=validate.Length(min=1, max=len(CATEGORY_VALUES)))
     consent_id = fields.UUID(allow_none=True)
     note = Text(max_length=2000, load_default="")
+    service_id = fields.UUID(allow_none=True, metadata={
+        "description": "The service of the organisation it is offered to, from the sociale "
+                       "kaart (GET /api/v1/directory/services)"})
+    location_id = fields.UUID(allow_none=True, metadata={
+        "description": "Where that service is offered (one of the service's locations)"})
 
     @validates("data_categories")
     def _unique(self, value: list[str], **_kwargs: object) -> None:
@@ -89,6 +94,10 @@ class HandoverSchema(Schema):
     declined_at = fields.DateTime(allow_none=True)
     reoffered_from_id = fields.UUID(allow_none=True, metadata={
         "description": "The declined or withdrawn handover this one offers elsewhere."})
+    service_id = fields.UUID(allow_none=True)
+    location_id = fields.UUID(allow_none=True)
+    service = fields.String(allow_none=True, metadata={
+        "description": "The service offered to and where, in a few words"})
     released_categories = fields.List(fields.String())
     resident = fields.Dict(allow_none=True)
     access = fields.Dict()
@@ -97,7 +106,7 @@ class HandoverSchema(Schema):
                    "consent_id", "note", "created_at", "offered_at", "response_due_at",
                    "accepted_by_id", "accepted_at", "intro_at", "intro_place", "intro_held_at",
                    "completed_at", "ended_reason", "decline_reason", "declined_at",
-                   "reoffered_from_id")
+                   "reoffered_from_id", "service_id", "location_id")
 
 
 class HandoverListItemSchema(Schema):
@@ -111,3 +120,5 @@ class HandoverListItemSchema(Schema):
     offered_at = fields.DateTime(allow_none=True)
     response_due_at = fields.DateTime(allow_none=True)
     intro_at = fields.DateTime(allow_none=True)
+    service_id = fields.UUID(allow_none=True)
+    service = fields.String(attribute="service_label", allow_none=True)

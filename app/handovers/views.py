@@ -99,6 +99,8 @@ def new(case_id: uuid.UUID) -> Any:
             "data_categories": form.data_categories.data,
             "consent_id": form.consent_id.data or None,
             "note": form.note.data or "",
+            **dict(zip(("service_id", "location_id"), form.service_and_location(),
+                       strict=True)),
         })
     if data is None:
         return render_template("handovers/new.html", case=case, form=form), 422
