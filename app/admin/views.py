@@ -164,7 +164,8 @@ def user(user_id: int) -> Any:
         held = holdings(person)
         organisation = (db.session.get(Organization, organization_id)
                         if organization_id is not None else None)
-        return _render_user(person, form, status=422, consequences={
+        # Not an error: the change waits for the coordinator to read what it means.
+        return _render_user(person, form, consequences={
             "role": role, "organization": organisation.name if organisation else None,
             "role_changes": role != person.role, "scope": ROLE_SCOPE[role],
             "hands_over": not held.empty})

@@ -54,14 +54,27 @@ PERCENTILES = ((1, 2), (9, 10))  # median and 90th percentile
 
 @dataclass(frozen=True)
 class Scope:
-    """The buildings a panel covers: None is every building."""
+    """The buildings a panel covers (None: every building), and the period whose events it
+    counts (None: all time) — doors knocked, cases opened and handovers offered in it."""
 
     building_ids: tuple[int, ...] | None
+    since: datetime | None = None
+    until: datetime | None = None
 
     def where(self, building_column: Any) -> ColumnElement[bool]:
         if self.building_ids is None:
             return true()
         return building_column.in_(self.building_ids)
+
+    def during(self, moment_column: Any) -> list[ColumnElement[bool]]:
+        """The conditions that the event at `moment_column` happened in the period (none for
+        all time, so the queries of all time stay as they are)."""
+        conditions = []
+        if self.since is not None:
+            conditions.append(moment_column >= self.since)
+        if self.until is not None:
+            conditions.append(moment_column < self.until)
+        return conditions
 
     @property
     def everything(self) -> bool:
@@ -102,7 +115,8 @@ def coverage(scope: Scope) -> list[Any]:
 
 
 def _visited_dwellings(scope: Scope, *conditions: Any) -> Select[Any]:
-    query = select(Visit.dwelling_id).where(*conditions).distinct()
+    query = (select(Visit.dwelling_id).where(*conditions, *scope.during(Visit.visited_at))
+             .distinct())
     if scope.everything:
         return query
     return query.join(Dwelling, Dwelling.id == Visit.dwelling_id).where(
@@ -155,11 +169,13 @@ def case_funnel(scope: Scope) -> list[Any]:
     """(building_id, state, outcome of closed cases, cases)."""
     outcome = case((Case.state == "closed", func.coalesce(Case.outcome, UNKNOWN)), else_=None)
     return _all(_cases(scope, Dwelling.building_id, Case.state, outcome, func.count())
+                .where(*scope.during(Case.opened_at))
                 .group_by(Dwelling.building_id, Case.state, outcome))
 
 
 def _handovers(scope: Scope, *columns: Any) -> Select[Any]:
-    query = select(*columns).select_from(Handover)
+    """Handovers in the scope's buildings, offered in its period (drafts only in all time)."""
+    query = select(*columns).select_from(Handover).where(*scope.during(Handover.offered_at))
     if scope.everything:
         return query
     return (query.join(Case, Case.id == Handover.case_id)

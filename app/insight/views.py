@@ -1,5 +1,7 @@
-"""Neighbourhood insight on one page: every panel with its question, a bar chart (inline
-SVG, bars as rect widths), the table and a CSV download; a building filter."""
+"""Neighbourhood insight on one page: first a summary (the few figures that answer the
+approach's questions), then every panel folded, each with its question, a bar chart (inline
+SVG, bars as rect widths), the table, what its marks mean, and a CSV download; a building
+filter and a period."""
 
 from __future__ import annotations
 
@@ -15,10 +17,12 @@ from wtforms.validators import Optional
 from app.auth.access import require
 from app.auth.permissions import Permission
 from app.auth.scope import not_found
-from app.db import db
+from app.db import db, utcnow
 from app.insight.export import panel_csv
 from app.insight.operations import building_choices, export_panel, view_insight
 from app.insight.panels import PANELS
+from app.insight.periods import Period, period_of, periods
+from app.insight.summary import marks_in, summary
 from app.insight.tables import DAYS, RATE
 from app.web.formkit import FilterForm
 
@@ -39,11 +43,14 @@ def _int_or_none(value: Any) -> int | None:
 class InsightFilter(FilterForm):
     building_id = SelectField(_l("Building"), validators=[Optional()], coerce=_int_or_none,
                               validate_choice=False)
+    period = SelectField(_l("Period"), validators=[Optional()], validate_choice=False)
 
     def __init__(self, buildings: list[tuple[int, str]]) -> None:
         super().__init__()
         self.building_id.choices = [("", str(_l("All buildings"))),
                                     *[(str(i), name) for i, name in buildings]]
+        self.period.choices = [("", str(_l("All time"))),
+                               *[(p.key, p.label) for p in periods(utcnow())]]
 
 
 def _selected(filters: InsightFilter) -> int | None:
@@ -51,17 +58,29 @@ def _selected(filters: InsightFilter) -> int | None:
     return filters.value("building_id")
 
 
+def _period(filters: InsightFilter) -> Period | None:
+    """A period offered in the list; anything else is all time."""
+    return period_of(filters.value("period"), utcnow())
+
+
 @bp.route("/insight")
 @require(Permission.INSIGHTS_READ)
 def dashboard() -> Any:
     filters = InsightFilter(building_choices(current_user))
     building_id = _selected(filters)
-    result = view_insight(current_user, building_id)
+    period = _period(filters)
+    result = view_insight(current_user, building_id, period=period)
     db.session.commit()
-    panels = [dict(panel, chart_view=chart(panel), table_rows=_table_rows(panel))
+    panels = [dict(panel, chart_view=chart(panel), table_rows=_table_rows(panel),
+                   marks_used=marks_in(panel))
               for panel in result["panels"]]
+    figures = summary(result["panels"], building_id)
+    names = dict(building_choices(current_user))
     return render_template("insight/dashboard.html", result=result, panels=panels,
-                           filters=filters, building_id=building_id)
+                           filters=filters, building_id=building_id, period=period,
+                           building_name=names.get(building_id) if building_id else None,
+                           summary=figures,
+                           summary_marks={f.hidden for f in figures if f.hidden})
 
 
 @bp.route("/insight/<panel>.csv")
@@ -71,7 +90,7 @@ def panel_download(panel: str) -> Any:
         not_found()
     filters = InsightFilter(building_choices(current_user))
     building_id = _selected(filters)
-    data = export_panel(current_user, panel, building_id)
+    data = export_panel(current_user, panel, building_id, _period(filters))
     db.session.commit()
     return panel_csv(data, building_id)
 

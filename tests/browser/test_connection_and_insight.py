@@ -239,11 +239,15 @@ def test_coordinator_reads_insight_and_downloads_a_panel(phones, live_server):
         assert panel.locator("a:has-text('Downloaden als CSV')").count() == 1
     phones.check(page, "insight-01-all-buildings")
 
+    page.click("details.filter-box > summary")
     page.select_option("select[name=building_id]", label="Tigrisdreef")
     page.click("form.filters button:has-text('Tonen')")
     page.wait_for_url("**/insight?building_id=*")
     assert page.locator("select[name=building_id] option:checked").inner_text() == "Tigrisdreef"
     assert page.locator("section.insight-panel svg.bar-svg").count() >= len(PANELS) - 2
+    folded = page.locator("section.insight-panel details.panel-fold > summary")
+    for index in range(folded.count()):
+        folded.nth(index).click()
     tables = page.locator("section.insight-panel summary:has-text('Tabel')")
     for index in range(tables.count()):
         tables.nth(index).click()
