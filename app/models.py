@@ -17,5 +17,6 @@ def import_all() -> None:
     from app.notifications import models as _notifications  # noqa: F401
     from app.organizations import models as _organizations  # noqa: F401
     from app.residents import models as _residents  # noqa: F401
+    from app.sync import models as _sync  # noqa: F401
     from app.timers import models as _timers  # noqa: F401
     from app.visits import models as _visits  # noqa: F401

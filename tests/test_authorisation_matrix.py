@@ -460,6 +460,49 @@ ROWS += [
         Permission.DIRECTORY_MANAGE, _status(DENIED, DENIED, DENIED, OK), identifiers_set),
 ]
 
+# --- Recordings made without a signal, and possible duplicate residents ----------------------
+
+def sync_batch(w: World, role: str, inside: bool) -> Call:
+    """One 'not home' at a door inside or outside the caller's scope, recorded by the caller:
+    outside, the recording is refused in the answer (200 all the same, nothing revealed)."""
+    import uuid
+
+    from app.db import utcnow
+
+    return Call("/api/v1/sync", {"items": [{
+        "client_id": str(uuid.uuid4()), "kind": "visit", "recorded_at": utcnow().isoformat(),
+        "recorded_by": w.user(role).id,
+        "visit": {"dwelling_id": _dwelling(w, inside).id, "outcome": "not_home"}}]})
+
+
+def _possible_duplicate(w: World, inside: bool) -> Any:
+    from sqlalchemy import select
+
+    from app.residents.models import PossibleDuplicate
+    from app.residents.operations import register_resident
+
+    existing = _resident(w, inside)
+    newer = register_resident(_coach(w, inside), _dwelling(w, inside),
+                              {"display_name": "ria  jansen"})
+    return db.session.execute(select(PossibleDuplicate).where(
+        PossibleDuplicate.resident_id == newer.id,
+        PossibleDuplicate.existing_resident_id == existing.id)).scalar_one()
+
+
+ROWS += [
+    Row("POST", "/api/v1/sync", Permission.VISITS_CREATE,
+        _status(OK, DENIED, DENIED, DENIED), sync_batch),
+    Row("GET", "/api/v1/residents/duplicates", Permission.RESIDENTS_CREATE,
+        _status(SCOPED, DENIED, DENIED, DENIED),
+        lambda w, r, i: Call(f"/api/v1/residents/duplicates?building_id={_building(w, i).id}")),
+    Row("POST", "/api/v1/residents/duplicates/<int:flag_id>/resolution",
+        Permission.RESIDENTS_CREATE, _status(SCOPED, DENIED, DENIED, DENIED),
+        lambda w, r, i: Call(
+            f"/api/v1/residents/duplicates/{_possible_duplicate(w, i).id}/resolution",
+            {"decision": "keep"})),
+]
+
+
 def api_operations(app: Flask) -> dict[tuple[str, str], str]:
     """(method, rule) -> endpoint for every operation under /api/v1."""
     operations = {}

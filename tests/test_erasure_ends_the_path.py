@@ -79,6 +79,7 @@ NEVER_ABOUT_A_RESIDENT = {
     "processing_log.convenant_version", "handovers.decline_reason", "checkins.outcome",
     "safety_disclosures.legal_basis", "safety_disclosures.review_status",
     "transition_notes.name", "transition_notes.object_type", "transition_notes.object_id",
+    "possible_duplicates.state", "sync_receipts.kind",
     # the logs: pseudonymous ids, vocabularies and digests only
     "audit_events.event_type", "audit_events.actor_role", "audit_events.object_type",
     "audit_events.object_id", "audit_events.trigger", "audit_events.from_state",

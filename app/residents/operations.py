@@ -6,10 +6,13 @@ from app.audit.operations import record_event
 from app.auth.models import User
 from app.buildings.models import Dwelling
 from app.db import db
+from app.residents.duplicates import flag_possible_duplicates
 from app.residents.models import Resident
 
 
 def register_resident(coach: User, dwelling: Dwelling, data: dict[str, Any]) -> Resident:
+    """A new resident of the dwelling; flagged as a possible duplicate (never merged) when
+    someone with a similar name lives there already."""
     resident = Resident(
         dwelling_id=dwelling.id,
         display_name=data["display_name"],
@@ -21,4 +24,5 @@ def register_resident(coach: User, dwelling: Dwelling, data: dict[str, Any]) -> 
     db.session.add(resident)
     db.session.flush()
     record_event("resident_registered", actor=coach, object_type="resident", object_id=resident.id)
+    flag_possible_duplicates(coach, resident)
     return resident

@@ -4,7 +4,8 @@ from datetime import date
 
 from marshmallow import Schema, fields, validate
 
-from app.validation import InputSchema, Phone, Text, row_id
+from app.residents.duplicates import open_flags_of
+from app.validation import InputSchema, Phone, Text, choice, row_id
 
 
 class ResidentCreateSchema(InputSchema):
@@ -32,3 +33,36 @@ class ResidentSchema(Schema):
     languages = fields.List(fields.String())
     created_at = fields.DateTime()
     anonymised = fields.Function(lambda r: r.anonymised_at is not None)
+    possible_duplicate_of = fields.Function(
+        lambda r: [str(other) for other in open_flags_of([r.id]).get(r.id, [])],
+        metadata={"description": "Residents of the same dwelling with a similar name this "
+                                 "registration is flagged against, until the coach merges "
+                                 "them or keeps them apart."})
+
+
+class PossibleDuplicateSchema(Schema):
+    id = fields.Integer()
+    dwelling_id = fields.Integer()
+    state = fields.String(metadata={"description": "open, merged or kept"})
+    resident_id = fields.UUID(allow_none=True, metadata={
+        "description": "The newer registration; null once merged into the existing one."})
+    resident_name = fields.Function(
+        lambda f: f.resident.display_name if f.resident is not None else None)
+    existing_resident_id = fields.UUID()
+    existing_resident_name = fields.Function(lambda f: f.existing_resident.display_name)
+    flagged_at = fields.DateTime()
+    resolved_at = fields.DateTime(allow_none=True)
+    resolved_by_id = fields.Integer(allow_none=True)
+
+
+class DuplicateQuerySchema(InputSchema):
+    building_id = fields.Integer(validate=row_id())
+
+
+DECISIONS = ("merge", "keep")
+
+
+class DuplicateDecisionSchema(InputSchema):
+    decision = fields.String(required=True, validate=choice(DECISIONS), metadata={
+        "description": "merge: one person, the newer registration's visits move to the "
+                       "existing resident and it goes; keep: two people."})

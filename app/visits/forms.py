@@ -5,9 +5,10 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, IntegerField, RadioField, StringField, TextAreaField
-from wtforms.validators import NumberRange, Optional, ValidationError
+from wtforms.validators import AnyOf, NumberRange, Optional, ValidationError
 
 from app.cases.models import HELP_THEMES
+from app.residents.schemas import DECISIONS
 from app.visits.models import VisitOutcome
 from app.visits.schemas import HOUSEHOLD_SIZE_MAX, OFFER_KINDS
 from app.web.formkit import ChipsField, Form, length, required
@@ -20,6 +21,12 @@ class NotHomeForm(Form):
     """One tap: nobody opened the door."""
 
     outcome = HiddenField(default=VisitOutcome.NOT_HOME.value)
+
+
+class DuplicateDecisionForm(Form):
+    """One person (merge) or two (keep), for a possible duplicate resident at the door."""
+
+    decision = HiddenField(validators=[required(), AnyOf(DECISIONS)])
 
 
 class VisitForm(Form):

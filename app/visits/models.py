@@ -40,6 +40,9 @@ class Visit(db.Model):
     offers: Mapped[list[str]] = mapped_column(default=list)
     wishes: Mapped[list[str]] = mapped_column(default=list)
     willingness: Mapped[int | None]
+    # How many people live at the dwelling, as told at this visit (the latest telling, by
+    # time at the door, is the dwelling's household size).
+    household_size: Mapped[int | None]
     notes: Mapped[str] = mapped_column(Text, default="")
     case_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cases.id"))
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
@@ -34,11 +35,17 @@ class VisitInvalid(Exception):
         self.message = message
 
 
-def record_visit(coach: Any, dwelling: Dwelling, data: Mapping[str, Any]) -> Visit:
+def record_visit(coach: Any, dwelling: Dwelling, data: Mapping[str, Any], *,
+                 visited_at: datetime | None = None) -> Visit:
+    """One visit at the door, at `visited_at` when it was recorded earlier (on a phone
+    without a signal), else now. Visits are events: a later recording of an earlier visit
+    is added beside the others, and what the household answered last follows the time at
+    the door, not the time of arrival."""
     resident = None
     if data.get("resident_id") is not None:
         resident = db.session.get(Resident, data["resident_id"])
-        if resident is None or resident.dwelling_id != dwelling.id:
+        if (resident is None or resident.dwelling_id != dwelling.id
+                or resident.anonymised_at is not None):
             raise VisitInvalid("resident_id", _("This resident does not live at this dwelling."))
     visit = Visit(
         dwelling_id=dwelling.id,
@@ -49,13 +56,18 @@ def record_visit(coach: Any, dwelling: Dwelling, data: Mapping[str, Any]) -> Vis
         offers=list(dict.fromkeys(data.get("offers") or [])),
         wishes=list(dict.fromkeys(data.get("wishes") or [])),
         willingness=data.get("willingness"),
+        household_size=data.get("household_size"),
         notes=data.get("notes") or "",
     )
+    if visited_at is not None:
+        visit.visited_at = visited_at
     db.session.add(visit)
-    if data.get("household_size") is not None:
-        # As told at the door; the latest answer is the dwelling's household size.
-        dwelling.household_size = data["household_size"]
     db.session.flush()
+    if visit.outcome == VisitOutcome.TALKED or visit.household_size is not None:
+        _lock_dwelling(dwelling)
+    if visit.household_size is not None and not _later(visit, Visit.household_size.is_not(None)):
+        # As told at the door; the latest telling is the dwelling's household size.
+        dwelling.household_size = visit.household_size
     if visit.outcome == VisitOutcome.TALKED:
         _keep_latest_answers(dwelling, visit)
     if data.get("open_case"):
@@ -67,6 +79,22 @@ def record_visit(coach: Any, dwelling: Dwelling, data: Mapping[str, Any]) -> Vis
     record_event("visit_recorded", actor=coach, object_type="visit", object_id=visit.id,
                  details={"outcome": str(visit.outcome)})
     return visit
+
+
+def _lock_dwelling(dwelling: Dwelling) -> None:
+    """The dwelling's row is locked first (without blocking the visits that refer to it), so
+    of two recordings at one door at once, the later one's answers stay."""
+    db.session.execute(select(Dwelling.id).where(Dwelling.id == dwelling.id)
+                       .with_for_update(key_share=True))
+
+
+def _later(visit: Visit, *condition: Any) -> bool:
+    """Whether the dwelling has a visit meeting `condition` later than `visit` (by time at
+    the door, then id)."""
+    return bool(db.session.execute(select(exists().where(
+        Visit.dwelling_id == visit.dwelling_id, *condition,
+        or_(Visit.visited_at > visit.visited_at,
+            and_(Visit.visited_at == visit.visited_at, Visit.id > visit.id))))).scalar())
 
 
 # --------------------------------------------------------------------------- latest answers
@@ -84,16 +112,8 @@ def answers_of(themes: Iterable[str], offers: Iterable[str], wishes: Iterable[st
 
 def _keep_latest_answers(dwelling: Dwelling, visit: Visit) -> None:
     """The conversation's answers become the household's latest, unless a later one at the
-    dwelling is recorded already. The dwelling's row is locked first (without blocking
-    the visits that refer to it), so of two conversations recorded at one door at once,
-    the later one's answers stay."""
-    db.session.execute(select(Dwelling.id).where(Dwelling.id == dwelling.id)
-                       .with_for_update(key_share=True))
-    later = db.session.execute(select(exists().where(
-        Visit.dwelling_id == dwelling.id, Visit.outcome == VisitOutcome.TALKED,
-        or_(Visit.visited_at > visit.visited_at,
-            and_(Visit.visited_at == visit.visited_at, Visit.id > visit.id))))).scalar()
-    if later:
+    dwelling is recorded already (the dwelling is locked by the caller)."""
+    if _later(visit, Visit.outcome == VisitOutcome.TALKED):
         return
     db.session.execute(delete(LatestAnswer).where(LatestAnswer.dwelling_id == dwelling.id))
     answers = answers_of(visit.themes, visit.offers, visit.wishes, visit.willingness)

@@ -57,6 +57,7 @@ class VisitSchema(Schema):
     offers = fields.List(fields.String())
     wishes = fields.List(fields.String())
     willingness = fields.Integer(allow_none=True)
+    household_size = fields.Integer(allow_none=True)
     notes = fields.String()
 
 

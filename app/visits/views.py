@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -15,10 +15,11 @@ from app.auth.scope import dwelling_in_scope
 from app.buildings.models import Dwelling
 from app.cases.models import Case
 from app.db import db
-from app.residents.models import Resident
+from app.residents.duplicates import DuplicateRefused, flag_in_scope, flags_query, keep_apart, merge
+from app.residents.models import PossibleDuplicate, Resident
 from app.residents.operations import register_resident
 from app.residents.schemas import ResidentCreateSchema
-from app.visits.forms import NEW_RESIDENT, NotHomeForm, VisitForm
+from app.visits.forms import NEW_RESIDENT, DuplicateDecisionForm, NotHomeForm, VisitForm
 from app.visits.operations import VisitInvalid, record_visit
 from app.visits.queries import dwelling_visits
 from app.visits.schemas import VisitCreateSchema
@@ -48,9 +49,12 @@ def _render(dwelling: Dwelling, form: VisitForm | None = None, status: int = 200
                                        Case.state.in_(CASE_OPEN_STATES))
     ).scalars()) if residents else set()
     form = form or VisitForm(residents, formdata=None)
+    duplicates = db.session.execute(
+        flags_query(current_user).where(PossibleDuplicate.dwelling_id == dwelling.id)
+    ).scalars().all()
     return render_template("visits/dwelling.html", dwelling=dwelling, residents=residents,
                            with_open_case=with_open_case, form=form,
-                           not_home=NotHomeForm(formdata=None),
+                           not_home=NotHomeForm(formdata=None), duplicates=duplicates,
                            visits=dwelling_visits(dwelling.id)), status
 
 
@@ -132,6 +136,38 @@ def record(dwelling_id: int) -> Any:
         flash(_("Visit recorded and case opened."))
     else:
         flash(_("Visit recorded."))
+    if new_resident is not None and db.session.execute(
+            flags_query(current_user).where(PossibleDuplicate.resident_id == new_resident.id)
+    ).first() is not None:
+        flash(_("%(name)s resembles a resident already registered at this door: decide on "
+                "the door's page whether they are one person.", name=new_resident.display_name))
     if visit.resident_id is not None:
         return redirect(url_for("residents_pages.resident", resident_id=visit.resident_id))
     return _back_to_building(dwelling)
+
+
+@bp.route(f"/dwellings/<{DB_ID}:dwelling_id>/duplicates/<{DB_ID}:flag_id>", methods=["POST"])
+@require(Permission.RESIDENTS_CREATE)
+def resolve_duplicate(dwelling_id: int, flag_id: int) -> Any:
+    """One person (merge) or two (keep) — a logged decision, never taken by itself."""
+    dwelling = dwelling_in_scope(current_user, dwelling_id)
+    flag = flag_in_scope(current_user, flag_id)
+    if flag is None or flag.dwelling_id != dwelling.id:
+        abort(404)
+    form = DuplicateDecisionForm()
+    if not form.validate_on_submit():
+        return _render(dwelling, status=400)
+    try:
+        if form.decision.data == "merge":
+            kept = merge(current_user, flag)
+            message = _("Merged: %(name)s is one person.", name=kept.display_name)
+        else:
+            keep_apart(current_user, flag)
+            message = _("Kept apart: two people with similar names live here.")
+    except DuplicateRefused as refused:
+        db.session.rollback()
+        flash(refused.message)
+        return _render(dwelling, status=422)
+    db.session.commit()
+    flash(message)
+    return redirect(url_for("visits_pages.dwelling", dwelling_id=dwelling.id))
