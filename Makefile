@@ -22,17 +22,27 @@ instance/secret_key:
 	mkdir -p instance
 	$(BIN)/python -c "import secrets; print(secrets.token_hex(32))" > $@
 
-# One command: install, migrate, load the demo neighbourhood (once), serve.
-run: install instance/secret_key
+# Signed checkpoints of the logs: the signing key and the checkpoints stay outside the database.
+CHECKPOINTS := BUURTPAD_CHECKPOINT_KEY=instance/checkpoint_key BUURTPAD_CHECKPOINTS=instance/checkpoints.jsonl
+
+instance/checkpoint_key: | $(VENV)/.installed instance/secret_key
+	SECRET_KEY=$$(cat instance/secret_key) $(FLASK) audit keygen $@
+
+# One command: install, migrate, load the demo neighbourhood (once), take a checkpoint, serve.
+run: install instance/secret_key instance/checkpoint_key
 	SECRET_KEY=$$(cat instance/secret_key) $(FLASK) db upgrade
 	SECRET_KEY=$$(cat instance/secret_key) $(FLASK) demo --password '$(DEMO_PASSWORD)' 2>/dev/null \
 		&& echo "Demo loaded: every demo account has password '$(DEMO_PASSWORD)'" \
 		|| echo "Database already filled; keeping it (make demo rebuilds it)."
-	SECRET_KEY=$$(cat instance/secret_key) SESSION_COOKIE_SECURE=0 $(FLASK) run --host 127.0.0.1 --port $(PORT)
+	SECRET_KEY=$$(cat instance/secret_key) $(CHECKPOINTS) $(FLASK) audit checkpoint
+	SECRET_KEY=$$(cat instance/secret_key) $(CHECKPOINTS) SESSION_COOKIE_SECURE=0 $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-demo: install instance/secret_key
+# A new database starts new logs: the checkpoints of the old one are set aside.
+demo: install instance/secret_key instance/checkpoint_key
 	SECRET_KEY=$$(cat instance/secret_key) $(FLASK) db upgrade
 	SECRET_KEY=$$(cat instance/secret_key) $(FLASK) demo --reset --password '$(DEMO_PASSWORD)'
+	if [ -f instance/checkpoints.jsonl ]; then mv instance/checkpoints.jsonl instance/checkpoints-$$(date +%Y%m%d%H%M%S).jsonl; fi
+	SECRET_KEY=$$(cat instance/secret_key) $(CHECKPOINTS) $(FLASK) audit checkpoint
 
 # The whole test suite (SQLite; set TEST_DATABASE_URL=postgresql+psycopg://… for PostgreSQL).
 # PYTEST_ARGS passes options on, e.g. PYTEST_ARGS="-m 'not fuzz and not browser'".
