@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
@@ -329,8 +330,9 @@ def new_building() -> Any:
         _refused(form, refused)
         return render_template("admin/building_new.html", form=form), 422
     db.session.commit()
-    flash(_("Building %(name)s created with %(count)d dwellings. Assign its coaches below.",
-            name=building.name, count=building.floors * form.dwellings_per_floor.data))
+    flash(ngettext("Building %(name)s created with %(num)d dwelling. Assign its coaches below.",
+                   "Building %(name)s created with %(num)d dwellings. Assign its coaches below.",
+                   building.floors * form.dwellings_per_floor.data, name=building.name))
     return redirect(url_for("admin_pages.building", building_id=building.id))
 
 
