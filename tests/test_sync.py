@@ -354,10 +354,9 @@ def test_the_page_without_a_signal_holds_no_residents_data(http_app, world):
     record_visit(world.coach, world.dwelling, {"outcome": "talked"})
     db.session.commit()
     client = web_login(http_app, world.coach)
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
     page = text(client.get("/offline"))
     assert world.resident.display_name not in page
-    assert "Cases, consent and handovers can only be changed online." in page
+    assert "Trajecten, toestemmingen en overdrachten kun je alleen online wijzigen." in page
     assert 'data-offline-kind="visit"' in page and 'name="open_case"' not in page
 
 
