@@ -202,3 +202,12 @@ def test_the_cli_records_a_convenant_with_its_parties(app, world, tmp_path):
                                                str(tmp_path / "convenant.json")])
     assert again.exit_code == 1
     assert "bestaat al" in again.output or "exists already" in again.output
+
+
+def test_the_signed_text_is_shown_as_text_never_as_markup():
+    from app.convenants.views import text_blocks
+
+    assert text_blocks("# Titel\n\n## Doel\nDe partijen werken\nsamen.\n\n1. Eén\n   vervolg\n"
+                       "- Twee <script>\n") == [
+        ("heading", "Titel"), ("heading", "Doel"), ("paragraph", "De partijen werken samen."),
+        ("item", "Eén vervolg"), ("item", "Twee <script>")]

@@ -3,6 +3,7 @@ joining or leaving (logged), the convenant as a printable page, and which shares
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -23,6 +24,30 @@ from app.web.formkit import local_zone
 from policies import REGISTER, in_order
 
 bp = Blueprint("convenants_pages", __name__, template_folder="templates")
+
+_LIST_ITEM = re.compile(r"^(?:\d+[.)]|[-*])\s+")
+
+
+def text_blocks(text: str) -> list[tuple[str, str]]:
+    """The convenant's markdown as headings, list items and paragraphs — shown as text (the
+    template escapes it), so nothing in a signed text can become markup of the page."""
+    blocks: list[tuple[str, str]] = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped:
+            blocks.append(("gap", ""))
+        elif stripped.startswith("#"):
+            blocks.append(("heading", stripped.lstrip("#").strip()))
+        elif _LIST_ITEM.match(stripped):
+            blocks.append(("item", _LIST_ITEM.sub("", stripped)))
+        elif blocks and blocks[-1][0] in ("paragraph", "item") and line[:1].isspace():
+            kind, previous = blocks[-1]
+            blocks[-1] = (kind, f"{previous} {stripped}")  # a continued line
+        elif blocks and blocks[-1][0] == "paragraph":
+            blocks[-1] = ("paragraph", f"{blocks[-1][1]} {stripped}")
+        else:
+            blocks.append(("paragraph", stripped))
+    return [block for block in blocks if block[0] != "gap"]
 
 
 @bp.route("/privacy/convenants")
@@ -67,7 +92,7 @@ def convenant(convenant_id: uuid.UUID, join_form: JoinForm | None = None,
     today = utcnow().astimezone(local_zone()).date()
     return render_template("convenants/convenant.html", convenant=item, activities=activities,
                            join_form=join_form, leave_forms=leave_forms, shares=shares,
-                           today=today)
+                           today=today, blocks=text_blocks(item.text))
 
 
 @bp.route("/privacy/convenants/<uuid:convenant_id>/parties", methods=["POST"])
