@@ -8,7 +8,8 @@ organisation scope of their own: they get the same two objects. Every request ca
 body, so the status reflects access and never validation.
 
 A meta-test fails when an endpoint under /api/v1 has no row here, and another checks the
-table against `ROLE_PERMISSIONS`: 403 exactly when the role lacks the row's permission.
+table against `ROLE_PERMISSIONS`: 403 exactly when the role lacks the row's permission. Every
+refusal (403, 404) writes nothing: no row, no audit event, no processing-log entry.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from app.auth.permissions import ROLE_PERMISSIONS, Permission, Role
 from app.db import db
 from tests import factories
 from tests.factories import World
+from tests.writes import snapshot
 
 ROLES = ("flatcoach", "professional", "privacy_officer", "coordinator")
 PUBLIC = ("POST", "/api/v1/auth/token")
@@ -573,6 +575,7 @@ def test_authorisation_matrix(role: str, world: World, as_user: Any, http_app: F
             call = row.make(world, role, inside)
             db.session.commit()
             headers = {"Authorization": f"Bearer {call.token}"} if call.token else {}
+            before = snapshot() if expected >= 400 else None
             if row.method == "POST" and call.url == "/api/v1/auth/token":
                 response = http_app.test_client().post(call.url, json=call.body)
             elif call.body is None:
@@ -584,5 +587,11 @@ def test_authorisation_matrix(role: str, world: World, as_user: Any, http_app: F
                 mismatches.append(
                     f"{row.method:6} {row.rule:55} {'inside ' if inside else 'outside'} "
                     f"expected {expected}, got {response.status_code} {detail}")
+            elif before is not None and (after := snapshot()) != before:
+                written = {name for name, count in after.rows.items()
+                           if count != before.rows[name]}
+                mismatches.append(
+                    f"{row.method:6} {row.rule:55} {'inside ' if inside else 'outside'} "
+                    f"refused with {expected} but wrote to {sorted(written)}")
     assert not mismatches, f"{role}:\n" + "\n".join(mismatches)
 
