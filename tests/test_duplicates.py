@@ -150,7 +150,8 @@ def test_keeping_them_apart_is_logged_and_changes_no_resident(coach, world):
     response = decide(coach, flag, "keep")
     assert response.status_code == 200
     assert response.json["state"] == "kept"
-    assert db.session.get(Resident, flag.resident_id) is not None
+    kept = db.session.get(Resident, flag.resident_id)
+    assert (kept.display_name, kept.anonymised_at) == ("fatima el amrani", None)
     [event] = events("possible_duplicate_kept")
     assert event.object_id == str(flag.resident_id)
     assert coach.get(DUPLICATES).json == []

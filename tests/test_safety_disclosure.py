@@ -196,7 +196,9 @@ def test_an_unjustified_review_withdraws_the_handover_and_ends_access(login, wor
     made = disclose(coach, draft).json
     offer(coach, draft)
     professional = login(world.professional)
-    assert professional.get(f"/api/v1/handovers/{draft.id}").json["resident"] is not None
+    shared = professional.get(f"/api/v1/handovers/{draft.id}").json
+    assert shared["released_categories"] == ["contact", "identity", "safety"]
+    assert shared["resident"]["identity"]["display_name"] == world.resident.display_name
 
     response = conclude(login(world.privacy_officer), made["id"], justified=False,
                         finding="Er was geen acuut gevaar; er had toestemming gevraagd moeten "

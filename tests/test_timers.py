@@ -86,7 +86,7 @@ def test_accepting_resolves_the_escalation(world):
     fire_handover(handover, "accept", world.professional, {})
     db.session.commit()
     [alert] = alerts(handover)
-    assert alert.resolved_at is not None
+    assert alert.resolved_at == handover.accepted_at  # by the acceptance itself
     assert_nothing_done(tick(now=handover.accepted_at + timedelta(days=30)))
 
 
@@ -123,7 +123,7 @@ def test_intro_not_recorded_two_days_after_its_date_reminds_once(world):
     # Recording the introduction settles the reminder.
     fire_handover(handover, "record_intro", world.coach, {})
     db.session.commit()
-    assert alerts(handover)[0].resolved_at is not None
+    assert alerts(handover)[0].resolved_at == handover.intro_held_at
 
 
 def test_a_recorded_intro_gets_no_reminder(world):

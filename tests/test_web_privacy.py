@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from app.audit.models import AuditEvent, ProcessingLogEntry
-from app.db import db
+from app.db import db, utcnow
 from app.handovers.models import SafetyDisclosure
 from app.handovers.operations import make_safety_disclosure
 from tests import factories
@@ -145,10 +145,11 @@ def test_erasure_needs_confirmation(officer, world):
     assert "Vink aan om de verwijdering te bevestigen." in text(response)
     db.session.refresh(world.resident)
     assert world.resident.anonymised_at is None
+    before = utcnow()
     response = officer.post(url, data={"confirm": "y"})
     assert response.status_code == 302
     db.session.refresh(world.resident)
-    assert world.resident.anonymised_at is not None
+    assert before <= world.resident.anonymised_at <= utcnow()
     assert world.resident.display_name == "Geanonimiseerd"
 
 
@@ -162,7 +163,8 @@ def test_erasure_waits_for_a_pending_review(officer, world):
                             data={"confirm": "y"})
     assert response.status_code == 422
     assert "Niet gewist" in text(response)
-    assert db.session.execute(select(SafetyDisclosure)).scalar_one() is not None
+    kept = db.session.execute(select(SafetyDisclosure)).scalar_one()
+    assert (kept.handover_id, kept.review_status) == (handover.id, "pending")
 
 
 @pytest.mark.parametrize("url", ["/today", "/buildings", "/admin/users", "/admin/escalations"])

@@ -4,7 +4,8 @@ the API does), and the steps of the warm handover."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -90,7 +91,9 @@ def test_accept_schedule_record_complete(professional, offered, world):
     assert response.status_code == 302
     db.session.refresh(offered)
     assert offered.state == "intro_scheduled"
-    assert offered.intro_at.tzinfo is not None
+    # Typed as the time in Utrecht, stored as that moment.
+    assert offered.intro_at == datetime.combine(date.today() + timedelta(days=3), time(10, 30),
+                                                tzinfo=ZoneInfo("Europe/Amsterdam"))
     assert professional.post(url, data={"trigger": "record_intro",
                                         "version": offered.version}).status_code == 302
     db.session.refresh(offered)
