@@ -268,3 +268,28 @@ def test_only_the_coordinator_imports_and_exports(world, as_user, role):
     assert client.post(IMPORT, json=SAMPLE).status_code == 403
     assert client.get("/api/v1/directory/export").status_code == 403
 
+
+
+def test_records_nested_as_the_hsds_api_nests_them(identified, ctx):
+    """An organisation with its identifiers and services nested, a service with where it is
+    offered, the location itself nested in that."""
+    document = {"organizations": [{
+        "id": BUURTTEAM, "name": "Buurtteam Overvecht", "description": "",
+        "organization_identifiers": [{"id": "eccf88f7-5265-4825-a63b-1d5e381071c9",
+                                      "identifier_scheme": "NL-KVK",
+                                      "identifier_type": "KvK-nummer",
+                                      "identifier": "30123457"}],
+        "services": [{"id": SPREEKUUR, "name": "Spreekuur buurtteam", "status": "active",
+                      "service_at_locations": [{
+                          "id": "4e1f3a52-8d7b-4c8e-b1a0-2f6d9c3e7a41",
+                          "location": {"id": BUURTKAMER, "location_type": "physical",
+                                       "name": "Buurtkamer Tigrisdreef"}}]}]}]}
+    report = import_document(identified.coordinator, document)
+    assert [(o.record, o.status) for o in report.outcomes] == [
+        ("organization", "imported"), ("organization_identifier", "imported"),
+        ("service", "imported"), ("location", "imported"), ("service_at_location", "imported")]
+    assert report.outcomes[0].organization_id == identified.buurtteam.id
+    exported = export_document()
+    assert exported["service_at_location"] == [{
+        "id": "4e1f3a52-8d7b-4c8e-b1a0-2f6d9c3e7a41", "service_id": SPREEKUUR,
+        "location_id": BUURTKAMER}]

@@ -169,6 +169,9 @@ def read_document(document: Any) -> Document:
 
 
 def _add(document: Document, table: str, item: Any) -> None:
+    if (table == "service_at_location" and isinstance(item, Mapping)
+            and isinstance(item.get("location"), Mapping) and item.get("location_id") is None):
+        item = {**item, "location_id": item["location"].get("id")}
     records = document.records[table]
     records.append(RawRecord(table, len(records), item))
     if not isinstance(item, Mapping):
