@@ -25,7 +25,8 @@ from tests import factories
 NAME, PHONE = "Saïda Vermeulen-Oukili", "06-55501234"
 # URL arguments that are not ids: a workflow's name, a locale, static files.
 NOT_PERSONAL = ("/workflows/<name>", "/language/<code>",
-                "/insights/<panel>/csv", "/insight/<panel>.csv")  # panel ids of insight
+                "/insights/<panel>/csv", "/insight/<panel>.csv",  # panel ids of insight
+                "/password/<token>")  # a signed one-time link: a user id and a hash, no name
 
 
 @pytest.fixture
