@@ -18,4 +18,5 @@ BENCHMARKS = (
     "audit_verify",
     "ldv_export",
     "insight",
+    "sync",
 )

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import groupby
 from typing import Any
 
 from flask_babel import gettext as _
@@ -56,6 +57,8 @@ class Batch:
     results: dict[int, Result] = field(default_factory=dict)
     dwellings: dict[int, Dwelling | None] = field(default_factory=dict)
     by_client_id: dict[uuid.UUID, int] = field(default_factory=dict)
+    # The receipts of the client ids this batch names (sent or referred to), read at once.
+    receipts: dict[uuid.UUID, SyncReceipt] = field(default_factory=dict)
 
 
 def apply_batch(user: User, raw_items: Sequence[Any]) -> list[Result]:
@@ -71,6 +74,7 @@ def apply_batch(user: User, raw_items: Sequence[Any]) -> list[Result]:
             batch.results[index] = _invalid(raw, invalid)
     for index, item in batch.items.items():
         batch.by_client_id.setdefault(item["client_id"], index)
+    _read_receipts(batch)
     _lock_dwellings(batch)
     order = sorted(batch.items, key=lambda i: (batch.items[i]["recorded_at"],
                                                batch.items[i]["kind"] != SyncKind.RESIDENT, i))
@@ -104,15 +108,33 @@ def _texts(messages: Any) -> list[str]:
     return [str(messages)]
 
 
+def _read_receipts(batch: Batch) -> None:
+    named = set(batch.by_client_id)
+    for item in batch.items.values():
+        visit = item.get("visit") or {}
+        if visit.get("resident_client_id") is not None:
+            named.add(visit["resident_client_id"])
+    if named:
+        batch.receipts = {receipt.client_id: receipt for receipt in db.session.execute(
+            select(SyncReceipt).where(SyncReceipt.client_id.in_(sorted(named)))).scalars()}
+
+
 def _lock_dwellings(batch: Batch) -> None:
     """Every door of the batch, in one order, before anything is written: the same order as
     one online recording (its door, then the logs' heads), so a batch and the pages never
-    wait on each other in a circle. Doors outside the coach's scope are not locked."""
-    for dwelling_id in sorted({_dwelling_id(item) for item in batch.items.values()} - {None}):
+    wait on each other in a circle. Doors outside the coach's scope are not locked. A door
+    is in scope when its building is (`dwelling_in_scope`), so one door per building asks."""
+    wanted = sorted({_dwelling_id(item) for item in batch.items.values()} - {None})
+    batch.dwellings = dict.fromkeys(wanted)
+    found = db.session.execute(select(Dwelling).where(Dwelling.id.in_(wanted))
+                               .order_by(Dwelling.building_id, Dwelling.id)).scalars().all()
+    for _building_id, doors in groupby(found, key=lambda dwelling: dwelling.building_id):
+        doors = list(doors)
         try:
-            batch.dwellings[dwelling_id] = dwelling_in_scope(batch.user, dwelling_id)
+            dwelling_in_scope(batch.user, doors[0].id)
         except NotFound:
-            batch.dwellings[dwelling_id] = None
+            continue
+        batch.dwellings.update((dwelling.id, dwelling) for dwelling in doors)
     ids = sorted(i for i, dwelling in batch.dwellings.items() if dwelling is not None)
     if ids:
         db.session.execute(select(Dwelling.id).where(Dwelling.id.in_(ids))
@@ -141,7 +163,7 @@ def _apply_once(batch: Batch, item: dict[str, Any]) -> Result:
     if item["recorded_by"] != user.id:
         raise Refused(_("Recorded by another user than the one logged in: it cannot be sent "
                         "under this account."))
-    receipt = db.session.get(SyncReceipt, client_id)
+    receipt = batch.receipts.get(client_id)
     if receipt is not None:
         return _already_applied(user, receipt)
     problem = recorded_at_problem(item["recorded_at"], batch.now)
@@ -157,9 +179,10 @@ def _apply_once(batch: Batch, item: dict[str, Any]) -> Result:
     try:
         with db.session.begin_nested():
             made = _make(user, kind, dwelling, payload, item["recorded_at"])
-            db.session.add(SyncReceipt(client_id=client_id, user_id=user.id, kind=kind,
-                                       object_id=made.id, recorded_at=item["recorded_at"],
-                                       received_at=batch.now))
+            receipt = SyncReceipt(client_id=client_id, user_id=user.id, kind=kind,
+                                  object_id=made.id, recorded_at=item["recorded_at"],
+                                  received_at=batch.now)
+            db.session.add(receipt)
             db.session.flush()
     except IntegrityError:
         # Sent twice at once: the other request applied it first.
@@ -167,6 +190,7 @@ def _apply_once(batch: Batch, item: dict[str, Any]) -> Result:
         if receipt is None:
             raise
         return _already_applied(user, receipt)
+    batch.receipts[client_id] = receipt
     return _made(kind, client_id, made.id, APPLIED)
 
 
@@ -190,7 +214,7 @@ def _resident_of_visit(batch: Batch, payload: dict[str, Any]) -> dict[str, Any]:
         return payload
     if client_id in batch.by_client_id:
         _apply(batch, batch.by_client_id[client_id])
-    receipt = db.session.get(SyncReceipt, client_id)
+    receipt = batch.receipts.get(client_id)
     if (receipt is None or receipt.user_id != batch.user.id
             or receipt.kind != SyncKind.RESIDENT):
         raise Refused(_("The new resident this conversation names was not registered."))

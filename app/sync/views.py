@@ -41,6 +41,7 @@ def assets() -> list[str]:
     """What the phone keeps to show pages without a signal: styles, script and icons (no
     data: that is in the phone's database, the page itself in the service worker's cache)."""
     return [url_for("web.static", filename="buurtpad.css"),
+            url_for("web.static", filename="favicon.svg"),
             url_for("sync_pages.static", filename="offline.css"),
             url_for("sync_pages.static", filename="offline.js"),
             url_for("sync_pages.manifest"),

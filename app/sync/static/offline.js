@@ -20,7 +20,7 @@
   const T = S.texts;
   const KEEP_MS = S.keep_hours * 3600 * 1000;
   const SHELL = document.querySelector("[data-shell]") !== null;
-  const CHUNK = 100;
+  const CHUNK = 50; // per request: a batch holds the logs' heads until it commits
   const STALE_MS = 10 * 60 * 1000;
   const FLASH = "buurtpad-flash";
   const stateLine = bar.querySelector("[data-offline-state]");
@@ -33,6 +33,7 @@
   let sending = false;
   let notice = "";
   let sequence = 0;
+  let leaving = false;
 
   function fill(text, values) {
     return text.replace(/%\((\w+)\)[sd]/g, (all, name) => (name in values ? String(values[name]) : all));
@@ -281,6 +282,7 @@
     if (!made) return;
     await keep(made);
     sessionStorage.setItem(FLASH, T.saved);
+    leaving = true;
     location.assign(form.dataset.back);
   }
 
@@ -291,25 +293,28 @@
     return sent;
   }
 
+  /* True when the server answered (whatever it answered about each recording). */
   async function send() {
-    if (sending || !navigator.onLine) return;
+    if (sending || leaving || !navigator.onLine) return false;
     const waiting = (await queued()).filter((item) => item.local.state === "waiting");
-    if (!waiting.length) return;
+    if (!waiting.length) return false;
     sending = true;
+    let reached = false;
     stateLine.textContent = T.sending;
     notice = "";
     try {
       const session = await fetch(S.sync_url, {
         credentials: "same-origin", redirect: "manual", headers: { Accept: "application/json" },
       });
+      reached = true;
       if (!session.ok) {
         notice = session.type === "opaqueredirect" || session.status === 401 ? T.login : T.failed;
-        return;
+        return reached;
       }
       const who = await session.json();
       if (who.user_id !== S.user_id) {
         notice = T.login;
-        return;
+        return reached;
       }
       let sent = 0;
       let duplicates = 0;
@@ -327,7 +332,7 @@
         });
         if (!response.ok) {
           notice = response.type === "opaqueredirect" ? T.login : T.failed;
-          return;
+          return reached;
         }
         const answer = await response.json();
         const byId = new Map(part.map((item) => [item.client_id, item]));
@@ -358,6 +363,7 @@
       sending = false;
       await render();
     }
+    return reached;
   }
 
   /* ---------------------------------------------------------------- what the bar shows */
@@ -560,10 +566,6 @@
         people.forEach((person, index) => {
           options.insertBefore(residentOption(person.value, person.name, index), first);
         });
-        if (!people.length) {
-          const newcomer = form.querySelector("input[name=resident][value=new]");
-          if (newcomer) newcomer.checked = true;
-        }
       }
     }
     view.replaceChildren(page);
@@ -633,7 +635,12 @@
     sendButton.addEventListener("click", () => { send(); });
     window.addEventListener("online", () => {
       showOnlineOnly();
-      send().then(() => { if (SHELL) location.reload(); });
+      // Back on the page from the server once it answers; not while leaving this one.
+      send().then(() => {
+        if (!SHELL || leaving) return;
+        fetch(S.sync_url, { credentials: "same-origin", redirect: "manual" })
+          .then(() => { if (!leaving && navigator.onLine) location.reload(); }, () => null);
+      });
     });
     window.addEventListener("offline", () => { showOnlineOnly(); render(); });
     showOnlineOnly();
