@@ -233,10 +233,16 @@ def test_coordinator_reads_insight_and_downloads_a_panel(phones, live_server):
     page.wait_for_url("**/insight")
     panels = page.locator("section.insight-panel")
     assert panels.count() == len(PANELS)
+    charted = 0
     for index in range(panels.count()):
         panel = panels.nth(index)
-        assert panel.locator("svg.bar-svg rect").count() >= 1, panel.get_attribute("id")
+        bars = panel.locator("svg.bar-svg rect").count()
+        # A panel the demo has nothing for yet (no declines, no check-ins due) says so.
+        empty = panel.locator("p.empty:has-text('Hier is nog niets geteld.')").count()
+        assert (bars >= 1) != (empty == 1), panel.get_attribute("id")
+        charted += bars >= 1
         assert panel.locator("a:has-text('Downloaden als CSV')").count() == 1
+    assert charted >= len(PANELS) - 3
     phones.check(page, "insight-01-all-buildings")
 
     page.click("details.filter-box > summary")
