@@ -110,6 +110,13 @@ def _register_blueprints(app: Flask) -> None:
         api.register_blueprint(blueprint)
         # The API authenticates with bearer tokens, never cookies: CSRF does not apply.
         csrf.exempt(blueprint)
+    # Funding streams and the funders' accounts: the API (bearer tokens) and the pages.
+    from app.funding.api import blp as funding_api
+    from app.funding.views import bp as funding_pages
+
+    api.register_blueprint(funding_api)
+    csrf.exempt(funding_api)
+    app.register_blueprint(funding_pages)
     app.register_blueprint(docs_bp)
     app.register_blueprint(web_bp)
     from app.admin.views import bp as admin_pages

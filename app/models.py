@@ -12,6 +12,7 @@ def import_all() -> None:
     from app.consent import models as _consent  # noqa: F401
     from app.convenants import models as _convenants  # noqa: F401
     from app.directory import models as _directory  # noqa: F401
+    from app.funding import models as _funding  # noqa: F401
     from app.handovers import models as _handovers  # noqa: F401
     from app.matches import models as _matches  # noqa: F401
     from app.notifications import models as _notifications  # noqa: F401

@@ -19,4 +19,5 @@ BENCHMARKS = (
     "ldv_export",
     "insight",
     "sync",
+    "funding",
 )

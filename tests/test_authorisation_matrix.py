@@ -462,6 +462,51 @@ ROWS += [
         Permission.DIRECTORY_MANAGE, _status(DENIED, DENIED, DENIED, OK), identifiers_set),
 ]
 
+# --- Funding streams and the funder's account: the coordinator's alone ---------------------
+
+def _funding_stream(w: World) -> Any:
+    from datetime import timedelta
+
+    from app.db import utcnow
+    from app.funding.operations import create_stream, tag_deployment
+
+    today = utcnow().date()
+    stream = create_stream(w.coordinator, {
+        "name": "Flatcoaches", "funder_organization_id": w.welzijn.id,
+        "starts_on": today - timedelta(days=30), "ends_on": today + timedelta(days=30)})
+    tag_deployment(w.coordinator, stream, coach_id=w.coach.id, building_id=w.building.id)
+    return stream
+
+
+def funding_stream_created(w: World, role: str, inside: bool) -> Call:
+    from app.db import utcnow
+
+    today = utcnow().date()
+    return Call("/api/v1/funding-streams", {
+        "name": "Fonds", "funder_name": "Fonds Samen Wonen", "starts_on": today.isoformat(),
+        "ends_on": today.isoformat(), "themes": ["finances"]})
+
+
+ROWS += [
+    Row("GET", "/api/v1/funding-streams", Permission.FUNDING_MANAGE,
+        _status(DENIED, DENIED, DENIED, OK), lambda w, r, i: Call("/api/v1/funding-streams")),
+    Row("POST", "/api/v1/funding-streams", Permission.FUNDING_MANAGE,
+        _status(DENIED, DENIED, DENIED, (201, 201)), funding_stream_created),
+    Row("GET", "/api/v1/funding-streams/<int:stream_id>", Permission.FUNDING_MANAGE,
+        _status(DENIED, DENIED, DENIED, OK),
+        lambda w, r, i: Call(f"/api/v1/funding-streams/{_funding_stream(w).id}")),
+    Row("PATCH", "/api/v1/funding-streams/<int:stream_id>", Permission.FUNDING_MANAGE,
+        _status(DENIED, DENIED, DENIED, OK),
+        lambda w, r, i: Call(f"/api/v1/funding-streams/{_funding_stream(w).id}",
+                             {"budget_euros": 1000})),
+    Row("GET", "/api/v1/funding-streams/<int:stream_id>/account", Permission.FUNDING_MANAGE,
+        _status(DENIED, DENIED, DENIED, OK),
+        lambda w, r, i: Call(f"/api/v1/funding-streams/{_funding_stream(w).id}/account")),
+    Row("GET", "/api/v1/funding-streams/<int:stream_id>/account/csv",
+        Permission.FUNDING_MANAGE, _status(DENIED, DENIED, DENIED, OK),
+        lambda w, r, i: Call(f"/api/v1/funding-streams/{_funding_stream(w).id}/account/csv")),
+]
+
 # --- Recordings made without a signal, and possible duplicate residents ----------------------
 
 def sync_batch(w: World, role: str, inside: bool) -> Call:

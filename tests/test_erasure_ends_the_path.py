@@ -98,6 +98,8 @@ NEVER_ABOUT_A_RESIDENT = {
     "neighbourhoods.name", "neighbourhoods.city", "buildings.name", "dwellings.street",
     "dwellings.addition", "dwellings.postcode", "activities.title", "activities.theme",
     "activities.place",
+    # funding streams: the funder, the stream's name and the help themes it pays for
+    "funding_streams.name", "funding_streams.funder_name", "funding_streams.themes",
 }
 
 

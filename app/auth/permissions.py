@@ -52,6 +52,7 @@ class Permission(StrEnum):
     ADMIN_MANAGE = "admin:manage"
     NOTIFICATIONS_READ = "notifications:read"
     CONVENANTS_MANAGE = "convenants:manage"
+    FUNDING_MANAGE = "funding:manage"
     DIRECTORY_READ = "directory:read"
     DIRECTORY_MANAGE = "directory:manage"
 
@@ -117,6 +118,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.ACTIVITIES_READ,
         Permission.ADMIN_MANAGE,
         Permission.DIRECTORY_MANAGE,
+        Permission.FUNDING_MANAGE,
     },
 }
 

@@ -22,6 +22,7 @@ from app.buurtkamer.operations import (
 )
 from app.consent.gateway import disclose
 from app.db import utcnow
+from app.funding.tags import streams_of_activity
 from policies import Action
 
 
@@ -97,5 +98,6 @@ def read_activity(viewer: Any, activity: Activity, now: datetime | None = None
         "created_at": activity.created_at,
         "cancelled_at": activity.cancelled_at,
         "organisers": show_organisers(viewer, activity),
+        "funding_stream_ids": streams_of_activity(activity.id),
     }
 

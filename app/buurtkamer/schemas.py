@@ -124,3 +124,6 @@ class ActivitySchema(Schema):
     created_at = fields.DateTime()
     cancelled_at = fields.DateTime(allow_none=True)
     organisers = fields.List(fields.Nested(NamedOrganiserSchema))
+    funding_stream_ids = fields.List(fields.Integer(), metadata={
+        "description": "the funding streams that pay for it (a coordinator tags them: "
+                       "PATCH /api/v1/funding-streams/{id} with activity_ids)"})

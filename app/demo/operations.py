@@ -17,6 +17,7 @@ from app.demo import data
 from app.demo.activity import fill_activity
 from app.demo.buurtkamer import fill_buurtkamer
 from app.demo.convenant import create_demo_convenant
+from app.demo.funding import fill_funding
 from app.demo.matches import fill_matches
 from app.directory.demo import create_demo_directory
 from app.organizations.models import Organization, OrganizationKind
@@ -120,6 +121,7 @@ def fill_demo(password: str, seed: int = 2026,
     counts.update(fill_activity(rng, organizations))
     counts.update(fill_matches())
     counts.update(fill_buurtkamer(seed))
+    counts.update(fill_funding(organizations))
     step(1)
     return counts
 

@@ -30,6 +30,7 @@ MENU = (
     ("matches_pages.matches", _l("Connections"), Permission.MATCHES_READ),
     ("buurtkamer_pages.agenda", _l("Buurtkamer"), Permission.ACTIVITIES_READ),
     ("insight_pages.dashboard", _l("Neighbourhood insight"), Permission.INSIGHTS_READ),
+    ("funding_pages.streams", _l("Funding streams"), Permission.FUNDING_MANAGE),
     ("consent_pages.register", _l("Consent register"), Permission.AUDIT_READ),
     ("audit_pages.processing_log", _l("Processing log"), Permission.AUDIT_READ),
     ("audit_pages.events", _l("Audit log"), Permission.AUDIT_READ),
