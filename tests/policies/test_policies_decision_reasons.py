@@ -43,8 +43,10 @@ def test_a_request_holds_its_consents_as_a_tuple():
         actor_id="coach-1", actor_role="flatcoach", actor_organization_id="org-welzijn",
         action="offer_handover", resident_id="resident-1",
         recipient_organization_id="org-buurtteam", purpose="warm_handover",
-        categories=["identity"], now=NOW, consents=[given], reader_resident_ids=["resident-2"])
+        categories=["identity"], now=NOW, consents=[given], reader_resident_ids=["resident-2"],
+        convenants=[])
     assert isinstance(listed.consents, tuple) and listed.consents == (given,)
+    assert isinstance(listed.convenants, tuple) and listed.convenants == ()
     assert listed.categories == frozenset({"identity"})
     assert listed.reader_resident_ids == frozenset({"resident-2"})
 
