@@ -91,13 +91,22 @@ NEVER_ABOUT_A_RESIDENT = {
     "processing_log.safety_disclosure_id", "processing_log.actor_role",
     "processing_log.object_type", "processing_log.object_id", "processing_log.confidentiality",
     "processing_log.reasons", "processing_log.request_id", "processing_log.prev_hash",
-    "processing_log.hash",
+    "processing_log.hash", "processing_log.trace_id",
     # staff, organisations, places and the Buurtkamer's own activities
     "users.email", "users.name", "users.role", "users.password_hash", "users.session_nonce",
     "api_tokens.token_hash", "login_throttles.key", "organizations.name", "organizations.kind",
     "neighbourhoods.name", "neighbourhoods.city", "buildings.name", "dwellings.street",
     "dwellings.addition", "dwellings.postcode", "activities.title", "activities.theme",
     "activities.place",
+    # the sociale kaart: partner organisations, their services and where (HSDS)
+    "organization_identifiers.scheme", "organization_identifiers.identifier",
+    "partner_organizations.name", "partner_organizations.description",
+    "partner_organizations.email", "partner_organizations.website",
+    "partner_organizations.identifiers", "partner_services.name",
+    "partner_services.description", "partner_services.url", "partner_services.email",
+    "partner_services.status", "partner_locations.location_type", "partner_locations.name",
+    "partner_locations.description", "partner_locations.addresses",
+    "partner_service_at_locations.description",
     # funding streams: the funder, the stream's name and the help themes it pays for
     "funding_streams.name", "funding_streams.funder_name", "funding_streams.themes",
 }
