@@ -209,6 +209,22 @@ def test_help_questions_handovers_and_check_ins_of_the_funded_buildings(
     assert answer["deployment"][1]["from"] == (world.today - timedelta(days=10)).isoformat()
 
 
+def test_two_coaches_paid_in_one_building_count_its_doors_once(coordinator, world):
+    from app.buildings.models import CoachAssignment
+
+    db.session.add(CoachAssignment(user_id=world.other_coach.id, building_id=world.ganges.id))
+    stream = _stream(world)
+    tag_deployment(world.coordinator, stream, coach_id=world.coach.id,
+                   building_id=world.ganges.id, ends_on=world.today)
+    tag_deployment(world.coordinator, stream, coach_id=world.other_coach.id,
+                   building_id=world.ganges.id, starts_on=world.today - timedelta(days=5))
+    answer = account_of(coordinator, stream)
+    outreach = table(answer, "outreach")
+    assert shown(outreach, f"b{world.ganges.id}", "conversations") == 5
+    assert shown(outreach, f"b{world.ganges.id}", "knocked") == 6
+    assert len(answer["deployment"]) == 1  # one window: the two periods overlap
+
+
 def test_a_stream_of_themes_counts_those_themes_in_every_building(coordinator, world):
     stream = _stream(world, funder_organization_id=None, funder_name="Fonds Samen Wonen",
                      themes=["finances"])
@@ -453,10 +469,9 @@ def test_a_coordinator_tags_on_the_pages(http_app, world, deployment_stream):
 
 def test_the_pages_are_the_coordinators(http_app, world, deployment_stream):
     db.session.commit()
-    for user in (world.coach,):
-        browser = login(http_app, user)
-        assert browser.get("/funding").status_code == 403
-        assert browser.get(f"/funding/{deployment_stream.id}/account").status_code == 403
+    browser = login(http_app, world.coach)
+    assert browser.get("/funding").status_code == 403
+    assert browser.get(f"/funding/{deployment_stream.id}/account").status_code == 403
     browser = login(http_app, world.coordinator)
     assert browser.get("/funding").status_code == 200
     assert browser.get("/funding/new").status_code == 200
@@ -480,3 +495,28 @@ def test_a_new_stream_from_the_page(http_app, world):
         "funder_organization_id": str(world.gemeente.id), "funder_name": "Fonds",
         "starts_on": "2026-01-01", "ends_on": "2026-12-31"})
     assert response.status_code == 422
+
+
+def test_a_stream_changed_on_the_page(http_app, world, deployment_stream):
+    db.session.commit()
+    browser = login(http_app, world.coordinator)
+    form = browser.get(f"/funding/{deployment_stream.id}/edit").get_data(as_text=True)
+    assert "Flatcoaches Teststad" in form and "180000" in form
+    starts_on = deployment_stream.starts_on
+    period = {"starts_on": starts_on.isoformat(),
+              "ends_on": deployment_stream.ends_on.isoformat()}
+    response = browser.post(f"/funding/{deployment_stream.id}/edit", data={
+        "name": "Flatcoaches Teststad 2", "funder_organization_id": str(world.gemeente.id),
+        "funder_name": "", "budget_euros": "200000", "themes": ["loneliness"], **period})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    db.session.expire_all()
+    stream = db.session.get(FundingStream, deployment_stream.id)
+    assert (stream.name, stream.budget_euros, stream.themes) == (
+        "Flatcoaches Teststad 2", 200000, ["loneliness"])
+    # A period that no longer holds the Nijldreef deployment is refused on the page too.
+    response = browser.post(f"/funding/{deployment_stream.id}/edit", data={
+        "name": "Flatcoaches Teststad 2", "funder_organization_id": str(world.gemeente.id),
+        **period, "starts_on": (world.today + timedelta(days=1)).isoformat()})
+    assert response.status_code == 422
+    db.session.expire_all()
+    assert db.session.get(FundingStream, deployment_stream.id).starts_on == starts_on
