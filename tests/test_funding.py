@@ -520,3 +520,13 @@ def test_a_stream_changed_on_the_page(http_app, world, deployment_stream):
     assert response.status_code == 422
     db.session.expire_all()
     assert db.session.get(FundingStream, deployment_stream.id).starts_on == starts_on
+
+
+def test_a_coach_assignment_shows_the_stream_that_pays_for_it(http_app, world,
+                                                              deployment_stream):
+    db.session.commit()
+    browser = login(http_app, world.coordinator)
+    page = browser.get(f"/admin/buildings/{world.nijl.id}").get_data(as_text=True)
+    assert "Flatcoaches Teststad" in page
+    assert "Flatcoaches Teststad" not in browser.get(
+        f"/admin/buildings/{world.wolga.id}").get_data(as_text=True)

@@ -47,6 +47,7 @@ from app.auth.scope import not_found
 from app.buildings.models import Building, CoachAssignment, Dwelling
 from app.cases.models import Case
 from app.db import db
+from app.funding.tags import streams_of_assignments
 from app.handovers.models import Alert, AlertKind, Handover
 from app.organizations.models import Organization, OrganizationKind
 from app.residents.models import Resident
@@ -357,7 +358,7 @@ def _render_building(building: Building, form: AssignForm | None = None,
     ).scalars()
     form.user_id.choices = [("", _("Choose…"))] + [(str(u.id), u.name) for u in candidates]
     return render_template("admin/building.html", building=building, assigned=assigned,
-                           form=form), status
+                           form=form, funding=streams_of_assignments(building.id)), status
 
 
 @bp.route(f"/buildings/<{DB_ID}:building_id>")
