@@ -25,7 +25,8 @@ pytestmark = [pytest.mark.postgres, pytest.mark.real_commits]
 def two_neighbours(app) -> Iterator[tuple[Neighbourhood, list[str]]]:
     with app.app_context():
         made = Neighbourhood()
-        organization = made.add(factories.create_organization(kind="welzijn"))
+        # Cases and chains only: the organisation shares with no one, so joins no convenant.
+        organization = made.add(factories.create_organization(kind="welzijn", party=False))
         hood = made.add(factories.create_neighbourhood())
         coach = made.add(factories.create_user("flatcoach", organization))
         made.coaches = [Coach(coach.id, coach.email)]

@@ -68,7 +68,8 @@ class Neighbourhood:
 def neighbourhood(app) -> Iterator[Neighbourhood]:
     with app.app_context():
         made = Neighbourhood()
-        organization = made.add(factories.create_organization(kind="welzijn"))
+        # Cases and chains only: the organisation shares with no one, so joins no convenant.
+        organization = made.add(factories.create_organization(kind="welzijn", party=False))
         hood = made.add(factories.create_neighbourhood())
         users = [made.add(factories.create_user("flatcoach", organization))
                  for _ in range(THREADS)]
