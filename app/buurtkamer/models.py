@@ -14,6 +14,7 @@ from app.residents.models import Resident
 if TYPE_CHECKING:
     from app.auth.models import User
     from app.consent.models import Consent
+    from app.funding.models import ActivityFunding
 
 ACTIVITY_THEMES = (
     "meeting",
@@ -60,6 +61,9 @@ class Activity(db.Model):
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
     organisers: Mapped[list[ActivityOrganiser]] = relationship(
         back_populates="activity", cascade="all, delete-orphan")
+    # The funding streams that pay for it (tagged by a coordinator, `app.funding`).
+    funding: Mapped[list[ActivityFunding]] = relationship(
+        "ActivityFunding", viewonly=True, order_by="ActivityFunding.stream_id")
 
 
 class ActivityOrganiser(db.Model):

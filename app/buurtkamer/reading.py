@@ -22,7 +22,6 @@ from app.buurtkamer.operations import (
 )
 from app.consent.gateway import disclose
 from app.db import utcnow
-from app.funding.tags import streams_of_activity
 from policies import Action
 
 
@@ -34,7 +33,8 @@ def shown() -> tuple[Any, ...]:
             joinedload(Activity.organising_coach).joinedload(organisation),
             joinedload(Activity.created_by).joinedload(organisation),
             selectinload(Activity.organisers).options(joinedload(ActivityOrganiser.resident),
-                                                      joinedload(ActivityOrganiser.consent)))
+                                                      joinedload(ActivityOrganiser.consent)),
+            selectinload(Activity.funding))
 
 
 def status_of(activity: Activity, now: datetime | None = None) -> str:
@@ -98,6 +98,6 @@ def read_activity(viewer: Any, activity: Activity, now: datetime | None = None
         "created_at": activity.created_at,
         "cancelled_at": activity.cancelled_at,
         "organisers": show_organisers(viewer, activity),
-        "funding_stream_ids": streams_of_activity(activity.id),
+        "funding_stream_ids": [tag.stream_id for tag in activity.funding],
     }
 

@@ -6,14 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app.db import db
-from app.funding.models import ActivityFunding, FundedDeployment
-
-
-def streams_of_activity(activity_id: int) -> list[int]:
-    """The ids of the funding streams that pay for the activity."""
-    return list(db.session.execute(
-        select(ActivityFunding.stream_id).where(ActivityFunding.activity_id == activity_id)
-        .order_by(ActivityFunding.stream_id)).scalars())
+from app.funding.models import FundedDeployment
 
 
 def streams_of_assignments(building_id: int) -> dict[int, list[FundedDeployment]]:

@@ -216,7 +216,8 @@ def add_deployment(stream_id: int) -> Any:
         else:
             db.session.commit()
             flash(_("The stream now pays for this coach's work in the building."))
-            return redirect(url_for("funding_pages.stream", stream_id=item.id) + "#deployment")
+            return redirect(url_for("funding_pages.stream", stream_id=item.id,
+                                    _anchor="deployment"))
     return stream(item.id, deployment_form=form), 422
 
 
@@ -233,7 +234,7 @@ def remove_deployment(stream_id: int, deployment_id: int) -> Any:
     untag_deployment(current_user, item, deployment)
     db.session.commit()
     flash(_("The stream no longer pays for this coach's work in the building."))
-    return redirect(url_for("funding_pages.stream", stream_id=item.id) + "#deployment")
+    return redirect(url_for("funding_pages.stream", stream_id=item.id, _anchor="deployment"))
 
 
 @bp.route(f"/funding/<{DB_ID}:stream_id>/activities", methods=["POST"])
@@ -252,7 +253,8 @@ def add_activity(stream_id: int) -> Any:
         else:
             db.session.commit()
             flash(_("The stream now pays for %(title)s.", title=activity.title))
-            return redirect(url_for("funding_pages.stream", stream_id=item.id) + "#activities")
+            return redirect(url_for("funding_pages.stream", stream_id=item.id,
+                                    _anchor="activities"))
     return stream(item.id, activity_form=form), 422
 
 
@@ -268,7 +270,7 @@ def remove_activity(stream_id: int, activity_id: int) -> Any:
     untag_activity(current_user, item, activity_id)
     db.session.commit()
     flash(_("The stream no longer pays for this activity."))
-    return redirect(url_for("funding_pages.stream", stream_id=item.id) + "#activities")
+    return redirect(url_for("funding_pages.stream", stream_id=item.id, _anchor="activities"))
 
 
 # --------------------------------------------------------------------------- the account
