@@ -39,7 +39,7 @@ class Door:
 @pytest.fixture
 def door(app) -> Iterator[Door]:
     with app.app_context():
-        organization = factories.create_organization(kind="welzijn")
+        organization = factories.create_organization(kind="welzijn", party=False)
         coach = factories.create_user("flatcoach", organization)
         building = factories.create_building(coach)
         dwelling = factories.create_dwelling(building)

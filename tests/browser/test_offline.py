@@ -344,3 +344,51 @@ def test_a_resend_a_second_coach_and_a_possible_duplicate(phone: Any, live_serve
     assert live_server.query(lambda: db.session.get(Resident, flags[0][1])) is None
     assert {resident for *_rest, resident, _at in _visits_at(live_server, door)
             if resident is not None} == {flags[0][2]}
+
+
+def test_what_the_phone_keeps_goes_after_12_hours_and_at_logout(phone: Any,
+                                                                 live_server: Any) -> None:
+    building_id, _doors_ = _doors(live_server, 1)
+    page = _ready_offline(phone, "coach@buurtpad.test")
+    # Twelve hours and a bit later: the copy and a recording kept since then.
+    page.evaluate("""() => new Promise((resolve, reject) => {
+        const open = indexedDB.open("buurtpad-offline");
+        open.onsuccess = () => {
+            const db = open.result;
+            const then = Date.now() - 13 * 3600 * 1000;
+            const transaction = db.transaction(["copy", "queue"], "readwrite");
+            const copies = transaction.objectStore("copy");
+            const read = copies.get("copy");
+            read.onsuccess = () => { read.result.stored_at = then; copies.put(read.result, "copy"); };
+            transaction.objectStore("queue").put({client_id: crypto.randomUUID(), kind: "visit",
+                recorded_at: new Date(then).toISOString(), recorded_by: 0,
+                visit: {dwelling_id: 1, outcome: "not_home"},
+                local: {state: "waiting", seq: 1, dwelling_id: 1, what: {outcome: "not_home"}}});
+            transaction.oncomplete = () => { db.close(); resolve(); };
+            transaction.onerror = () => reject(transaction.error);
+        };
+    })""")
+    page.context.set_offline(True)
+    page.click(f"a[href='/buildings/{building_id}']")
+    page.wait_for_url(f"**/buildings/{building_id}")
+    shows(page, "Er staat (nog) geen kopie van je flats op deze telefoon.")
+    _waiting(page, 0)
+    assert page.locator(".door").count() == 0
+    assert page.evaluate("async () => (await caches.keys()).length") == 0
+    screenshot(page, "offline-08-expired")
+
+    # With a connection again, the copy is fetched anew; logging out deletes it all.
+    page.context.set_offline(False)
+    expect(page.locator("[data-shell]")).to_have_count(0, timeout=20_000)  # back from the server
+    page.goto("/buildings")
+    expect(page.locator("#offline-bar")).to_have_attribute("data-ready", "true", timeout=30_000)
+    assert page.evaluate("async () => (await caches.keys()).length") == 1
+    page.click("summary:has-text('Menu')")
+    page.click("button:has-text('Uitloggen')")
+    page.wait_for_url("**/login")
+    shows(page, "Je bent uitgelogd.")
+    kept = page.evaluate("""async () => ({
+        databases: (await indexedDB.databases()).map((db) => db.name),
+        caches: await caches.keys(),
+        workers: (await navigator.serviceWorker.getRegistrations()).length})""")
+    assert kept == {"databases": [], "caches": [], "workers": 0}
