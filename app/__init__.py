@@ -88,8 +88,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.buurtkamer.api import blp as buurtkamer_api
     from app.cases.api import blp as cases_api
     from app.consent.api import blp as consent_api
-    from app.directory.api import blp as directory_api
     from app.convenants.api import blp as convenants_api
+    from app.directory.api import blp as directory_api
     from app.extensions import api, csrf
     from app.handovers.api import blp as handovers_api
     from app.insight.api import blp as insight_api
