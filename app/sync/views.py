@@ -86,6 +86,7 @@ def offline_settings() -> dict[str, Any]:
         "copy_url": url_for("sync_pages.copy"),
         "sync_url": url_for("sync_pages.sync"),
         "logout_url": url_for("web.logout"),
+        "login_url": url_for("web.login"),
         "building_url": _url_pattern("buildings_pages.building", "building_id"),
         "dwelling_url": _url_pattern("visits_pages.dwelling", "dwelling_id"),
         "outcomes": {value: label(value, "visit_outcome")
@@ -108,6 +109,7 @@ def offline_settings() -> dict[str, Any]:
             "sending": t.gettext("Sending…"),
             "login": t.gettext("Log in again to send the recordings: they stay on this "
                                "phone until then."),
+            "log_in": t.gettext("Log in"),
             "failed": t.gettext("Sending did not succeed; the recordings stay on this phone."),
             "duplicates": t.gettext("A new resident resembles someone registered at the same "
                                     "door: merge them or keep them apart on the door's page."),

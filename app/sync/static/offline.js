@@ -280,6 +280,8 @@
     event.preventDefault();
     const made = recordingsFrom(form);
     if (!made) return;
+    const buttons = form.querySelectorAll("button");
+    buttons.forEach((element) => { element.disabled = true; }); // one tap, one recording
     await keep(made);
     sessionStorage.setItem(FLASH, T.saved);
     leaving = true;
@@ -422,6 +424,12 @@
     sendButton.hidden = waiting.length === 0;
     if (!sending) {
       stateLine.textContent = !navigator.onLine ? T.offline : notice || (ready ? T.ready : "");
+      if (navigator.onLine && notice === T.login) {
+        const link = document.createElement("a");
+        link.href = `${S.login_url}?next=${encodeURIComponent(location.pathname)}`;
+        link.textContent = T.log_in;
+        stateLine.append(" ", link);
+      }
     }
     refusedBox.hidden = refused.length === 0;
     refusedTitle.textContent = plural(T.refused, refused.length);
