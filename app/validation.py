@@ -16,6 +16,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, pre_load, validate
+from werkzeug.routing import IntegerConverter
 
 from policies.bsn import contains_bsn
 
@@ -144,6 +145,20 @@ ID_MAX = 2**31 - 1
 
 def row_id() -> validate.Range:
     return validate.Range(min=1, max=ID_MAX)
+
+
+class RowIdConverter(IntegerConverter):
+    """`<int:…>` in every route: an id a 32-bit id column can hold. A larger number names no
+    row, so the route does not match (404) instead of the number reaching the database."""
+
+    def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", ID_MAX)
+        super().__init__(url_map, *args, **kwargs)
+
+
+def row_id_parameter(_converter: Any) -> dict[str, Any]:
+    """The OpenAPI schema of a `RowIdConverter` path parameter."""
+    return {"type": "integer", "minimum": 0, "maximum": ID_MAX}
 
 
 # Dates far outside a lifetime are typing mistakes, and near the ends of the calendar (year 1,
