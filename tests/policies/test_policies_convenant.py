@@ -146,3 +146,75 @@ def test_the_consent_record_names_the_convenant_it_may_be_shared_under():
 
     assert record["convenant"] == {"id": "c-9", "title": "Samenwerkingsconvenant",
                                    "version": "2026-2"}
+
+
+# -- the edges of the days -----------------------------------------------------------------------
+
+@pytest.mark.parametrize(("offset", "in_force"), [(-1, False), (0, True), (1, True)])
+def test_a_convenant_is_in_force_from_its_first_day(offset, in_force):
+    starting = convenant_of(BUURTTEAM)
+    starting = type(starting)(**{**{f: getattr(starting, f) for f in starting.__slots__},
+                                 "valid_from": TODAY})
+    assert starting.in_force_on(TODAY + timedelta(days=offset)) is in_force
+
+
+@pytest.mark.parametrize(("offset", "in_force"), [(-1, True), (0, True), (1, False)])
+def test_a_convenant_is_in_force_up_to_and_including_its_last_day(offset, in_force):
+    ending = convenant_of(BUURTTEAM, valid_until=TODAY)
+    assert ending.in_force_on(TODAY + timedelta(days=offset)) is in_force
+
+
+@pytest.mark.parametrize(("offset", "party"), [(-1, False), (0, True), (1, True)])
+def test_a_party_receives_from_the_day_it_joins(offset, party):
+    joined = convenant_of(BUURTTEAM, joined_on=TODAY).parties[0]
+    assert joined.party_on(TODAY + timedelta(days=offset)) is party
+
+
+@pytest.mark.parametrize(("offset", "party"), [(-1, True), (0, False), (1, False)])
+def test_a_party_receives_nothing_from_the_day_it_leaves(offset, party):
+    leaving = convenant_of(BUURTTEAM, left_on=TODAY).parties[0]
+    assert leaving.party_on(TODAY + timedelta(days=offset)) is party
+
+
+def test_a_convenant_not_yet_in_force_says_from_when():
+    later = convenant_of(BUURTTEAM)
+    later = type(later)(**{**{f: getattr(later, f) for f in later.__slots__},
+                           "valid_from": TODAY + timedelta(days=5)})
+    cover = convenant_cover((later,), BUURTTEAM, "warm_handover", {"identity"}, TODAY)
+    assert cover.gaps == (f"Samenwerkingsconvenant (versie 1) is in force from "
+                          f"{(TODAY + timedelta(days=5)).isoformat()}",)
+
+
+def test_every_concerned_convenant_explains_itself_and_the_first_covering_one_is_kept():
+    ended = convenant_of(BUURTTEAM, id="a", valid_until=TODAY - timedelta(days=1))
+    narrow = convenant_of(BUURTTEAM, id="b", activities={"warm_handover": frozenset()})
+    assert convenant_cover((ended, narrow), BUURTTEAM, "warm_handover", {"identity"},
+                           TODAY).gaps == (
+        f"Samenwerkingsconvenant (versie 1) ended on {(TODAY - timedelta(days=1)).isoformat()}",
+        "Samenwerkingsconvenant (versie 1) does not allow categories identity for purpose "
+        "warm_handover")
+    first = convenant_of(BUURTTEAM, id="z", version="1")
+    same_end = convenant_of(BUURTTEAM, id="y", version="1")
+    newer = convenant_of(BUURTTEAM, id="x", version="2")
+    assert convenant_cover((first, same_end), BUURTTEAM, "warm_handover", {"identity"},
+                           TODAY).convenant.id == "z"
+    assert convenant_cover((first, newer, same_end), BUURTTEAM, "warm_handover", {"identity"},
+                           TODAY).convenant.id == "x"
+
+
+def test_a_denial_joins_every_convenant_gap():
+    ended = convenant_of(BUURTTEAM, id="a", valid_until=TODAY - timedelta(days=1))
+    narrow = convenant_of(BUURTTEAM, id="b", activities={"warm_handover": frozenset()})
+    decision = decide(request(consent(), convenants=(ended, narrow)))
+    assert decision.missing == (
+        f"Samenwerkingsconvenant (versie 1) ended on {(TODAY - timedelta(days=1)).isoformat()}; "
+        "Samenwerkingsconvenant (versie 1) does not allow categories contact, help_question, "
+        "identity for purpose warm_handover")
+
+
+def test_a_safety_disclosure_inside_no_convenant_names_none():
+    decision = decide(request(safety_disclosure=safety(legal_basis="legal_obligation"),
+                              convenants=()))
+    assert decision.allowed
+    assert (decision.convenant_id, decision.convenant_version) == (None, None)
+    assert len(decision.reasons) == 1
