@@ -148,7 +148,6 @@ def _register_blueprints(app: Flask) -> None:
                   reference_pages, matches_pages, buurtkamer_pages, insight_pages,
                   notifications_pages, convenants_pages, search_pages):
         app.register_blueprint(pages)
-
     # Recordings made without a signal: bearer clients send them to the API (no CSRF, as
     # above), the pages' phones to `POST /sync` with their session and CSRF token.
     from app.sync.api import blp as sync_api
@@ -157,6 +156,7 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(sync_api)
     csrf.exempt(sync_api)
     app.register_blueprint(sync_pages)
+
 
 def _register_commands(app: Flask) -> None:
     from app.audit.cli import audit_cli
