@@ -14,9 +14,9 @@ from app.db import canonical_json
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, static_folder=None)
     app.config.from_mapping(load_config(config))
-    from app.validation import RowIdConverter
+    from app.validation import refuse_impossible_row_ids
 
-    app.url_map.converters["int"] = RowIdConverter  # before any route is added
+    app.url_value_preprocessor(refuse_impossible_row_ids)
     from app import input_rules
 
     input_rules.init_app(app)  # before anything reads a request or sets JSON options
@@ -54,9 +54,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     tracing.init_app(app)
     autorun.init_app(app)
     api.init_app(app)
-    from app.validation import row_id_parameter
-
-    api.register_converter(RowIdConverter, row_id_parameter)
     from sqlalchemy.exc import OperationalError
 
     from app.api_base import answer_bsn_refused, answer_database_unavailable
