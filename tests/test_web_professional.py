@@ -196,3 +196,12 @@ def test_professional_is_forbidden_elsewhere(professional, url):
 
 def test_professional_cannot_open_residents(professional, world):
     assert professional.get(f"/residents/{world.resident.id}").status_code == 404
+
+
+def test_the_handover_page_names_the_coach_to_arrange_the_introduction_with(professional,
+                                                                           offered, world):
+    html = text(professional.get(f"/handovers/{offered.id}"))
+
+    assert "<dt>Flatcoach</dt>" in html
+    assert world.coach.name in html and world.welzijn.name in html
+    assert f'href="mailto:{world.coach.email}"' in html

@@ -13,6 +13,7 @@ from sqlalchemy import desc, select
 from werkzeug.exceptions import HTTPException
 
 from app.auth.access import require
+from app.auth.models import User
 from app.auth.permissions import Permission, Role
 from app.auth.scope import case_in_scope, consents_query, handover_in_scope, handovers_query
 from app.cases.models import Case
@@ -166,6 +167,8 @@ def render_handover_page(handover: Handover, *, failed: TransitionForm | None = 
         path=PATH, reoffer=_reoffer_options(handover, failed_reoffer) if coach else None,
         reoffered_from=db.session.get(Handover, handover.reoffered_from_id)
         if coach and handover.reoffered_from_id else None,
+        # The receiving side arranges the joint introduction with the coach: who and how.
+        case_coach=None if coach else db.session.get(User, handover.case.coach_id),
     )
     db.session.commit()  # the processing-log entry of this read
     return page, status
