@@ -234,6 +234,10 @@ def test_no_log_entry_can_carry_a_bsn_whatever_path_it_took(ctx, world):
         AuditEvent(event_type="log_exported", details={"filters": {"state": TEXT_WITH_BSN}}),
         AuditEvent(event_type="transition", details={"notice_version": BSN}),
         AuditEvent(event_type="transition", object_id=BSN),
+        # a field hashed only when set is kept for good just the same
+        ProcessingLogEntry(action="offer_handover", processing_activity="warm_handover",
+                           decision="allowed", confidentiality="normal", reasons=[],
+                           categories=[], convenant_version=BSN),
         ProcessingLogEntry(action="read", processing_activity="warm_handover", decision="allowed",
                            confidentiality="normal", reasons=[TEXT_WITH_BSN], categories=[]),
     ]

@@ -59,9 +59,13 @@ def payload_of_fields(model: Any, fields: Mapping[str, Any]) -> str:
     return payload
 
 
+def hashed_names(entry: Any) -> tuple[str, ...]:
+    """Every field of the entry that its hash covers: what the chain keeps for good."""
+    return (*entry.HASHED_FIELDS, *getattr(entry, "HASHED_WHEN_SET", ()))
+
+
 def payload_of(entry: Any) -> str:
-    names = (*entry.HASHED_FIELDS, *getattr(entry, "HASHED_WHEN_SET", ()))
-    return payload_of_fields(entry, {name: getattr(entry, name) for name in names})
+    return payload_of_fields(entry, {name: getattr(entry, name) for name in hashed_names(entry)})
 
 
 # Values the server made, never typed: the chain's own hashes, request ids, and digests or
@@ -72,7 +76,7 @@ _DIGEST = re.compile(r"[0-9a-f]{12,}")
 
 def refuse_bsn(entry: Any) -> None:
     """Raise BsnNotAllowed when any typed value the entry would log holds a BSN."""
-    for name in entry.HASHED_FIELDS:
+    for name in hashed_names(entry):
         if name not in _MACHINE_COLUMNS and any(
                 holds_bsn(text) for text in _typed_strings(getattr(entry, name))):
             raise BsnNotAllowed()
