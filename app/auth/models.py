@@ -26,8 +26,10 @@ class User(db.Model):
     role: Mapped[Role] = mapped_column(enum_column(Role))
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
     # Set exactly for the role resident: whose records this account may see.
-    resident_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("residents.id"),
-                                                          unique=True)
+    # (Residents name the user who registered them: this key is left out of the order in
+    # which tables are created and emptied, as the other direction comes first.)
+    resident_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("residents.id", use_alter=True), unique=True)
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)
     # Changing the nonce ends every web session of the user at once (deactivation, reset).
