@@ -92,11 +92,13 @@ def resident_page(permission: Permission) -> Callable[[Any], Any]:
     return decorator
 
 
-def _start_session(user: Any) -> Any:
+def _start_session(user: Any, welcome: str | None = None) -> Any:
     session.clear()
     session.permanent = False  # no "remember me": the browser forgets it when closed
     login_user(user)
     session[_SEEN] = utcnow().timestamp()
+    if welcome:
+        flash(welcome)
     db.session.commit()
     return redirect(url_for("portal.home"))
 
@@ -135,8 +137,8 @@ def activate() -> Any:
             _refused(form, refused, "code")
             status = 422
         else:
-            flash(_("Welcome. From now on you sign in with your number and your PIN."))
-            return _start_session(user)
+            return _start_session(user, _("Welcome. From now on you sign in with your number "
+                                          "and your PIN."))
     elif form.is_submitted():
         status = 422
     return render_template("portal/activate.html", form=form), status
