@@ -426,3 +426,18 @@ def test_the_residents_forms_take_odd_input_without_a_server_error(http_app, wor
             assert client.post("/mijn/toestemming/not-a-uuid/intrekken").status_code == 404
     assert client.get(f"/mijn/toestemming/{consent.id}/intrekken").status_code == 200
     assert letter.account_number
+
+
+def test_every_page_the_resident_opens_is_one_entry_of_the_processing_log(http_app, world):
+    consent = factories.create_consent(world.resident, world.coach, world.buurtteam)
+    db.session.commit()
+    client, _letter = _activated(http_app, world)
+
+    def own_views() -> int:
+        return db.session.execute(select(func.count()).select_from(ProcessingLogEntry).where(
+            ProcessingLogEntry.action == "self_access")).scalar_one()
+
+    for url in ("/mijn", f"/mijn/toestemming/{consent.id}/intrekken", "/mijn/bericht"):
+        before = own_views()
+        assert client.get(url).status_code == 200
+        assert own_views() == before + 1, url

@@ -35,7 +35,7 @@ from app.db import db, utcnow
 from app.portal import operations as ops
 from app.portal.forms import ActivateForm, ConfirmForm, MessageForm, SignInForm
 from app.portal.models import MessageKind
-from app.portal.reading import own_page
+from app.portal.reading import log_own_view, own_page
 
 bp = Blueprint("portal", __name__, template_folder="templates")
 
@@ -210,6 +210,8 @@ def withdraw(consent_id: uuid.UUID) -> Any:
             db.session.commit()
             flash(_("Your consent has been withdrawn. Your flatcoach has been told."))
         return redirect(url_for("portal.home") + "#consents")
+    log_own_view(current_user, subject=consent)
+    db.session.commit()
     return render_template("portal/withdraw.html", form=form, consent=consent,
                            now=utcnow())
 
@@ -227,6 +229,9 @@ def message() -> Any:
             db.session.commit()
             flash(_("Sent. Your flatcoach will get back to you."))
             return redirect(url_for("portal.home"))
+    if not form.is_submitted():
+        log_own_view(current_user)
+        db.session.commit()
     status = 422 if form.is_submitted() else 200
     return render_template("portal/message.html", form=form), status
 
