@@ -209,7 +209,7 @@ def withdraw(consent_id: uuid.UUID) -> Any:
         else:
             db.session.commit()
             flash(_("Your consent has been withdrawn. Your flatcoach has been told."))
-        return redirect(url_for("portal.home") + "#consents")
+        return redirect(url_for("portal.home", _anchor="consents"))
     log_own_view(current_user, subject=consent)
     db.session.commit()
     return render_template("portal/withdraw.html", form=form, consent=consent,
