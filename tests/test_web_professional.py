@@ -37,13 +37,65 @@ def professional(http_app, world):
     return login(http_app, world.professional)
 
 
-def test_inbox_lists_offered_handovers_without_resident_data(professional, offered, world):
+def test_inbox_names_the_resident_building_and_coach_as_far_as_consent_reaches(
+        professional, offered, world):
+    """Identity and contact are released: the name and the building; the help question is
+    not part of this handover, so its urgency is not shown."""
     response = professional.get("/handovers")
     html = text(response)
     assert response.status_code == 200
     assert f"/handovers/{offered.id}" in html
     assert "om te reageren" in html  # days left to respond
+    assert world.resident.display_name in html
+    assert world.building.name in html
+    assert f"Flatcoach: {world.coach.name}" in html
+    assert "Urgentie" not in html
+    entries = db.session.execute(
+        select(ProcessingLogEntry).where(ProcessingLogEntry.action == "read_handover")
+    ).scalars().all()
+    assert [(e.decision, e.object_id, e.categories) for e in entries] == [
+        ("allowed", str(offered.id), ["contact", "identity"])]
+
+
+def test_inbox_shows_urgency_when_the_help_question_is_shared(professional, world):
+    case = factories.create_case(world.resident, world.coach, "question_formulated",
+                                 help_question={**factories.HELP_QUESTION, "urgency": "high"})
+    factories.create_handover(case, world.coach, world.buurtteam, state="offered")
+    db.session.commit()
+    html = text(professional.get("/handovers"))
+    assert "Urgentie: Hoog" in html
+    assert world.resident.display_name in html
+
+
+def test_inbox_gives_a_neutral_label_when_identity_is_not_shared(professional, world):
+    case = factories.create_formulated_case(world.resident, world.coach)
+    handover = factories.create_handover(case, world.coach, world.buurtteam, state="offered",
+                                         data_categories=("help_question",))
+    db.session.commit()
+    html = text(professional.get("/handovers"))
+    assert f"/handovers/{handover.id}" in html
     assert world.resident.display_name not in html
+    assert world.building.name not in html  # the building is contact data
+    assert "Een bewoner (naam niet gedeeld)" in html
+    assert "Urgentie: Normaal" in html
+    assert f"Flatcoach: {world.coach.name}" in html
+
+
+def test_inbox_hides_the_name_once_the_consent_is_withdrawn(professional, offered, world):
+    from app.consent.models import Consent
+    from app.consent.operations import fire_consent
+
+    consent = db.session.get(Consent, offered.consent_id)
+    fire_consent(consent, "withdraw", world.coach, {"reason": "De bewoner wil het niet meer."})
+    db.session.commit()
+    html = text(professional.get("/handovers?group=all"))
+    assert world.resident.display_name not in html
+    assert "Een bewoner (naam niet gedeeld)" in html
+    denied = db.session.execute(
+        select(ProcessingLogEntry).where(ProcessingLogEntry.action == "read_handover",
+                                         ProcessingLogEntry.decision == "denied")
+    ).scalars().all()
+    assert denied
 
 
 def test_handover_page_shows_only_released_categories_and_logs_the_read(professional, offered,

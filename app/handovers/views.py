@@ -30,7 +30,7 @@ from app.handovers.operations import (
     make_safety_disclosure,
     reoffer,
 )
-from app.handovers.reading import read_handover
+from app.handovers.reading import inbox_row, read_handover
 from app.handovers.schemas import (
     HandoverCreateSchema,
     ReofferSchema,
@@ -81,8 +81,11 @@ def inbox() -> Any:
     query = query.order_by(Handover.response_due_at.asc().nulls_last(),
                            desc(Handover.created_at))
     page = paginate(query)
-    return render_template("handovers/inbox.html", page=page, group=group,
-                           groups=(*GROUPS, "all"))
+    rows = [inbox_row(current_user, handover) for handover in page.items]
+    response = render_template("handovers/inbox.html", page=page, rows=rows, group=group,
+                               groups=(*GROUPS, "all"))
+    db.session.commit()  # the processing-log entries of these reads
+    return response
 
 
 @bp.route("/cases/<uuid:case_id>/handovers/new", methods=["GET", "POST"])
