@@ -254,6 +254,22 @@ def test_the_handover_page_names_the_coach_to_arrange_the_introduction_with(prof
                                                                            offered, world):
     html = text(professional.get(f"/handovers/{offered.id}"))
 
-    assert "<dt>Flatcoach</dt>" in html
+    assert "<dt>Je contactpersoon: de flatcoach</dt>" in html
     assert world.coach.name in html and world.welzijn.name in html
     assert f'href="mailto:{world.coach.email}"' in html
+    assert 'href="tel:' not in html  # no work phone number recorded
+
+
+def test_the_handover_page_offers_to_call_the_coach(professional, offered, world):
+    world.coach.phone = "0612345678"
+    db.session.commit()
+    html = text(professional.get(f"/handovers/{offered.id}"))
+    assert '<a href="tel:0612345678" class="tel">bel 0612345678</a>' in html
+    assert "Plan samen met de flatcoach de kennismaking met de bewoner." in html
+
+
+def test_the_coach_sees_no_contact_card_of_themselves(http_app, offered, world):
+    world.coach.phone = "0612345678"
+    db.session.commit()
+    html = text(login(http_app, world.coach).get(f"/handovers/{offered.id}"))
+    assert "tel:0612345678" not in html and "Je contactpersoon" not in html
