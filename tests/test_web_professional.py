@@ -146,7 +146,8 @@ def test_accept_schedule_record_complete(professional, offered, world):
     # Typed as the time in Utrecht, stored as that moment.
     assert offered.intro_at == datetime.combine(date.today() + timedelta(days=3), time(10, 30),
                                                 tzinfo=ZoneInfo("Europe/Amsterdam"))
-    assert professional.post(url, data={"trigger": "record_intro",
+    # Planned in three days: recording it now asks for a confirmation (see test_early_intro).
+    assert professional.post(url, data={"trigger": "record_intro", "confirmed": "y",
                                         "version": offered.version}).status_code == 302
     db.session.refresh(offered)
     assert professional.post(url, data={"trigger": "complete",
