@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import (
@@ -21,13 +22,14 @@ from app.auth.operations import (
     InvalidCredentials,
     LoginThrottled,
     authenticate,
+    choose_language,
     end_web_sessions,
 )
 from app.auth.password_links import PasswordRefused, set_password_with_link, user_of_link
 from app.auth.permissions import Role
 from app.auth.scope import buildings_query
 from app.db import db
-from app.i18n import LOCALE_COOKIE
+from app.i18n import remember_in_cookie
 from app.security import redirect_target
 from app.web.forms import LoginForm, NewPasswordForm
 from app.web.templating import install as install_template_helpers
@@ -70,7 +72,11 @@ def login() -> Any:
             session.permanent = True
             login_user(user)
             db.session.commit()
-            return redirect(redirect_target(request.args.get("next")))
+            response = redirect(redirect_target(request.args.get("next")))
+            # The language the user chose on another device holds here too, also after logout.
+            if user.locale in current_app.config["LANGUAGES"]:
+                remember_in_cookie(response, user.locale)
+            return response
     elif request.method == "POST":
         status = 422
     return render_template("web/login.html", form=form), status
@@ -119,9 +125,34 @@ def logout() -> Any:
 def set_language(code: str) -> Any:
     response = redirect(redirect_target(request.form.get("next")))
     if code in current_app.config["LANGUAGES"]:
-        # Sent only where the session cookie is: over https outside a laptop's plain http.
-        response.set_cookie(LOCALE_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax",
-                            httponly=True, secure=current_app.config["SESSION_COOKIE_SECURE"])
+        if current_user.is_authenticated:
+            choose_language(current_user, code)
+            db.session.commit()
+        remember_in_cookie(response, code)
+    return response
+
+
+MANIFEST = {
+    "name": "Buurtpad",
+    "short_name": "Buurtpad",
+    "description": "Huisbezoeken, hulpvragen en warme overdrachten in de buurt.",
+    "lang": "nl",
+    "start_url": "/",
+    "scope": "/",
+    "display": "standalone",
+    "background_color": "#f6f7f9",
+    "theme_color": "#0b5cad",
+}
+
+
+@bp.route("/manifest.webmanifest")
+def manifest() -> Any:
+    """The web app manifest, so a phone can put Buurtpad on its home screen (in Dutch)."""
+    body = {**MANIFEST, "icons": [{"src": url_for("web.static", filename="favicon.svg"),
+                                   "sizes": "any", "type": "image/svg+xml"}]}
+    response = current_app.response_class(json.dumps(body, ensure_ascii=False),
+                                          mimetype="application/manifest+json")
+    response.cache_control.max_age = 3600
     return response
 
 
