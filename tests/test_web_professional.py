@@ -106,6 +106,7 @@ def test_handover_page_shows_only_released_categories_and_logs_the_read(professi
     assert response.status_code == 200
     assert world.resident.display_name in html  # identity released
     assert "06-12345678" in html  # contact released
+    assert 'href="tel:0612345678"' in html  # and tap-to-call
     assert "energieleverancier" not in html  # finances: not part of this handover
     assert "Accepteren" in html and "Afwijzen" in html
     entries = db.session.execute(
@@ -258,7 +259,7 @@ def test_the_handover_page_names_the_coach_to_arrange_the_introduction_with(prof
     assert "<dt>Je contactpersoon: de flatcoach</dt>" in html
     assert world.coach.name in html and world.welzijn.name in html
     assert f'href="mailto:{world.coach.email}"' in html
-    assert 'href="tel:' not in html  # no work phone number recorded
+    assert 'class="tel">bel' not in html  # no work phone number recorded
 
 
 def test_the_handover_page_offers_to_call_the_coach(professional, offered, world):
