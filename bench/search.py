@@ -30,8 +30,9 @@ from bench.common import (
     per_database,
     product_app,
     standalone,
+    throwaway_database,
 )
-from bench.insight import Generator, bench_database
+from bench.insight import Generator
 
 NAME = "search"
 SIZES = (10_000, 100_000)
@@ -75,7 +76,8 @@ def timings(application: Any, runs: int) -> dict[str, list[float]]:
 
 def measure(kind: str, sizes: tuple[int, ...], runs: int) -> list[Row]:
     results: dict[int, dict[str, Any]] = {}
-    with bench_database(kind) as url:
+    # A database of its own (not the insight benchmark's), so both can run at once.
+    with throwaway_database(kind, NAME) as url:
         application = product_app(url)
         with disposing(application):
             generator = Generator(application)
