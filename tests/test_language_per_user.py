@@ -1,10 +1,8 @@
 """The language a user picks is kept with the user: it holds on any device they log in on,
 and after logout the device keeps it for the login page (a cookie). Logged out, the choice
-stays with the device. A web app manifest, in Dutch, with the favicon."""
+stays with the device. The coach's pages link the web app manifest, in Dutch."""
 
 from __future__ import annotations
-
-import json
 
 from app.db import db
 from tests import factories
@@ -76,17 +74,16 @@ def test_the_api_answers_in_the_language_its_client_asks_for(api, world):
     assert response.status_code == 404 and response.json["message"] == "Niet gevonden."
 
 
-def test_the_web_app_manifest(client):
-    response = client.get("/manifest.webmanifest")
-    assert response.status_code == 200
-    assert response.mimetype == "application/manifest+json"
-    manifest = json.loads(response.get_data(as_text=True))
-    assert manifest["name"] == "Buurtpad" and manifest["lang"] == "nl"
-    assert manifest["start_url"] == "/" and manifest["display"] == "standalone"
-    assert "buurt" in manifest["description"]
-    icon = client.get(manifest["icons"][0]["src"])
-    try:
-        assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
-    finally:
-        icon.close()
-    assert '<link rel="manifest" href="/manifest.webmanifest">' in text(client.get("/login"))
+def test_every_page_of_the_coach_links_the_web_app_manifest_in_dutch(http_app, world):
+    coach = login(http_app, world.coach)
+    for url in ("/", "/today", "/buurtkamer", "/buildings"):
+        page = text(coach.get(url))
+        assert page.count('<link rel="manifest" href="/manifest.webmanifest">') == 1, url
+    manifest = coach.get("/manifest.webmanifest")
+    assert manifest.mimetype == "application/manifest+json"
+    assert manifest.json["name"] == "Buurtpad" and manifest.json["lang"] == "nl"
+    assert manifest.json["description"] == (
+        "Deur-aan-deurrondes voor flatcoaches, ook zonder bereik.")
+    # No installable app for whom the door round is not: it opens on the coach's flats.
+    assert 'rel="manifest"' not in text(login(http_app, world.professional).get("/handovers"))
+    assert 'rel="icon" type="image/svg+xml"' in text(coach.get("/today"))

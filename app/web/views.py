@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import (
@@ -131,29 +130,6 @@ def set_language(code: str) -> Any:
         remember_in_cookie(response, code)
     return response
 
-
-MANIFEST = {
-    "name": "Buurtpad",
-    "short_name": "Buurtpad",
-    "description": "Huisbezoeken, hulpvragen en warme overdrachten in de buurt.",
-    "lang": "nl",
-    "start_url": "/",
-    "scope": "/",
-    "display": "standalone",
-    "background_color": "#f6f7f9",
-    "theme_color": "#0b5cad",
-}
-
-
-@bp.route("/manifest.webmanifest")
-def manifest() -> Any:
-    """The web app manifest, so a phone can put Buurtpad on its home screen (in Dutch)."""
-    body = {**MANIFEST, "icons": [{"src": url_for("web.static", filename="favicon.svg"),
-                                   "sizes": "any", "type": "image/svg+xml"}]}
-    response = current_app.response_class(json.dumps(body, ensure_ascii=False),
-                                          mimetype="application/manifest+json")
-    response.cache_control.max_age = 3600
-    return response
 
 
 @bp.route("/")
