@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from tests.browser.conftest import CHROMIUM, DEMO_PASSWORD, screenshot, shows
+from tests.browser.conftest import DEMO_PASSWORD, screenshot, shows
 
 pytestmark = pytest.mark.browser
 
@@ -96,8 +96,6 @@ URGENCY = {"low": "Laag", "normal": "Normaal", "high": "Hoog"}
 
 
 def test_professional_from_inbox_to_help_started(browser, live_server):
-    if not Path(CHROMIUM).exists():
-        pytest.skip("no chromium")
     phone = Phone(browser, live_server.url, "buurtteam@buurtpad.test")
     page = phone.page
     try:
@@ -160,3 +158,60 @@ def _state(handover_id: uuid.UUID) -> str:
 
     return db.session.execute(
         select(Handover.state).where(Handover.id == handover_id)).scalar_one()
+
+
+def _upcoming_activity(live_server: Any) -> tuple[int, str]:
+    """An upcoming activity in a building of coach 1, and a resident who could organise it."""
+    from app.buildings.models import Building, Dwelling
+    from app.buurtkamer.models import Activity
+    from app.db import db, utcnow
+    from app.residents.models import Resident
+
+    def find() -> tuple[int, str]:
+        activity = db.session.execute(
+            select(Activity).join(Building, Building.id == Activity.building_id)
+            .where(Building.name == "Tigrisdreef", Activity.cancelled_at.is_(None),
+                   Activity.starts_at > utcnow()).order_by(Activity.starts_at)
+        ).scalars().first()
+        taken = {organiser.resident_id for organiser in activity.organisers}
+        name = next(name for rid, name in db.session.execute(
+            select(Resident.id, Resident.display_name)
+            .join(Dwelling, Dwelling.id == Resident.dwelling_id)
+            .where(Dwelling.building_id == activity.building_id,
+                   Resident.anonymised_at.is_(None)).order_by(Resident.display_name)
+        ).all() if rid not in taken)
+        return activity.id, name
+
+    return live_server.query(find)
+
+
+def test_coach_today_and_the_searchable_organiser_picker(browser, live_server):
+    phone = Phone(browser, live_server.url, "coach@buurtpad.test")
+    page = phone.page
+    try:
+        page.goto("/today")
+        body = phone.check("prof-06-coach-today")
+        for heading in ("Kennismakingen vandaag", "Deuren om naar terug te gaan",
+                        "Buurtkamer: komende activiteiten"):
+            assert heading in body
+
+        activity_id, name = _upcoming_activity(live_server)
+        page.goto(f"/buurtkamer/{activity_id}")
+        picker = page.locator("select[name=resident_id]")
+        before = picker.locator("option").count()
+        assert before >= 15 and picker.get_attribute("data-searchable") is not None
+        box = page.locator("#resident_id-filter")
+        assert box.is_visible()
+        box.fill(name)
+        page.wait_for_function(
+            "n => document.querySelectorAll('select[name=resident_id] option').length < n",
+            arg=before)
+        shown = picker.locator("option").all_inner_texts()
+        assert any(name in option for option in shown) and len(shown) < before
+        phone.check("prof-07-organiser-picker")
+        box.fill("zzzzqqq")
+        shows(page, "Niets gevonden: probeer minder letters.")
+        box.fill("")
+        assert picker.locator("option").count() == before
+    finally:
+        phone.context.close()
