@@ -9,9 +9,13 @@ name, a name that is nowhere, a house number, a street and number — are timed 
 a reference call, the lookup of one resident in the coach's scope (`resident_in_scope`), in
 one run, interleaved call by call; medians are reported.
 
-Figures: the median of the searches at each size, their ratio to the reference lookup measured
-beside them, and the growth 100k/10k (the scope comes first, so a search should cost about the
-same whatever the size of the neighbourhood)."""
+Each search runs more than five times, so PostgreSQL plans it once for any parameters (its
+generic plan), as it does for a busy application.
+
+Figures: at each size the median of the slowest kind of search (the goal) and of all of them,
+their ratio to the reference lookup measured beside them, and the growth 100k/10k of the
+slowest kind (the scope comes first, so a search should cost about the same whatever the size
+of the neighbourhood)."""
 
 from __future__ import annotations
 
@@ -97,14 +101,18 @@ def measure(kind: str, sizes: tuple[int, ...], runs: int) -> list[Row]:
     rows = []
     for size, data in results.items():
         last = size == sizes[-1]
-        slowest = max((t, name) for name, t in data["per_query_s"].items() if name != "lookup")
+        # The goal holds for every kind of search, so the slowest kind's median decides.
+        slowest, kind_of_search = max((t, name) for name, t in data["per_query_s"].items()
+                                      if name != "lookup")
+        data["slowest_s"] = slowest
         rows.append(Row(
             NAME, f"search, {size:,} residents ({kind})",
-            f"{data['median_s'] * 1000:.1f} ms (slowest: {slowest[1]} {slowest[0] * 1000:.1f} "
-            f"ms; {data['ratio_to_lookup']:.1f}× a resident lookup beside it)",
+            f"slowest kind {slowest * 1000:.1f} ms ({kind_of_search}); all "
+            f"{data['median_s'] * 1000:.1f} ms, {data['ratio_to_lookup']:.1f}× a resident "
+            f"lookup beside it",
             f"< {GOAL_SECONDS * 1000:.0f} ms" if last else "—",
-            data["median_s"] < GOAL_SECONDS if last else None, data))
-    growth = results[sizes[-1]]["median_s"] / results[sizes[0]]["median_s"]
+            slowest < GOAL_SECONDS if last else None, data))
+    growth = results[sizes[-1]]["slowest_s"] / results[sizes[0]]["slowest_s"]
     rows.append(Row(NAME, f"search time {_size(sizes[-1])} / {_size(sizes[0])} residents "
                           f"({kind})", f"{growth:.1f}×", f"≤ {GROWTH_GOAL:.0f}×",
                     growth <= GROWTH_GOAL, {"ratio": growth}))
