@@ -40,7 +40,6 @@ from app.organizations.models import Organization
 from app.transitions import transition_errors
 from app.web.formkit import TransitionForm, apply_schema
 from app.web.labels import label
-from app.web.templating import when
 from app.web.pages import (
     TransitionOutcome,
     latest_seq,
@@ -49,6 +48,7 @@ from app.web.pages import (
     transition_form,
     with_argument_choices,
 )
+from app.web.templating import when
 from workflows.handover import REOFFER_SUGGESTED, intro_recorded_early
 
 bp = Blueprint("handovers_pages", __name__, template_folder="templates")
