@@ -57,7 +57,9 @@ TABLES = {
         ("give", {"requested"}, "given", COACH, (), ("method", "notice_version")),
         # Rule 9: erasure ends every valid or requested consent, by the system.
         ("refuse", {"requested"}, "refused", COACH | SYSTEM, (), ()),
-        ("withdraw", {"given"}, "withdrawn", COACH | {"privacy_officer"} | SYSTEM, (), ("reason",)),
+        # Beyond DOMAIN.md's table: the resident withdraws it themself on their own page.
+        ("withdraw", {"given"}, "withdrawn", COACH | {"privacy_officer", "resident"} | SYSTEM,
+         (), ("reason",)),
         ("expire", {"given"}, "expired", SYSTEM, (), ()),
         ("revoke", {"given"}, "revoked", {"privacy_officer"}, (), ("reason",)),
     ],
