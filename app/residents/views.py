@@ -26,6 +26,7 @@ from app.residents.models import Resident
 from app.residents.timeline import timeline_query
 from app.transitions import triggers_for
 from app.visits.models import Visit
+from app.visits.queries import conversations
 from app.web.formkit import TransitionForm
 from app.web.pages import TransitionOutcome, latest_seq, paginate, transition_form
 from workflows.case import CASE_OPEN_STATES, CHECKIN_CASE_STATE
@@ -64,17 +65,19 @@ def render_resident_page(resident: Resident, *, failed: TransitionForm | None = 
         consents_query(current_user).where(Consent.resident_id == resident.id)
         .order_by(desc(Consent.created_at))
     ).scalars())
-    visits = list(db.session.execute(
-        select(Visit).where(Visit.resident_id == resident.id).order_by(desc(Visit.visited_at))
-        .limit(5)
-    ).scalars())
     timeline = paginate(timeline_query(resident), per_page=30)
+    # The timeline's visits name what was said at them, not only that they happened.
+    visit_ids = [uuid.UUID(event.object_id) for event in timeline.items
+                 if event.event_type == "visit_recorded" and event.object_id]
+    timeline_visits = {str(visit.id): visit for visit in db.session.execute(
+        select(Visit).where(Visit.id.in_(visit_ids))).scalars()} if visit_ids else {}
     organizations = dict(db.session.execute(select(Organization.id, Organization.name)).all())
     return render_template(
         "residents/resident.html", resident=resident, cases=cases, case_forms=case_forms,
         has_open_case=has_open_case, consents=consents, staying_in_touch=staying_in_touch,
         now=utcnow(),
-        visits=visits, timeline=timeline, organizations=organizations,
+        talks=conversations(resident_id=resident.id), timeline=timeline,
+        timeline_visits=timeline_visits, organizations=organizations,
         outcome=outcome, failed_case=failed_case,
     ), status
 

@@ -71,3 +71,17 @@ def dwelling_visits(dwelling_id: int, limit: int = 10) -> list[Any]:
         select(Visit).where(Visit.dwelling_id == dwelling_id)
         .order_by(Visit.visited_at.desc()).limit(limit)
     ).scalars())
+
+
+def conversations(*, dwelling_id: int | None = None, resident_id: Any = None,
+                  limit: int = 6) -> list[Visit]:
+    """The conversations held at a door or with a resident, latest first (by time at the
+    door, then id, as the household's latest answers are chosen): the first is what the
+    household answered last, the others its history."""
+    query = select(Visit).where(Visit.outcome == VisitOutcome.TALKED)
+    if dwelling_id is not None:
+        query = query.where(Visit.dwelling_id == dwelling_id)
+    if resident_id is not None:
+        query = query.where(Visit.resident_id == resident_id)
+    return list(db.session.execute(
+        query.order_by(Visit.visited_at.desc(), Visit.id.desc()).limit(limit)).scalars())

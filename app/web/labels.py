@@ -218,6 +218,7 @@ LABELS: dict[str, dict[str, Any]] = {
         "help_question_saved": _l("Help question saved"),
         "case_notes_saved": _l("Notes saved"),
         "visit_recorded": _l("Visit recorded"),
+        "visit_taken_back": _l("Visit taken back"),
         "resident_registered": _l("Resident registered"),
         "consent_requested": _l("Consent asked"),
         "handover_created": _l("Handover prepared"),
