@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 from itertools import groupby
 from typing import Any
-
-import uuid
 
 from flask import Blueprint, render_template, session
 from flask_login import current_user
