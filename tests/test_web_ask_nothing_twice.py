@@ -323,3 +323,26 @@ def test_the_next_step_after_consent_and_after_a_draft(coach, world):
     db.session.commit()
     page = text(coach.get(f"/residents/{world.resident.id}"))
     assert "bied de voorbereide overdracht aan" in next_step(page, case)
+
+
+def test_offering_a_draft_the_consent_does_not_cover_says_why_in_dutch(coach, world):
+    case = factories.create_formulated_case(world.resident, world.coach)
+    factories.create_consent(world.resident, world.coach, world.buurtteam)
+    handover = factories.create_handover(case, world.coach, world.buurtteam,
+                                         data_categories=("identity", "health"))
+    db.session.commit()
+    page = text(coach.get(f"/handovers/{handover.id}"))
+    response = coach.post(f"/handovers/{handover.id}/transitions", data={
+        "trigger": "offer", "version": hidden(page, "version", "offer"),
+        "seen": hidden(page, "seen", "offer")})
+    assert response.status_code == 422
+    page = text(response)
+    assert "Niet aangeboden: De toestemming dekt niet: Gezondheid." in page
+    assert "consent does not cover" not in page
+    assert db.session.execute(select(Handover.state).where(Handover.id == handover.id)
+                              ).scalar_one() == "draft"
+    # The refusal was decided by the gateway, and logged as such.
+    from app.audit.models import ProcessingLogEntry
+
+    assert db.session.execute(select(ProcessingLogEntry).where(
+        ProcessingLogEntry.decision == "denied")).first() is not None

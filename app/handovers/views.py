@@ -241,6 +241,13 @@ def transition(handover_id: uuid.UUID) -> Any:
     if outcome.done:
         flash(_("Handover: %(state)s.", state=label(handover.state, "handover_state")))
         return redirect(url_for("handovers_pages.handover", handover_id=handover.id))
+    if outcome.status == "refused" and form.trigger.data == "offer":
+        # The refusal (logged as decided) is said to the coach from its reason codes.
+        decision = offer_decision(current_user, handover.case.resident_id,
+                                  handover.organization_id, handover.purpose,
+                                  handover.data_categories)
+        if not decision.allowed:
+            outcome.message = " ".join([_("Not offered:"), *explain(decision)])
     return render_handover_page(handover, failed=form, outcome=outcome,
                                 status=outcome.http_status)
 
