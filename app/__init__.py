@@ -133,6 +133,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.insight.views import bp as insight_pages
     from app.matches.views import bp as matches_pages
     from app.notifications.views import bp as notifications_pages
+    from app.portal.views import bp as portal_pages
     from app.privacy.views import bp as privacy_pages
     from app.reference.views import bp as reference_pages
     from app.residents.views import bp as residents_pages
@@ -143,7 +144,7 @@ def _register_blueprints(app: Flask) -> None:
     for pages in (buildings_pages, visits_pages, residents_pages, cases_pages, consent_pages,
                   handovers_pages, today_pages, audit_pages, privacy_pages, admin_pages,
                   reference_pages, matches_pages, buurtkamer_pages, insight_pages,
-                  notifications_pages, convenants_pages, search_pages):
+                  notifications_pages, convenants_pages, search_pages, portal_pages):
         app.register_blueprint(pages)
     # Recordings made without a signal: bearer clients send them to the API (no CSRF, as
     # above), the pages' phones to `POST /sync` with their session and CSRF token.

@@ -17,6 +17,7 @@ def import_all() -> None:
     from app.matches import models as _matches  # noqa: F401
     from app.notifications import models as _notifications  # noqa: F401
     from app.organizations import models as _organizations  # noqa: F401
+    from app.portal import models as _portal  # noqa: F401
     from app.residents import models as _residents  # noqa: F401
     from app.sync import models as _sync  # noqa: F401
     from app.timers import models as _timers  # noqa: F401

@@ -39,6 +39,7 @@ class Action(StrEnum):
     SHARE_CONTACT = "share_contact"  # contact details go to another resident or the Buurtkamer
     IDENTIFY_REQUESTER = "identify_requester"  # the privacy officer finds the data subject
     VIEW_INSIGHT = "view_insight"  # neighbourhood insight is shown: aggregates, no data subject
+    SELF_ACCESS = "self_access"  # the resident reads their own data on their own page
 
 
 # The actions whose actor is the one who sees the data. For these the reader must be the
@@ -56,6 +57,7 @@ class ReviewStatus(StrEnum):
 
 ACCESS_REQUEST_PURPOSE = "data_subject_request"
 ACCESS_REQUEST_ROLE = "privacy_officer"
+SELF_ACCESS_ROLE = "resident"  # the resident themself, signed in on their own page
 RESIDENT_RECIPIENT = "resident"  # in a register entry's recipients: another resident
 SAFETY_BASES: frozenset[LegalBasis] = REGISTER["safety_disclosure"].legal_bases
 
@@ -69,6 +71,9 @@ SHARING_RULES: tuple[str, ...] = (
     "A data subject request (GDPR Art. 15, 17) is handled only by a privacy officer, under "
     "the legal obligation to answer it: finding the resident shows their identity and "
     "address, the export releases everything held on them; both are logged.",
+    "A resident signed in on their own page sees their own data (GDPR Art. 15, under the "
+    "same legal obligation), never another resident's: the reader must be the data subject. "
+    "Each page they open is logged like any other disclosure.",
     "Nothing about a resident whose data has been erased or anonymised is disclosed any more, "
     "whatever consent or safety disclosure there was; only the privacy officer's answer to a "
     "data subject request still shows what is kept.",
@@ -317,6 +322,8 @@ def _invalid_request(request: DisclosureRequest,
 
 def _decide_access_request(request: DisclosureRequest,
                            requested: frozenset[DataCategory]) -> Decision:
+    if request.action == Action.SELF_ACCESS or request.actor_role == SELF_ACCESS_ROLE:
+        return _decide_self_access(request, requested)
     if (request.action not in (Action.EXPORT, Action.IDENTIFY_REQUESTER)
             or request.actor_role != ACCESS_REQUEST_ROLE):
         return _deny(request, [Gap(Reason.PRIVACY_OFFICER_ONLY,
@@ -328,6 +335,27 @@ def _decide_access_request(request: DisclosureRequest,
         reasons=(("export for a data subject access request (GDPR Art. 15)"
                   if request.action == Action.EXPORT
                   else "identifying the data subject of a request"),),
+    )
+
+
+def _decide_self_access(request: DisclosureRequest,
+                        requested: frozenset[DataCategory]) -> Decision:
+    gaps = []
+    if request.action != Action.SELF_ACCESS or request.actor_role != SELF_ACCESS_ROLE:
+        gaps.append("a resident reads their own data only on their own page, signed in as "
+                    "themself")
+    elif request.resident_id not in request.reader_resident_ids:
+        gaps.append(f"the reader is not resident {request.resident_id}: a resident sees only "
+                    "their own data")
+    elif request.resident_anonymised:
+        gaps.append("the resident's data has been erased: nothing about them is disclosed "
+                    "any more")
+    if gaps:
+        return _deny(request, gaps)
+    return Decision(
+        allowed=True, purpose=request.purpose, legal_basis=str(LegalBasis.LEGAL_OBLIGATION),
+        consent_id=None, safety_disclosure_id=None, released_categories=requested,
+        reasons=("the resident reads their own data on their own page (GDPR Art. 15)",),
     )
 
 

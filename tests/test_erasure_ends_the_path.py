@@ -30,6 +30,8 @@ from app.handovers.operations import (
 from app.handovers.operations import create_handover as prepare_handover
 from app.matches.models import Match
 from app.matches.operations import fire_match
+from app.portal.models import MessageKind, ResidentAccess, ResidentMessage
+from app.portal.operations import issue_letter
 from app.privacy.operations import run_retention
 from app.residents.models import Resident
 from app.visits.operations import record_visit
@@ -61,6 +63,7 @@ CLEARED = {
     "consents.notice_version", "consents.end_reason",
     "transition_notes.text",
     "alerts.resolution_note",  # with the alert itself
+    "resident_messages.text",  # with the message itself
 }
 # Typed about the resident, but erasure waits while it is set.
 BLOCKS_ERASURE = {"residents.legal_hold_reason"}
@@ -107,6 +110,8 @@ NEVER_ABOUT_A_RESIDENT = {
     "partner_services.status", "partner_locations.location_type", "partner_locations.name",
     "partner_locations.description", "partner_locations.addresses",
     "partner_service_at_locations.description",
+    # the resident's own page: the account's number and the code's digest, the message kind
+    "resident_access.account_number", "resident_access.code_hash", "resident_messages.kind",
     # funding streams: the funder, the stream's name and the help themes it pays for
     "funding_streams.name", "funding_streams.funder_name", "funding_streams.themes",
 }
@@ -117,6 +122,9 @@ def typed(what: str) -> str:
 
 
 def string_columns() -> set[str]:
+    from app.models import import_all
+
+    import_all()  # every table, also when no test before this one made an app
     return {f"{table.name}.{column.name}" for table in db.metadata.sorted_tables
             for column in table.columns if isinstance(column.type, String | JSON)}
 
@@ -227,6 +235,9 @@ def path(world: Any) -> dict[str, Any]:
     fire_match(turned_down, "decline", world.coach, {"reason": typed("not now")})
     activity = factories.create_activity(world.building, world.coach)
     organiser = factories.create_organiser(activity, resident, world.coach)
+    issue_letter(world.coach, resident)
+    db.session.add(ResidentMessage(resident_id=resident.id, kind=MessageKind.MESSAGE,
+                                   text=typed("call me")))
     db.session.commit()
     return {"resident": resident, "case": case, "given": given, "requested": requested,
             "withdrawn": withdrawn, "organiser_consent": organiser.consent,
@@ -261,6 +272,9 @@ def test_erasure_clears_every_free_text_the_residents_records_hold(login, world,
     assert columns_holding(MARKER) == set()
     for model in CHAINED_LOGS:
         assert chain.verify(model).valid
+    # The resident's own page is closed for good: the account cannot sign in any more.
+    access = db.session.execute(select(ResidentAccess)).scalar_one()
+    assert access.code_hash is None and not access.user.active
 
 
 def test_the_notice_version_is_kept_beside_the_log_not_in_it(login, world, path):

@@ -4,7 +4,15 @@ A consent's scope never changes; a new scope is a new consent. Only `given` and 
 `valid_until` is valid.
 """
 
-from workflows.definition import FLATCOACH, PRIVACY_OFFICER, SYSTEM, Timer, Transition, Workflow
+from workflows.definition import (
+    FLATCOACH,
+    PRIVACY_OFFICER,
+    RESIDENT,
+    SYSTEM,
+    Timer,
+    Transition,
+    Workflow,
+)
 
 CONSENT_STATES: tuple[str, ...] = ("requested", "given", "refused", "withdrawn", "expired", "revoked")
 CONSENT_FINAL_STATES: tuple[str, ...] = ("refused", "withdrawn", "expired", "revoked")
@@ -32,10 +40,11 @@ CONSENT = Workflow(
                        "when the resident's data is erased or anonymised."
                    )),
         Transition("withdraw", ("given",), "withdrawn",
-                   frozenset({FLATCOACH, PRIVACY_OFFICER, SYSTEM}), required=("reason",),
+                   frozenset({FLATCOACH, PRIVACY_OFFICER, RESIDENT, SYSTEM}),
+                   required=("reason",),
                    description=(
-                       "Withdrawn on the resident's word; by the system when the resident's "
-                       "data is erased or anonymised."
+                       "Withdrawn on the resident's word, or by the resident on their own page; "
+                       "by the system when the resident's data is erased or anonymised."
                    )),
         Transition("expire", ("given",), "expired", frozenset({SYSTEM}),
                    description="Fired when valid_until passes."),

@@ -15,10 +15,13 @@ FLATCOACH = "flatcoach"
 PROFESSIONAL = "professional"
 PRIVACY_OFFICER = "privacy_officer"
 COORDINATOR = "coordinator"
+RESIDENT = "resident"
+"""The resident themself, on their own page: only ever about their own records."""
 SYSTEM = "system"
 """Fired by the software itself (timers, cascades), never by a person through the API."""
 
-ROLES: tuple[str, ...] = (FLATCOACH, PROFESSIONAL, PRIVACY_OFFICER, COORDINATOR, SYSTEM)
+ROLES: tuple[str, ...] = (FLATCOACH, PROFESSIONAL, PRIVACY_OFFICER, COORDINATOR, RESIDENT,
+                          SYSTEM)
 
 PREVIOUS_STATE_NOTE = "previous state"
 

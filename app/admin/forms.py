@@ -15,7 +15,7 @@ from wtforms import (
 from wtforms.validators import NumberRange, Regexp, ValidationError
 
 from app.admin.operations import MAX_DWELLINGS_PER_FLOOR, MAX_FLOORS, MIN_PASSWORD_LENGTH
-from app.auth.permissions import Role
+from app.auth.permissions import STAFF_ROLES
 from app.consent.forms import organization_choices
 from app.organizations.models import OrganizationKind
 from app.web.formkit import Form, length, required
@@ -39,11 +39,11 @@ class UserForm(Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.role.choices = [("", str(_l("Choose…"))),
-                             *choices("role", [r.value for r in Role])]
+                             *choices("role", [r.value for r in STAFF_ROLES])]
         self.organization_id.choices = organization_choices(str(_l("None")))
 
     def validate_role(self, field: Any) -> None:
-        if field.data not in {r.value for r in Role}:
+        if field.data not in {r.value for r in STAFF_ROLES}:
             raise ValidationError(_l("Choose a role."))
 
     def validate_organization_id(self, field: Any) -> None:
@@ -63,11 +63,11 @@ class UserEditForm(Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.role.choices = choices("role", [r.value for r in Role])
+        self.role.choices = choices("role", [r.value for r in STAFF_ROLES])
         self.organization_id.choices = organization_choices(str(_l("None")))
 
     def validate_role(self, field: Any) -> None:
-        if field.data not in {r.value for r in Role}:
+        if field.data not in {r.value for r in STAFF_ROLES}:
             raise ValidationError(_l("Choose a role."))
 
     def validate_organization_id(self, field: Any) -> None:

@@ -43,7 +43,7 @@ from app.auth.access import require
 from app.auth.models import User
 from app.auth.password_links import LINK_LIFETIME, issue_password_link
 from app.auth.permissions import Permission, Role
-from app.auth.scope import not_found
+from app.auth.scope import not_found, staff_member, staff_query
 from app.buildings.models import Building, CoachAssignment, Dwelling
 from app.cases.models import Case
 from app.db import db
@@ -86,7 +86,7 @@ ROLE_SCOPE = {
 @bp.route("/users")
 @require(Permission.ADMIN_MANAGE)
 def users() -> Any:
-    page = paginate(select(User).order_by(User.active.desc(), User.name))
+    page = paginate(staff_query().order_by(User.active.desc(), User.name))
     ids = [user.id for user in page.items]
     held = Counter(dict(db.session.execute(
         select(CoachAssignment.user_id, func.count()).where(CoachAssignment.user_id.in_(ids))
@@ -99,7 +99,7 @@ def users() -> Any:
 
 
 def _user_or_404(user_id: int) -> User:
-    user = db.session.get(User, user_id)
+    user = staff_member(user_id)
     if user is None:
         not_found()
     return user
@@ -143,7 +143,7 @@ def _render_user(user: User, form: UserEditForm | None = None,
 
 def _chosen_user(value: str | None) -> User | None:
     if value and value.isdigit() and int(value) <= MAX_INT:
-        return db.session.get(User, int(value))
+        return staff_member(int(value))
     return None
 
 
@@ -229,7 +229,7 @@ def new_user() -> Any:
 
 
 def _change_user(user_id: int, change: Any, done: str) -> Any:
-    user = db.session.get(User, user_id)
+    user = staff_member(user_id)
     if user is None:
         not_found()
     if not FlaskForm().validate_on_submit():
@@ -375,7 +375,7 @@ def assign(building_id: int) -> Any:
     coach = None
     chosen = form.user_id.data or ""
     if form.validate_on_submit() and chosen.isdigit() and int(chosen) <= MAX_INT:
-        coach = db.session.get(User, int(chosen))
+        coach = staff_member(int(chosen))
     if coach is None:
         if not form.user_id.errors:
             form.user_id.errors = [_("Choose a coach.")]
@@ -394,7 +394,7 @@ def assign(building_id: int) -> Any:
 @require(Permission.ADMIN_MANAGE)
 def unassign(building_id: int, user_id: int) -> Any:
     building = _building_or_404(building_id)
-    coach = db.session.get(User, user_id)
+    coach = staff_member(user_id)
     if coach is None:
         not_found()
     if not FlaskForm().validate_on_submit():

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import secrets
+import uuid
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String
@@ -19,10 +20,16 @@ class User(db.Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), unique=True)
+    # None for a resident's own account: they sign in with the number on their letter.
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[Role] = mapped_column(enum_column(Role))
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
+    # Set exactly for the role resident: whose records this account may see.
+    # (Residents name the user who registered them: this key is left out of the order in
+    # which tables are created and emptied, as the other direction comes first.)
+    resident_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("residents.id", use_alter=True), unique=True)
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)
     # Changing the nonce ends every web session of the user at once (deactivation, reset).

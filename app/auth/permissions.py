@@ -15,6 +15,12 @@ class Role(StrEnum):
     PROFESSIONAL = "professional"
     PRIVACY_OFFICER = "privacy_officer"
     COORDINATOR = "coordinator"
+    # A resident on their own page: only their own records, never a staff page.
+    RESIDENT = "resident"
+
+
+# The roles people of the participating organisations have (the ones an administrator gives).
+STAFF_ROLES: tuple[Role, ...] = tuple(role for role in Role if role is not Role.RESIDENT)
 
 
 class Permission(StrEnum):
@@ -55,6 +61,11 @@ class Permission(StrEnum):
     FUNDING_MANAGE = "funding:manage"
     DIRECTORY_READ = "directory:read"
     DIRECTORY_MANAGE = "directory:manage"
+    # The resident's own page, and the coach's letter that opens it.
+    RESIDENT_ACCESS_MANAGE = "resident_access:manage"
+    OWN_DATA_READ = "own_data:read"
+    OWN_CONSENTS_WITHDRAW = "own_consents:withdraw"
+    OWN_MESSAGES_SEND = "own_messages:send"
 
 
 _EVERYONE = frozenset(
@@ -95,6 +106,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.MATCHES_CREATE,
         Permission.MATCHES_READ,
         Permission.MATCHES_TRANSITION,
+        Permission.RESIDENT_ACCESS_MANAGE,
     },
     Role.PROFESSIONAL: _EVERYONE
     | {
@@ -110,6 +122,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.RESIDENTS_EXPORT,
         Permission.RESIDENTS_ERASE,
         Permission.CONVENANTS_MANAGE,
+        Permission.RESIDENT_ACCESS_MANAGE,
     },
     Role.COORDINATOR: _EVERYONE
     | {
@@ -120,6 +133,15 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.DIRECTORY_MANAGE,
         Permission.FUNDING_MANAGE,
     },
+    # Nothing of what staff share: a resident's session reaches only the resident's own
+    # pages (`app.auth.access.confine_residents`).
+    Role.RESIDENT: frozenset(
+        {
+            Permission.OWN_DATA_READ,
+            Permission.OWN_CONSENTS_WITHDRAW,
+            Permission.OWN_MESSAGES_SEND,
+        }
+    ),
 }
 
 

@@ -22,6 +22,15 @@ def not_found() -> Any:
     abort(404, message=_("Not found."))
 
 
+def staff_query() -> Select[tuple[User]]:
+    """The people of the participating organisations: never a resident's own account."""
+    return select(User).where(User.role != Role.RESIDENT)
+
+
+def staff_member(user_id: int) -> User | None:
+    return db.session.execute(staff_query().where(User.id == user_id)).scalar_one_or_none()
+
+
 def coach_building_ids(user: User) -> Select[tuple[int]]:
     return select(CoachAssignment.building_id).where(CoachAssignment.user_id == user.id)
 

@@ -75,8 +75,11 @@ ENDED_WITHOUT_HELP = frozenset({"declined", "withdrawn"})
 
 
 def _residents_read_for(actor: Any, resident_id: uuid.UUID | None) -> frozenset[str]:
-    """Of `resident_id`, whether the actor reads for them: the coach of their building hands
-    a contact card over in person. (The fact the policy compares with the recipient.)"""
+    """The residents the actor reads as: a resident signed in on their own page is that
+    resident; the coach of `resident_id`'s building hands a contact card over to them in
+    person. (The fact the policy compares with the recipient and the data subject.)"""
+    if actor is not None and actor.role == Role.RESIDENT:
+        return frozenset({str(actor.resident_id)}) if actor.resident_id else frozenset()
     if actor is None or resident_id is None or actor.role != Role.FLATCOACH:
         return frozenset()
     found = db.session.execute(

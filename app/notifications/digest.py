@@ -39,7 +39,7 @@ def due_digests(now: datetime) -> list[Digest]:
         select(User.id, User.email, func.count(Notification.id))
         .join(Notification, Notification.user_id == User.id)
         .outerjoin(last_sent, last_sent.c.user_id == User.id)
-        .where(User.active.is_(True), Notification.read_at.is_(None),
+        .where(User.active.is_(True), User.email.is_not(None), Notification.read_at.is_(None),
                Notification.emailed_at.is_(None),
                (last_sent.c.last.is_(None)) | (last_sent.c.last <= now - DIGEST_INTERVAL))
         .group_by(User.id, User.email).order_by(User.id)).all()

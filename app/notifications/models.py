@@ -25,6 +25,10 @@ class NotificationKind(StrEnum):
     INTRO_OVERDUE = "intro_overdue"  # an introduction's date passed without being recorded
     CONSENT_EXPIRING = "consent_expiring"  # 30 days before a consent ends
     CHECKIN_DUE = "checkin_due"  # staying in touch after help started
+    # From the resident's own page, to their coach (and, for a consent, its recipient).
+    CONSENT_WITHDRAWN_BY_RESIDENT = "consent_withdrawn_by_resident"
+    RESIDENT_MESSAGE = "resident_message"
+    RESIDENT_ACCESS_ACTIVATED = "resident_access_activated"
 
 
 class Notification(db.Model):

@@ -38,6 +38,9 @@ SUBJECTS = {
     K.INTRO_OVERDUE: _l("Record whether the introduction with %(organisation)s took place"),
     K.CONSENT_EXPIRING: _l("A consent ends on %(date)s"),
     K.CHECKIN_DUE: _l("Time to look in on a resident"),
+    K.CONSENT_WITHDRAWN_BY_RESIDENT: _l("A resident withdrew a consent on their own page"),
+    K.RESIDENT_MESSAGE: _l("A resident sent you a message"),
+    K.RESIDENT_ACCESS_ACTIVATED: _l("A resident opened their own page"),
 }
 # A decline names its reason (a closed list, never the professional's own words).
 DECLINED_BECAUSE = _l("%(organisation)s declined the handover: %(reason)s")
@@ -80,6 +83,8 @@ def target(user: Any, notification: Notification) -> str:
     """The page of the notification's object (its own scope rules apply there)."""
     if notification.kind is K.HANDOVER_ESCALATED and user.role == Role.COORDINATOR:
         return url_for("admin_pages.escalations")
+    if notification.kind in (K.RESIDENT_MESSAGE, K.RESIDENT_ACCESS_ACTIVATED):
+        return url_for("portal.resident_access", resident_id=notification.resident_id)
     if notification.handover_id is not None:
         return url_for("handovers_pages.handover", handover_id=notification.handover_id)
     if notification.consent_id is not None:

@@ -14,6 +14,7 @@ from sqlalchemy import delete, exists, or_, select, update
 
 from app.audit.models import ProcessingLogEntry, TransitionNote
 from app.audit.operations import record_event
+from app.auth.operations import end_all_sessions
 from app.buurtkamer.operations import forget_organiser, organised_by
 from app.cases import checkins
 from app.cases.models import Case
@@ -28,6 +29,7 @@ from app.handovers.operations import fire_handover
 from app.matches.models import Match
 from app.matches.operations import decline_open_matches_of
 from app.notifications.operations import remove_for_resident
+from app.portal.models import ResidentAccess, ResidentMessage
 from app.residents.models import Resident
 from app.visits.models import Visit
 from policies import REGISTER, Action, DataCategory
@@ -133,6 +135,7 @@ def _clear_personal_data(resident: Resident, now: datetime) -> None:
                                 Visit.case_id.in_([case.id for case in cases])))
     ).scalars():
         visit.notes = ""
+    _end_own_page(resident)
     object_ids = []
     for consent in _consents(resident):
         consent.end_reason = None
@@ -143,6 +146,20 @@ def _clear_personal_data(resident: Resident, now: datetime) -> None:
         object_ids.extend(str(handover.id) for handover in case.handovers)
     object_ids.extend(str(match.id) for match in _matches(resident))
     _erase_transition_notes(object_ids, now)
+
+
+def _end_own_page(resident: Resident) -> None:
+    """The resident's own page closes for good and their messages to the coach go."""
+    for message in db.session.execute(
+            select(ResidentMessage).where(ResidentMessage.resident_id == resident.id)).scalars():
+        db.session.delete(message)
+    access = db.session.execute(
+        select(ResidentAccess).where(ResidentAccess.resident_id == resident.id)
+    ).scalar_one_or_none()
+    if access is not None:
+        access.code_hash = None
+        access.user.active = False
+        end_all_sessions(access.user)
 
 
 def end_path(resident: Resident, now: datetime) -> None:
