@@ -213,3 +213,14 @@ def test_someone_elses_visit_is_404(http_app, coach, world):
         assert kept(visit)
     assert coach.post("/visits/00000000-0000-0000-0000-000000000000/take-back"
                       ).status_code == 404
+
+
+def test_answers_count_only_for_a_conversation(coach, world):
+    talk(world, themes=["finances"], willingness=2)
+    # The form starts from those answers; the coach records that they should come back.
+    response = coach.post(f"/dwellings/{world.dwelling.id}/visits", data={
+        "outcome": "revisit", "resident": str(world.resident.id), "themes": ["finances"],
+        "willingness": "2", "notes": "Komt morgen beter uit."})
+    assert response.status_code == 302
+    later = db.session.execute(select(Visit).where(Visit.outcome == "revisit")).scalar_one()
+    assert (later.themes, later.willingness, later.notes) == ([], None, "Komt morgen beter uit.")

@@ -47,15 +47,19 @@ def record_visit(coach: Any, dwelling: Dwelling, data: Mapping[str, Any], *,
         if (resident is None or resident.dwelling_id != dwelling.id
                 or resident.anonymised_at is not None):
             raise VisitInvalid("resident_id", _("This resident does not live at this dwelling."))
+    outcome = VisitOutcome(data["outcome"])
+    # Needs, offers, wishes and willingness are answers of a conversation: at a door where
+    # nobody talked (a form that started from the last answers) they were not given.
+    talked = outcome == VisitOutcome.TALKED
     visit = Visit(
         dwelling_id=dwelling.id,
         coach_id=coach.id,
         resident_id=resident.id if resident else None,
-        outcome=VisitOutcome(data["outcome"]),
-        themes=list(dict.fromkeys(data.get("themes") or [])),
-        offers=list(dict.fromkeys(data.get("offers") or [])),
-        wishes=list(dict.fromkeys(data.get("wishes") or [])),
-        willingness=data.get("willingness"),
+        outcome=outcome,
+        themes=list(dict.fromkeys(data.get("themes") or [])) if talked else [],
+        offers=list(dict.fromkeys(data.get("offers") or [])) if talked else [],
+        wishes=list(dict.fromkeys(data.get("wishes") or [])) if talked else [],
+        willingness=data.get("willingness") if talked else None,
         household_size=data.get("household_size"),
         notes=data.get("notes") or "",
     )
