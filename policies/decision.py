@@ -221,6 +221,9 @@ def decide(request: DisclosureRequest) -> Decision:
                                    "never an individual resident's data")])
     if activity.id == ACCESS_REQUEST_PURPOSE:
         return _decide_access_request(request, requested)
+    if request.action == Action.SELF_ACCESS:
+        return _deny(request, [f"a resident reads their own data as a data subject request "
+                               f"({ACCESS_REQUEST_PURPOSE}), not for purpose {activity.id}"])
     if request.resident_anonymised:
         return _deny(request, [Gap(Reason.RESIDENT_ERASED,
                                    "the resident's data has been erased: nothing about them is "

@@ -351,7 +351,8 @@ def test_a_residents_session_reaches_nothing_but_their_own_pages(http_app, world
 
 
 def test_a_resident_never_holds_an_api_token(http_app, world):
-    """Even a token made for a resident's account by hand reaches nothing: 404."""
+    """Even a token made for a resident's account by hand reaches nothing: every operation of
+    the API answers 404 (the authorisation matrix's row for the role resident)."""
     from app.auth.operations import issue_token
 
     _client, _letter = _activated(http_app, world)
@@ -361,9 +362,13 @@ def test_a_resident_never_holds_an_api_token(http_app, world):
     db.session.commit()
     client = http_app.test_client()
     headers = {"Authorization": f"Bearer {raw}"}
-    for url in ("/api/v1/me", "/api/v1/residents", f"/api/v1/residents/{world.resident.id}",
-                "/api/v1/consents"):
-        assert client.get(url, headers=headers).status_code == 404, url
+    api = [(method, url) for method, url in _every_other_rule(http_app)
+           if url.startswith("/api/")]
+    assert len(api) > 50
+    for method, url in api:
+        assert client.open(url, method=method, headers=headers).status_code == 404, url
+    assert client.get(f"/api/v1/residents/{world.resident.id}",
+                      headers=headers).status_code == 404
 
 
 def test_staff_do_not_use_the_residents_pages(http_app, world):
@@ -426,3 +431,18 @@ def test_the_residents_forms_take_odd_input_without_a_server_error(http_app, wor
             assert client.post("/mijn/toestemming/not-a-uuid/intrekken").status_code == 404
     assert client.get(f"/mijn/toestemming/{consent.id}/intrekken").status_code == 200
     assert letter.account_number
+
+
+def test_every_page_the_resident_opens_is_one_entry_of_the_processing_log(http_app, world):
+    consent = factories.create_consent(world.resident, world.coach, world.buurtteam)
+    db.session.commit()
+    client, _letter = _activated(http_app, world)
+
+    def own_views() -> int:
+        return db.session.execute(select(func.count()).select_from(ProcessingLogEntry).where(
+            ProcessingLogEntry.action == "self_access")).scalar_one()
+
+    for url in ("/mijn", f"/mijn/toestemming/{consent.id}/intrekken", "/mijn/bericht"):
+        before = own_views()
+        assert client.get(url).status_code == 200
+        assert own_views() == before + 1, url

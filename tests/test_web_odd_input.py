@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from app.db import db
+from app.portal.views import RESIDENT_ENDPOINTS
 from tests import factories
 from tests.web import login
 from tests.writes import nothing_written
@@ -149,7 +150,8 @@ def every_form(http_app, world, objects):
     overrides = {"privacy_pages.erasure": {"resident_id": spare_resident.id}}
     clients = {"coach": login(http_app, world.coach),
                "coordinator": login(http_app, world.coordinator),
-               "privacy_officer": login(http_app, world.privacy_officer)}
+               "privacy_officer": login(http_app, world.privacy_officer),
+               "resident": _resident_signed_in(http_app, world)}
     pages = []
     for rule in http_app.url_map.iter_rules():
         if rule.rule.startswith("/api") or "POST" not in (rule.methods or ()):
@@ -157,10 +159,26 @@ def every_form(http_app, world, objects):
         blueprint = rule.endpoint.split(".")[0]
         role = {"admin_pages": "coordinator", "privacy_pages": "privacy_officer",
                 "audit_pages": "privacy_officer"}.get(blueprint, "coach")
+        if rule.endpoint in RESIDENT_ENDPOINTS:
+            role = "resident"  # the resident's own pages, in their own session
         values = {name: str({**ids, **overrides.get(rule.endpoint, {})}.get(name, ZERO_UUID))
                   for name in rule.arguments}
         pages.append((rule.endpoint, _fill(rule.rule, values), clients[role]))
     return sorted(pages, key=lambda page: page[1])
+
+
+def _resident_signed_in(http_app, world):
+    """A client signed in as the world's resident on their own page."""
+    from app.portal.operations import issue_letter
+
+    letter = issue_letter(world.coach, world.resident)
+    db.session.commit()
+    client = http_app.test_client()
+    response = client.post("/mijn/activeren", data={
+        "account_number": letter.account_number, "code": letter.code,
+        "pin": "480613", "pin_again": "480613"})
+    assert response.status_code == 302
+    return client
 
 
 def _fill(rule: str, values: dict[str, str]) -> str:
@@ -191,7 +209,7 @@ def test_every_page_form_refuses_unstorable_text_and_odd_dates(every_form):
             assert client.post(url, data=dict.fromkeys(names, NUL)).status_code == 400, url
             assert client.post(url, data={names[0]: "x", names[-1]: NUL}).status_code == 400, url
             assert client.post(url, query_string={"next": NUL}).status_code == 400, url
-        if endpoint == "web.logout":
+        if endpoint in ("web.logout", "portal.sign_out"):
             continue  # a valid post ends the login the walk goes on with
         for value in EXTREME_DATES:
             refused_without_writing(client, url, value, data=dict.fromkeys(names, value))

@@ -114,14 +114,20 @@ def _who_saw(resident_id: Any) -> list[AccessGroup]:
     return access_log(entries, organisations)
 
 
+def log_own_view(user: User, categories: tuple[DataCategory, ...] = (DataCategory.IDENTITY,),
+                 subject: Any = None, now: datetime | None = None) -> None:
+    """Each page the resident opens is one entry of the processing log: their own access."""
+    disclose(actor=user, action=Action.SELF_ACCESS, resident_id=user.resident_id,
+             recipient_organization_id=None, purpose=ACCESS_REQUEST_PURPOSE,
+             categories=[c.value for c in categories], now=now, subject=subject)
+
+
 def own_page(user: User, now: datetime | None = None) -> dict[str, Any]:
     """Everything the page shows, read as the resident, logged as their own access."""
     now = now or utcnow()
     resident = db.session.get(Resident, user.resident_id)
     assert resident is not None
-    disclose(actor=user, action=Action.SELF_ACCESS, resident_id=resident.id,
-             recipient_organization_id=None, purpose=ACCESS_REQUEST_PURPOSE,
-             categories=[c.value for c in SHOWN_CATEGORIES], now=now)
+    log_own_view(user, SHOWN_CATEGORIES, now=now)
     return {
         "resident": resident,
         "consents": _consents(resident.id, now),

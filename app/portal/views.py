@@ -35,7 +35,7 @@ from app.db import db, utcnow
 from app.portal import operations as ops
 from app.portal.forms import ActivateForm, ConfirmForm, MessageForm, SignInForm
 from app.portal.models import MessageKind
-from app.portal.reading import own_page
+from app.portal.reading import log_own_view, own_page
 
 bp = Blueprint("portal", __name__, template_folder="templates")
 
@@ -92,11 +92,13 @@ def resident_page(permission: Permission) -> Callable[[Any], Any]:
     return decorator
 
 
-def _start_session(user: Any) -> Any:
+def _start_session(user: Any, welcome: str | None = None) -> Any:
     session.clear()
     session.permanent = False  # no "remember me": the browser forgets it when closed
     login_user(user)
     session[_SEEN] = utcnow().timestamp()
+    if welcome:
+        flash(welcome)
     db.session.commit()
     return redirect(url_for("portal.home"))
 
@@ -135,8 +137,8 @@ def activate() -> Any:
             _refused(form, refused, "code")
             status = 422
         else:
-            flash(_("Welcome. From now on you sign in with your number and your PIN."))
-            return _start_session(user)
+            return _start_session(user, _("Welcome. From now on you sign in with your number "
+                                          "and your PIN."))
     elif form.is_submitted():
         status = 422
     return render_template("portal/activate.html", form=form), status
@@ -207,7 +209,9 @@ def withdraw(consent_id: uuid.UUID) -> Any:
         else:
             db.session.commit()
             flash(_("Your consent has been withdrawn. Your flatcoach has been told."))
-        return redirect(url_for("portal.home") + "#consents")
+        return redirect(url_for("portal.home", _anchor="consents"))
+    log_own_view(current_user, subject=consent)
+    db.session.commit()
     return render_template("portal/withdraw.html", form=form, consent=consent,
                            now=utcnow())
 
@@ -225,6 +229,9 @@ def message() -> Any:
             db.session.commit()
             flash(_("Sent. Your flatcoach will get back to you."))
             return redirect(url_for("portal.home"))
+    if not form.is_submitted():
+        log_own_view(current_user)
+        db.session.commit()
     status = 422 if form.is_submitted() else 200
     return render_template("portal/message.html", form=form), status
 

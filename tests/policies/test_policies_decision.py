@@ -517,3 +517,61 @@ def test_the_rules_are_published_as_json():
     assert {"state": "revoked", "dpv_status": "dpv:ConsentInvalidated", "valid": False} in (
         rules["consent"]["states"])
     assert rules["safety_disclosure"]["legal_bases"] == ["legal_obligation", "vital_interest"]
+
+
+# --- the resident on their own page -------------------------------------------------------------
+
+
+def self_access(**overrides) -> DisclosureRequest:
+    values = {"actor_id": "resident-user-1", "actor_role": "resident",
+              "actor_organization_id": None, "action": "self_access",
+              "purpose": "data_subject_request", "recipient_organization_id": None,
+              "categories": frozenset({"identity", "help_question"}),
+              "reader_resident_ids": frozenset({"resident-1"})}
+    return request(**(values | overrides))
+
+
+def test_a_resident_reads_their_own_data_under_the_legal_obligation():
+    decision = decide(self_access())
+    assert decision.allowed
+    assert decision.legal_basis == "legal_obligation"
+    assert decision.released_categories == {DataCategory.IDENTITY, DataCategory.HELP_QUESTION}
+    assert decision.consent_id is None and decision.safety_disclosure_id is None
+    assert "own page" in reasons(decision)
+
+
+def test_a_resident_never_reads_another_residents_data():
+    decision = decide(self_access(reader_resident_ids=frozenset({"resident-2"})))
+    assert not decision.allowed
+    assert "the reader is not resident resident-1" in reasons(decision)
+    assert not decide(self_access(reader_resident_ids=frozenset())).allowed
+
+
+@pytest.mark.parametrize("role", ["flatcoach", "professional", "privacy_officer",
+                                  "coordinator", "system"])
+def test_only_the_resident_reads_on_their_own_page(role):
+    decision = decide(self_access(actor_role=role))
+    assert not decision.allowed
+    assert "signed in as themself" in reasons(decision)
+
+
+@pytest.mark.parametrize("action", ["export", "identify_requester", "read_handover"])
+def test_a_resident_has_no_other_way_to_data_subject_data(action):
+    decision = decide(self_access(action=action))
+    assert not decision.allowed
+    assert "signed in as themself" in reasons(decision)
+
+
+def test_nothing_is_shown_on_the_own_page_after_erasure():
+    decision = decide(self_access(resident_anonymised=True))
+    assert not decision.allowed
+    assert "erased" in reasons(decision)
+
+
+def test_the_own_page_is_no_way_around_the_register():
+    other_purpose = decide(self_access(purpose="warm_handover",
+                                       recipient_organization_id=BUURTTEAM,
+                                       consents=(consent(),)))
+    assert not other_purpose.allowed
+    assert "not for purpose warm_handover" in reasons(other_purpose)
+    assert not decide(self_access(categories=frozenset({"no_such_category"}))).allowed
