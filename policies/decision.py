@@ -222,8 +222,9 @@ def decide(request: DisclosureRequest) -> Decision:
     if activity.id == ACCESS_REQUEST_PURPOSE:
         return _decide_access_request(request, requested)
     if request.action == Action.SELF_ACCESS:
-        return _deny(request, [f"a resident reads their own data as a data subject request "
-                               f"({ACCESS_REQUEST_PURPOSE}), not for purpose {activity.id}"])
+        return _deny(request, [Gap(Reason.SELF_ACCESS_ONLY,
+                                   f"a resident reads their own data as a data subject request "
+                                   f"({ACCESS_REQUEST_PURPOSE}), not for purpose {activity.id}")])
     if request.resident_anonymised:
         return _deny(request, [Gap(Reason.RESIDENT_ERASED,
                                    "the resident's data has been erased: nothing about them is "
@@ -345,14 +346,14 @@ def _decide_self_access(request: DisclosureRequest,
                         requested: frozenset[DataCategory]) -> Decision:
     gaps = []
     if request.action != Action.SELF_ACCESS or request.actor_role != SELF_ACCESS_ROLE:
-        gaps.append("a resident reads their own data only on their own page, signed in as "
-                    "themself")
+        gaps.append(Gap(Reason.SELF_ACCESS_ONLY, "a resident reads their own data only on "
+                        "their own page, signed in as themself"))
     elif request.resident_id not in request.reader_resident_ids:
-        gaps.append(f"the reader is not resident {request.resident_id}: a resident sees only "
-                    "their own data")
+        gaps.append(Gap(Reason.READER_NOT_RECIPIENT, f"the reader is not resident "
+                        f"{request.resident_id}: a resident sees only their own data"))
     elif request.resident_anonymised:
-        gaps.append("the resident's data has been erased: nothing about them is disclosed "
-                    "any more")
+        gaps.append(Gap(Reason.RESIDENT_ERASED, "the resident's data has been erased: nothing "
+                        "about them is disclosed any more"))
     if gaps:
         return _deny(request, gaps)
     return Decision(

@@ -21,6 +21,7 @@ class Reason(StrEnum):
     INVALID_REQUEST = "invalid_request"
     AGGREGATES_ONLY = "aggregates_only"
     PRIVACY_OFFICER_ONLY = "privacy_officer_only"
+    SELF_ACCESS_ONLY = "self_access_only"
     RESIDENT_ERASED = "resident_erased"
     READER_NOT_RECIPIENT = "reader_not_recipient"
     ONE_RECIPIENT = "one_recipient"

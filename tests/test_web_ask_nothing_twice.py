@@ -346,3 +346,57 @@ def test_offering_a_draft_the_consent_does_not_cover_says_why_in_dutch(coach, wo
 
     assert db.session.execute(select(ProcessingLogEntry).where(
         ProcessingLogEntry.decision == "denied")).first() is not None
+
+
+def _denials() -> list:
+    """Requests the policy refuses, one for each way it can."""
+    from tests.policies.test_policies_decision import (
+        NOW,
+        SCHULDHULP,
+        consent,
+        read_request,
+        request,
+        safety,
+    )
+
+    later = NOW + timedelta(days=400)
+    return [
+        request(purpose="no_such_purpose"),
+        request(action="no_such_action"),
+        request(categories=frozenset()),
+        request(purpose="neighbourhood_insight", action="view_insight"),
+        request(purpose="data_subject_request", action="export"),
+        request(consent(), resident_anonymised=True),
+        request(consent(), action="self_access"),
+        read_request(consent(), actor_organization_id=SCHULDHULP),
+        request(),
+        request(consent(purpose="case_support")),
+        request(consent(recipient_organization_id=SCHULDHULP)),
+        request(consent(), now=later),
+        request(consent(state="requested")),
+        request(consent(state="refused")),
+        request(consent(state="withdrawn")),
+        request(consent(state="revoked")),
+        request(consent(), consent(id="consent-2", state="refused"), now=later),
+        request(consent(categories=frozenset({"identity"}))),
+        request(consent(categories=frozenset({"identity"})), categories=frozenset({"health"})),
+        request(consent(), convenants=()),
+        request(safety_disclosure=safety(recipient_organization_id=SCHULDHULP)),
+        request(safety_disclosure=safety(review_status="unjustified")),
+        request(safety_disclosure=safety(legal_basis="consent")),
+        read_request(consent(), handover_ended=True),
+        read_request(consent(), offered_under_consent_id=None),
+    ]
+
+
+def test_every_reason_of_a_denial_is_a_code_with_a_dutch_sentence(app):
+    codes = set()
+    for asked in _denials():
+        decision = decide(asked)
+        assert not decision.allowed, asked
+        assert decision.reasons[0] == "denied"
+        assert all(isinstance(reason, Gap) for reason in decision.reasons[1:]), decision.reasons
+        codes.update(gap.code for gap in decision.gaps)
+        with app.test_request_context(), force_locale("nl"):
+            assert explain(decision), decision.reasons
+    assert len(codes) >= 20  # the walk reaches most of the codes

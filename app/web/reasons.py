@@ -19,6 +19,8 @@ SENTENCES = {
         "This purpose shows neighbourhood totals only, never one resident's data."),
     Reason.PRIVACY_OFFICER_ONLY: _l(
         "Only the privacy officer answers a resident's request for their data."),
+    Reason.SELF_ACCESS_ONLY: _l(
+        "A resident reads their own data only on their own page, as a request for their data."),
     Reason.RESIDENT_ERASED: _l(
         "This resident's data has been erased: nothing about them is shared any more."),
     Reason.READER_NOT_RECIPIENT: _l("Only the recipient named in the consent may see this."),
