@@ -20,4 +20,5 @@ BENCHMARKS = (
     "insight",
     "sync",
     "funding",
+    "search",
 )

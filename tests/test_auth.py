@@ -36,7 +36,7 @@ def test_me_reports_role(as_user, world, role):
     body = as_user(user).get("/api/v1/me").json
     assert body["role"] == role
     assert body["id"] == user.id
-    assert set(body) == {"id", "email", "name", "role", "organization"}
+    assert set(body) == {"id", "email", "name", "role", "organization", "phone"}
 
 
 def test_bad_credentials_same_answer_for_unknown_email(api, world):

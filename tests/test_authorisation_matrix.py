@@ -640,3 +640,35 @@ def test_authorisation_matrix(role: str, world: World, as_user: Any, http_app: F
                     f"refused with {expected} but wrote to {sorted(written)}")
     assert not mismatches, f"{role}:\n" + "\n".join(mismatches)
 
+
+
+def test_the_resident_role_gets_404_from_every_operation(world: World, http_app: Flask) -> None:
+    """The role resident (the resident's own page) has no API: even a token made for a
+    resident's account by hand is answered 404 by every row — for the resident's own records
+    (the objects of their coach's scope) as for anyone else's — and nothing is written."""
+    from sqlalchemy import select
+
+    from app.auth.models import User
+    from app.auth.operations import issue_token
+    from app.portal.operations import issue_letter
+
+    issue_letter(world.coach, world.resident)
+    resident = db.session.execute(select(User).where(User.resident_id == world.resident.id)
+                                  ).scalar_one()
+    raw, _token = issue_token(resident)
+    db.session.commit()
+    client = http_app.test_client()
+    headers = {"Authorization": f"Bearer {raw}"}
+    mismatches = []
+    for row in ROWS:
+        for inside in (True, False):
+            call = row.make(world, "flatcoach", inside)
+            db.session.commit()
+            before = snapshot()
+            response = client.open(call.url, method=row.method, json=call.body,
+                                   headers=headers)
+            if response.status_code != 404:
+                mismatches.append(f"{row.method:6} {row.rule:55} got {response.status_code}")
+            elif snapshot() != before:
+                mismatches.append(f"{row.method:6} {row.rule:55} wrote")
+    assert not mismatches, "resident:\n" + "\n".join(mismatches)

@@ -97,6 +97,7 @@ NEVER_ABOUT_A_RESIDENT = {
     "processing_log.hash", "processing_log.trace_id",
     # staff, organisations, places and the Buurtkamer's own activities
     "users.email", "users.name", "users.role", "users.password_hash", "users.session_nonce",
+    "users.phone", "users.locale",
     "api_tokens.token_hash", "login_throttles.key", "organizations.name", "organizations.kind",
     "neighbourhoods.name", "neighbourhoods.city", "buildings.name", "dwellings.street",
     "dwellings.addition", "dwellings.postcode", "activities.title", "activities.theme",

@@ -81,3 +81,23 @@ def test_only_coaches_search(http_app, residents):
 def test_the_coachs_home_page_starts_with_the_search_box(http_app, residents):
     html = text(page_login(http_app, residents.coach).get("/"))
     assert 'action="/search"' in html and 'name="q"' in html and 'method="post"' in html
+
+
+def test_the_scope_travels_as_values_so_any_plan_narrows_to_it_first(ctx, residents):
+    """A search statement names the coach's buildings as values, not as a subquery of the
+    coach: a plan made once for any parameters then still starts from those buildings."""
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        assert titles(residents.coach, "fatima") == [("resident", "Fatima el Amrani")]
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    searching = [s for s in statements if "LIKE" in s.upper() or "dwellings.number =" in s]
+    assert searching and all("coach_assignments" not in s for s in searching)

@@ -37,13 +37,65 @@ def professional(http_app, world):
     return login(http_app, world.professional)
 
 
-def test_inbox_lists_offered_handovers_without_resident_data(professional, offered, world):
+def test_inbox_names_the_resident_building_and_coach_as_far_as_consent_reaches(
+        professional, offered, world):
+    """Identity and contact are released: the name and the building; the help question is
+    not part of this handover, so its urgency is not shown."""
     response = professional.get("/handovers")
     html = text(response)
     assert response.status_code == 200
     assert f"/handovers/{offered.id}" in html
     assert "om te reageren" in html  # days left to respond
+    assert world.resident.display_name in html
+    assert world.building.name in html
+    assert f"Flatcoach: {world.coach.name}" in html
+    assert "Urgentie" not in html
+    entries = db.session.execute(
+        select(ProcessingLogEntry).where(ProcessingLogEntry.action == "read_handover")
+    ).scalars().all()
+    assert [(e.decision, e.object_id, e.categories) for e in entries] == [
+        ("allowed", str(offered.id), ["contact", "identity"])]
+
+
+def test_inbox_shows_urgency_when_the_help_question_is_shared(professional, world):
+    case = factories.create_case(world.resident, world.coach, "question_formulated",
+                                 help_question={**factories.HELP_QUESTION, "urgency": "high"})
+    factories.create_handover(case, world.coach, world.buurtteam, state="offered")
+    db.session.commit()
+    html = text(professional.get("/handovers"))
+    assert "Urgentie: Hoog" in html
+    assert world.resident.display_name in html
+
+
+def test_inbox_gives_a_neutral_label_when_identity_is_not_shared(professional, world):
+    case = factories.create_formulated_case(world.resident, world.coach)
+    handover = factories.create_handover(case, world.coach, world.buurtteam, state="offered",
+                                         data_categories=("help_question",))
+    db.session.commit()
+    html = text(professional.get("/handovers"))
+    assert f"/handovers/{handover.id}" in html
     assert world.resident.display_name not in html
+    assert world.building.name not in html  # the building is contact data
+    assert "Een bewoner (naam niet gedeeld)" in html
+    assert "Urgentie: Normaal" in html
+    assert f"Flatcoach: {world.coach.name}" in html
+
+
+def test_inbox_hides_the_name_once_the_consent_is_withdrawn(professional, offered, world):
+    from app.consent.models import Consent
+    from app.consent.operations import fire_consent
+
+    consent = db.session.get(Consent, offered.consent_id)
+    fire_consent(consent, "withdraw", world.coach, {"reason": "De bewoner wil het niet meer."})
+    db.session.commit()
+    html = text(professional.get("/handovers?group=all"))
+    assert world.resident.display_name not in html
+    assert "Een bewoner (naam niet gedeeld)" in html
+    denied = db.session.execute(
+        select(ProcessingLogEntry).where(ProcessingLogEntry.action == "read_handover",
+                                         ProcessingLogEntry.decision == "denied")
+    ).scalars().all()
+    assert denied
 
 
 def test_handover_page_shows_only_released_categories_and_logs_the_read(professional, offered,
@@ -54,6 +106,7 @@ def test_handover_page_shows_only_released_categories_and_logs_the_read(professi
     assert response.status_code == 200
     assert world.resident.display_name in html  # identity released
     assert "06-12345678" in html  # contact released
+    assert 'href="tel:0612345678"' in html  # and tap-to-call
     assert "energieleverancier" not in html  # finances: not part of this handover
     assert "Accepteren" in html and "Afwijzen" in html
     entries = db.session.execute(
@@ -94,7 +147,8 @@ def test_accept_schedule_record_complete(professional, offered, world):
     # Typed as the time in Utrecht, stored as that moment.
     assert offered.intro_at == datetime.combine(date.today() + timedelta(days=3), time(10, 30),
                                                 tzinfo=ZoneInfo("Europe/Amsterdam"))
-    assert professional.post(url, data={"trigger": "record_intro",
+    # Planned in three days: recording it now asks for a confirmation (see test_early_intro).
+    assert professional.post(url, data={"trigger": "record_intro", "confirmed": "y",
                                         "version": offered.version}).status_code == 302
     db.session.refresh(offered)
     assert professional.post(url, data={"trigger": "complete",
@@ -202,6 +256,22 @@ def test_the_handover_page_names_the_coach_to_arrange_the_introduction_with(prof
                                                                            offered, world):
     html = text(professional.get(f"/handovers/{offered.id}"))
 
-    assert "<dt>Flatcoach</dt>" in html
+    assert "<dt>Je contactpersoon: de flatcoach</dt>" in html
     assert world.coach.name in html and world.welzijn.name in html
     assert f'href="mailto:{world.coach.email}"' in html
+    assert 'class="tel">bel' not in html  # no work phone number recorded
+
+
+def test_the_handover_page_offers_to_call_the_coach(professional, offered, world):
+    world.coach.phone = "0612345678"
+    db.session.commit()
+    html = text(professional.get(f"/handovers/{offered.id}"))
+    assert '<a href="tel:0612345678" class="tel">bel 0612345678</a>' in html
+    assert "Plan samen met de flatcoach de kennismaking met de bewoner." in html
+
+
+def test_the_coach_sees_no_contact_card_of_themselves(http_app, offered, world):
+    world.coach.phone = "0612345678"
+    db.session.commit()
+    html = text(login(http_app, world.coach).get(f"/handovers/{offered.id}"))
+    assert "tel:0612345678" not in html and "Je contactpersoon" not in html

@@ -1,5 +1,7 @@
 """The warm handover (warme overdracht): a referral that completes only through a joint introduction."""
 
+from datetime import datetime
+
 from workflows.definition import FLATCOACH, PROFESSIONAL, SYSTEM, Guard, Timer, Transition, Workflow
 from workflows.fhir import HANDOVER_FHIR_TASK_STATUS
 
@@ -32,6 +34,13 @@ DECLINE_REASONS: tuple[str, ...] = (
 OTHER_DECLINE_REASON = "other"
 REOFFER_SUGGESTED: tuple[str, ...] = ("not_our_field",)
 """Decline reasons after which the coach is invited to offer the handover elsewhere."""
+
+
+def intro_recorded_early(intro_at: datetime | None, now: datetime) -> bool:
+    """Recording the introduction before its planned time: the pages ask the recorder to
+    confirm it took place (it may have been moved, or the wrong handover is open). The
+    transition itself does not refuse it; the API's contract is unchanged."""
+    return intro_at is not None and now < intro_at
 
 _COACH = frozenset({FLATCOACH})
 _PROFESSIONAL = frozenset({PROFESSIONAL})

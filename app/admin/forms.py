@@ -16,9 +16,10 @@ from wtforms.validators import NumberRange, Regexp, ValidationError
 
 from app.admin.operations import MAX_DWELLINGS_PER_FLOOR, MAX_FLOORS, MIN_PASSWORD_LENGTH
 from app.auth.permissions import STAFF_ROLES
+from app.auth.schemas import StaffContactSchema
 from app.consent.forms import organization_choices
 from app.organizations.models import OrganizationKind
-from app.web.formkit import Form, length, required
+from app.web.formkit import Form, apply_schema, length, required
 from app.web.labels import choices
 
 
@@ -30,6 +31,8 @@ class UserForm(Form):
                                           message=_l("Not a valid email address."))])
     role = SelectField(_l("Role"), validators=[required()])
     organization_id = SelectField(_l("Organisation"))
+    phone = StringField(_l("Work phone number"), validators=[length(30)],
+                        description=_l("Optional. Colleagues who receive a handover can call it."))
     password = PasswordField(
         _l("Temporary password"),
         validators=[required(), length(1024, MIN_PASSWORD_LENGTH)],
@@ -58,6 +61,8 @@ class UserEditForm(Form):
     name = StringField(_l("Name"), validators=[required(), length(200)])
     role = SelectField(_l("Role"), validators=[required()])
     organization_id = SelectField(_l("Organisation"))
+    phone = StringField(_l("Work phone number"), validators=[length(30)],
+                        description=_l("Optional. Colleagues who receive a handover can call it."))
     successor_id = SelectField(_l("Hand over to"), validate_choice=False)
     confirm = BooleanField(_l("I have read the consequences: make the change"))
 
@@ -73,6 +78,16 @@ class UserEditForm(Form):
     def validate_organization_id(self, field: Any) -> None:
         if field.data and field.data not in {value for value, _label in field.choices}:
             raise ValidationError(_l("Choose from the options shown."))
+
+
+def checked_phone(form: Form) -> tuple[bool, str | None]:
+    """The phone field through the API's Phone type (a Dutch number, stored compact):
+    whether it is valid, and the number or None when left empty."""
+    raw = (form.phone.data or "").strip()
+    if not raw:
+        return True, None
+    data = apply_schema(form, StaffContactSchema(), {"phone": raw})
+    return data is not None, data["phone"] if data else None
 
 
 class DeactivateForm(Form):

@@ -36,7 +36,7 @@ class AdminRefused(Exception):
 
 
 def create_user(admin: Any, *, email: str, name: str, role: Role,
-                organization_id: int | None, password: str) -> User:
+                organization_id: int | None, password: str, phone: str | None = None) -> User:
     email = email.strip().lower()
     if find_user_by_email(email) is not None:
         raise AdminRefused("email", _("A user with this email address already exists."))
@@ -46,7 +46,8 @@ def create_user(admin: Any, *, email: str, name: str, role: Role,
     if role == Role.PROFESSIONAL and organization_id is None:
         raise AdminRefused("organization_id",
                            _("A professional works for an organisation: choose it."))
-    user = User(email=email, name=name.strip(), role=role, organization_id=organization_id)
+    user = User(email=email, name=name.strip(), role=role, organization_id=organization_id,
+                phone=phone)
     set_password(user, password)
     db.session.add(user)
     db.session.flush()
@@ -158,8 +159,8 @@ def deactivate_user(admin: Any, user: User, successor: User | None = None) -> Ho
 
 
 def update_user(admin: Any, user: User, *, name: str, role: Role, organization_id: int | None,
-                successor: User | None = None) -> list[str]:
-    """Name, role and organisation. A new role or organisation hands what the user holds to
+                successor: User | None = None, phone: str | None = None) -> list[str]:
+    """Name, role, organisation and work phone number. A new role or organisation hands what the user holds to
     `successor` first and ends every session of the user: they log in again with the new
     rights. Returns the names of the fields that changed."""
     name = name.strip()
@@ -172,13 +173,14 @@ def update_user(admin: Any, user: User, *, name: str, role: Role, organization_i
         raise AdminRefused("organization_id", _("Choose from the options shown."))
     changed = [fieldname for fieldname, old, new in (
         ("name", user.name, name), ("role", user.role, role),
-        ("organization_id", user.organization_id, organization_id)) if old != new]
+        ("organization_id", user.organization_id, organization_id),
+        ("phone", user.phone, phone)) if old != new]
     moves = {"role", "organization_id"} & set(changed)
     if moves and user.id == admin.id:
         raise AdminRefused("role", _("You cannot change your own role or organisation."))
     if moves:
         hand_over(admin, user, successor)
-    user.name, user.role, user.organization_id = name, role, organization_id
+    user.name, user.role, user.organization_id, user.phone = name, role, organization_id, phone
     if moves:
         end_all_sessions(user)
     if changed:

@@ -22,6 +22,7 @@ from app.admin.forms import (
     ResolveEscalationForm,
     UserEditForm,
     UserForm,
+    checked_phone,
     set_successor_choices,
 )
 from app.admin.operations import (
@@ -130,7 +131,8 @@ def _render_user(user: User, form: UserEditForm | None = None,
     colleagues = successors(user)
     if form is None:
         form = UserEditForm(formdata=None, name=user.name, role=user.role.value,
-                            organization_id=str(user.organization_id or ""))
+                            organization_id=str(user.organization_id or ""),
+                            phone=user.phone or "")
     deactivate_form = deactivate_form or DeactivateForm(formdata=None)
     for field in (form.successor_id, deactivate_form.successor_id):
         set_successor_choices(field, colleagues)
@@ -157,7 +159,9 @@ def user(user_id: int) -> Any:
     form = UserEditForm()
     if not form.is_submitted():
         return _render_user(person)
-    if not form.validate():
+    valid = form.validate()
+    phone_valid, phone = checked_phone(form)
+    if not (valid and phone_valid):
         return _render_user(person, form, status=422)
     role = Role(form.role.data)
     organization_id = int(form.organization_id.data) if form.organization_id.data else None
@@ -174,7 +178,7 @@ def user(user_id: int) -> Any:
     try:
         changed = update_user(current_user, person, name=form.name.data, role=role,
                               organization_id=organization_id,
-                              successor=_chosen_user(form.successor_id.data))
+                              successor=_chosen_user(form.successor_id.data), phone=phone)
     except AdminRefused as refused:
         _refused(form, refused)
         return _render_user(person, form, status=422)
@@ -211,14 +215,16 @@ def new_user() -> Any:
     form = UserForm()
     if not form.is_submitted():
         return render_template("admin/user_new.html", form=form)
-    if not form.validate():
+    valid = form.validate()
+    phone_valid, phone = checked_phone(form)
+    if not (valid and phone_valid):
         return render_template("admin/user_new.html", form=form), 422
     try:
         user = create_user(current_user, email=form.email.data, name=form.name.data,
                            role=Role(form.role.data),
                            organization_id=int(form.organization_id.data)
                            if form.organization_id.data else None,
-                           password=form.password.data)
+                           password=form.password.data, phone=phone)
     except AdminRefused as refused:
         _refused(form, refused)
         return render_template("admin/user_new.html", form=form), 422

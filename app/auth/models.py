@@ -35,6 +35,10 @@ class User(db.Model):
     # Changing the nonce ends every web session of the user at once (deactivation, reset).
     session_nonce: Mapped[str] = mapped_column(String(32), default=new_session_nonce)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A work number for colleagues to call (validated as a Dutch number); staff data.
+    phone: Mapped[str | None] = mapped_column(String(30))
+    # The language the user chose for the pages (`nl`, `en`); None: the default.
+    locale: Mapped[str | None] = mapped_column(String(5))
 
     organization: Mapped[Organization | None] = relationship()
 

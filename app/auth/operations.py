@@ -96,6 +96,14 @@ def revoke_token(token: ApiToken) -> None:
     record_event("token_revoked", actor=token.user, object_type="user", object_id=token.user_id)
 
 
+def choose_language(user: User, code: str) -> None:
+    """Remember the language the user picked for the pages, on every device they log in on."""
+    if code not in current_app.config["LANGUAGES"]:
+        raise ValueError(code)
+    user.locale = code
+    db.session.flush()
+
+
 def end_web_sessions(user: User) -> None:
     """Every web session of the user ends now, on every device: the session cookie names the
     nonce it was issued with (`User.get_id`), and the loader refuses any other, so a copied

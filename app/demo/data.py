@@ -18,6 +18,13 @@ USERS = (
     ("privacy@buurtpad.test", "Ingrid Bakker", "privacy_officer", "Welzijn Overvecht"),
     ("coordinator@buurtpad.test", "Rachid Benali", "coordinator", "Welzijn Overvecht"),
 )
+# Work phone numbers (made up), for colleagues who receive a handover to call.
+WORK_PHONES = {
+    "coach@buurtpad.test": "0612345671",
+    "coach2@buurtpad.test": "0612345672",
+    "buurtteam@buurtpad.test": "0302345673",
+    "schuldhulp@buurtpad.test": "0302345674",
+}
 
 # name, postcode prefix, dwellings per floor, coach email
 BUILDINGS = (

@@ -76,7 +76,7 @@ def fill_demo(password: str, seed: int = 2026,
     for email, name, role, organization in data.USERS:
         users[email] = User(email=email, name=name, role=Role(role),
                             organization_id=organizations[organization].id,
-                            password_hash=password_hash)
+                            password_hash=password_hash, phone=data.WORK_PHONES.get(email))
         db.session.add(users[email])
     db.session.flush()
     step(1)

@@ -23,7 +23,7 @@ from app.consent.queries import (
     offer_decision,
     valid_consents_for_organisations,
 )
-from app.db import db
+from app.db import db, utcnow
 from app.handovers.forms import HandoverForm, ReofferForm, SafetyDisclosureForm
 from app.handovers.models import Handover, SafetyDisclosure
 from app.handovers.operations import (
@@ -34,7 +34,7 @@ from app.handovers.operations import (
     make_safety_disclosure,
     reoffer,
 )
-from app.handovers.reading import read_handover
+from app.handovers.reading import inbox_row, read_handover
 from app.handovers.schemas import (
     HandoverCreateSchema,
     ReofferSchema,
@@ -53,8 +53,9 @@ from app.web.pages import (
     with_argument_choices,
 )
 from app.web.reasons import SENTENCES, explain
+from app.web.templating import when
 from policies import ConsentFacts, Reason, in_order
-from workflows.handover import REOFFER_SUGGESTED
+from workflows.handover import REOFFER_SUGGESTED, intro_recorded_early
 
 bp = Blueprint("handovers_pages", __name__, template_folder="templates")
 
@@ -87,8 +88,11 @@ def inbox() -> Any:
     query = query.order_by(Handover.response_due_at.asc().nulls_last(),
                            desc(Handover.created_at))
     page = paginate(query)
-    return render_template("handovers/inbox.html", page=page, group=group,
-                           groups=(*GROUPS, "all"))
+    rows = [inbox_row(current_user, handover) for handover in page.items]
+    response = render_template("handovers/inbox.html", page=page, rows=rows, group=group,
+                               groups=(*GROUPS, "all"))
+    db.session.commit()  # the processing-log entries of these reads
+    return response
 
 
 @bp.route("/cases/<uuid:case_id>/handovers/new", methods=["GET", "POST"])
@@ -197,6 +201,16 @@ def _reoffer_options(handover: Handover, form: ReofferForm | None = None) -> dic
     }
 
 
+def _early_intro(handover: Handover) -> dict[str, str] | None:
+    """When the introduction is still to come, recording it asks for a confirmation."""
+    if handover.state != "intro_scheduled" or not intro_recorded_early(handover.intro_at,
+                                                                        utcnow()):
+        return None
+    return {"question": _("The introduction was planned for %(date)s — are you sure it has "
+                          "already taken place?", date=when(handover.intro_at, "short")),
+            "answer": _("Yes, the introduction has already taken place")}
+
+
 def render_handover_page(handover: Handover, *, failed: TransitionForm | None = None,
                          outcome: TransitionOutcome | None = None,
                          failed_reoffer: ReofferForm | None = None, status: int = 200) -> Any:
@@ -219,6 +233,7 @@ def render_handover_page(handover: Handover, *, failed: TransitionForm | None = 
         if coach and handover.reoffered_from_id else None,
         # The receiving side arranges the joint introduction with the coach: who and how.
         case_coach=None if coach else db.session.get(User, handover.case.coach_id),
+        confirm={"record_intro": early} if (early := _early_intro(handover)) else None,
     )
     db.session.commit()  # the processing-log entry of this read
     return page, status
@@ -235,9 +250,18 @@ def handover(handover_id: uuid.UUID) -> Any:
 def transition(handover_id: uuid.UUID) -> Any:
     handover = handover_in_scope(current_user, handover_id)
     form = with_argument_choices(TransitionForm(), handover)
+
+    def confirmed_if_early() -> str | None:
+        if (form.trigger.data != "record_intro" or form.confirmed.data
+                or _early_intro(handover) is None):
+            return None
+        form.confirmed.errors = [_("Tick this to confirm that the introduction took place.")]
+        return _("The introduction has not been recorded: confirm that it already took place.")
+
     outcome = run_transition(
         handover, form,
-        lambda arguments: fire_handover(handover, form.trigger.data, current_user, arguments))
+        lambda arguments: fire_handover(handover, form.trigger.data, current_user, arguments),
+        prepare=confirmed_if_early)
     if outcome.done:
         flash(_("Handover: %(state)s.", state=label(handover.state, "handover_state")))
         return redirect(url_for("handovers_pages.handover", handover_id=handover.id))

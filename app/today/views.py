@@ -1,6 +1,7 @@
-"""The coach's "Today": what is due — introductions to plan or record, escalated handovers,
-reminders, check-ins to do, handovers still to offer, and cases waiting for the coach's next
-step."""
+"""The coach's "Today": what is due — introductions planned today, to plan or to record,
+escalated handovers, reminders, check-ins to do, doors to come back to, handovers still to
+offer, cases waiting for the coach's next step, and the coming Buurtkamer activities of the
+coach's buildings."""
 
 from __future__ import annotations
 
@@ -13,11 +14,13 @@ from sqlalchemy import select
 
 from app.auth.access import require
 from app.auth.permissions import Permission
-from app.auth.scope import cases_query, handovers_query
+from app.auth.scope import activities_query, cases_query, handovers_query, visits_query
+from app.buurtkamer.models import Activity
 from app.cases.checkins import planned_condition
 from app.cases.models import Case, CheckIn
 from app.db import db, utcnow
 from app.handovers.models import Alert, AlertKind, Handover
+from app.visits.queries import doors_to_come_back_to
 from app.web.formkit import local_zone
 from workflows.case import CHECKIN_CASE_STATE
 
@@ -25,6 +28,7 @@ bp = Blueprint("today_pages", __name__, template_folder="templates")
 
 WAITING_CASE_STATES = ("contacted", "exploring", "question_formulated")
 SECTION_LIMIT = 20
+ACTIVITIES_AHEAD = timedelta(days=14)
 
 
 def _handovers(*conditions: Any, order: Any = None) -> list[Handover]:
@@ -37,8 +41,9 @@ def _handovers(*conditions: Any, order: Any = None) -> list[Handover]:
 @require(Permission.CASES_READ)
 def today() -> Any:
     now = utcnow()
-    end_of_today = datetime.combine(now.astimezone(local_zone()).date() + timedelta(days=1),
-                                    time(0, 0), tzinfo=local_zone())
+    start_of_today = datetime.combine(now.astimezone(local_zone()).date(), time(0, 0),
+                                      tzinfo=local_zone())
+    end_of_today = start_of_today + timedelta(days=1)
     mine = handovers_query(current_user).with_only_columns(Handover.id)
     reminders = list(db.session.execute(
         select(Alert).where(Alert.kind == AlertKind.INTRO_REMINDER, Alert.resolved_at.is_(None),
@@ -46,8 +51,11 @@ def today() -> Any:
         .order_by(Alert.created_at).limit(SECTION_LIMIT)
     ).scalars())
     sections = {
+        "planned_today": _handovers(Handover.state == "intro_scheduled",
+                                    Handover.intro_at >= start_of_today,
+                                    Handover.intro_at < end_of_today, order=Handover.intro_at),
         "to_record": _handovers(Handover.state == "intro_scheduled",
-                                Handover.intro_at < end_of_today, order=Handover.intro_at),
+                                Handover.intro_at < start_of_today, order=Handover.intro_at),
         "to_schedule": _handovers(Handover.state == "accepted", order=Handover.accepted_at),
         "escalated": _handovers(Handover.state == "offered", Handover.escalated_at.is_not(None),
                                 order=Handover.response_due_at),
@@ -67,5 +75,13 @@ def today() -> Any:
         cases_query(current_user).where(Case.state.in_(WAITING_CASE_STATES))
         .order_by(Case.opened_at).limit(SECTION_LIMIT)
     ).scalars())
+    come_back = doors_to_come_back_to(visits_query(current_user), SECTION_LIMIT)
+    activities = list(db.session.execute(
+        activities_query(current_user)
+        .where(Activity.cancelled_at.is_(None), Activity.starts_at >= now,
+               Activity.starts_at < now + ACTIVITIES_AHEAD)
+        .order_by(Activity.starts_at).limit(SECTION_LIMIT)
+    ).scalars())
     return render_template("today/today.html", sections=sections, reminders=reminders,
-                           checkins=checkins, waiting=waiting, now=now)
+                           checkins=checkins, waiting=waiting, come_back=come_back,
+                           activities=activities, now=now)

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, distinct, func, select
+from sqlalchemy import Select, and_, distinct, func, select
 
 from app.buildings.models import Building, Dwelling
 from app.db import db
@@ -85,3 +85,22 @@ def conversations(*, dwelling_id: int | None = None, resident_id: Any = None,
         query = query.where(Visit.resident_id == resident_id)
     return list(db.session.execute(
         query.order_by(Visit.visited_at.desc(), Visit.id.desc()).limit(limit)).scalars())
+
+
+def doors_to_come_back_to(visits: Select[Any], limit: int) -> list[Visit]:
+    """Of the doors `visits` (a query of Visit rows in the caller's scope) reaches, those whose
+    latest visit said "come back later": that visit, oldest first."""
+    scoped = visits.subquery()
+    latest = (
+        select(scoped.c.dwelling_id, func.max(scoped.c.visited_at).label("at"))
+        .group_by(scoped.c.dwelling_id)
+        .subquery()
+    )
+    return list(db.session.execute(
+        select(Visit)
+        .join(latest, and_(Visit.dwelling_id == latest.c.dwelling_id,
+                           Visit.visited_at == latest.c.at))
+        .where(Visit.outcome == VisitOutcome.REVISIT)
+        .order_by(Visit.visited_at)
+        .limit(limit)
+    ).scalars())

@@ -20,6 +20,7 @@ from flask_wtf import FlaskForm
 from marshmallow import Schema
 from marshmallow import ValidationError as SchemaError
 from wtforms import (
+    BooleanField,
     DateTimeLocalField,
     Field,
     HiddenField,
@@ -138,6 +139,8 @@ class TransitionForm(Form):
     notice_version = HiddenField(validators=[Optional(), length(40)])
     intro_at = LocalDateTimeField(_l("Date and time"), validators=[Optional()])
     place = StringField(_l("Place"), validators=[Optional(), length(200)])
+    # Ticked when the page asked to confirm an action out of the ordinary (not an argument).
+    confirmed = BooleanField(_l("Yes, confirm"))
 
     ARGUMENTS = ("reason", "outcome", "decline_reason", "method", "notice_version", "intro_at",
                  "place")

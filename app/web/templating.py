@@ -62,6 +62,10 @@ def days_left(due: datetime | None, now: datetime | None = None) -> int | None:
     return math.ceil(seconds / 86400) if seconds >= 0 else -math.ceil(-seconds / 86400)
 
 
+# From this many options on, a list to choose from gets a box that narrows it (picker.js).
+SEARCHABLE_FROM = 15
+
+
 def menu() -> list[tuple[str, str]]:
     if not current_user.is_authenticated:
         return []
@@ -82,3 +86,4 @@ def install(state: Any) -> None:
     env.globals["days_left"] = days_left
     env.globals["page_args"] = page_args
     env.globals["menu"] = menu
+    env.globals["searchable_from"] = SEARCHABLE_FROM

@@ -21,13 +21,14 @@ from app.auth.operations import (
     InvalidCredentials,
     LoginThrottled,
     authenticate,
+    choose_language,
     end_web_sessions,
 )
 from app.auth.password_links import PasswordRefused, set_password_with_link, user_of_link
 from app.auth.permissions import Role
 from app.auth.scope import buildings_query
 from app.db import db
-from app.i18n import LOCALE_COOKIE
+from app.i18n import remember_in_cookie
 from app.security import redirect_target
 from app.web.forms import LoginForm, NewPasswordForm
 from app.web.templating import install as install_template_helpers
@@ -70,7 +71,11 @@ def login() -> Any:
             session.permanent = True
             login_user(user)
             db.session.commit()
-            return redirect(redirect_target(request.args.get("next")))
+            response = redirect(redirect_target(request.args.get("next")))
+            # The language the user chose on another device holds here too, also after logout.
+            if user.locale in current_app.config["LANGUAGES"]:
+                remember_in_cookie(response, user.locale)
+            return response
     elif request.method == "POST":
         status = 422
     return render_template("web/login.html", form=form), status
@@ -119,10 +124,12 @@ def logout() -> Any:
 def set_language(code: str) -> Any:
     response = redirect(redirect_target(request.form.get("next")))
     if code in current_app.config["LANGUAGES"]:
-        # Sent only where the session cookie is: over https outside a laptop's plain http.
-        response.set_cookie(LOCALE_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax",
-                            httponly=True, secure=current_app.config["SESSION_COOKIE_SECURE"])
+        if current_user.is_authenticated:
+            choose_language(current_user, code)
+            db.session.commit()
+        remember_in_cookie(response, code)
     return response
+
 
 
 @bp.route("/")

@@ -3,7 +3,7 @@ their resident record), the letter that opens it, their messages to the coach, a
 kinds of notification
 
 Revision ID: a7d3e1c50021
-Revises: f1a2b3c40020
+Revises: b8d2f3e40022
 Create Date: 2026-12-08 09:00:00
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a7d3e1c50021'
-down_revision = 'f1a2b3c40020'
+down_revision = 'b8d2f3e40022'
 branch_labels = None
 depends_on = None
 

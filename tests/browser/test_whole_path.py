@@ -136,7 +136,7 @@ def _professional_completes(phone: Any, handover_url: str) -> None:
     page.goto("/handovers")
     assert_fits_phone(page)
     screenshot(page, "professional-01-inbox")
-    assert NAME not in page.content()  # the list carries no resident data
+    assert NAME in page.content()  # identity is released: the gateway decided, and logged
     page.goto(handover_url)
     content = page.content()
     assert NAME in content and HELP_QUESTION in content  # released categories
@@ -152,7 +152,10 @@ def _professional_completes(phone: Any, handover_url: str) -> None:
     page.fill("#handover-schedule_intro-place", "Buurtkamer Overvecht")
     page.click("details[open] button:has-text('Kennismaking plannen')")
     shows(page, "Overdracht: Kennismaking gepland.")
-    page.click("button:has-text('Kennismaking heeft plaatsgevonden')")
+    # Planned in two days: recording it now asks to confirm that it already took place.
+    page.click("summary:has-text('Kennismaking heeft plaatsgevonden')")
+    page.check("#handover-record_intro-confirmed")
+    page.click("details[open] button:has-text('Kennismaking heeft plaatsgevonden')")
     shows(page, "Overdracht: Kennismaking gehouden.")
     page.click("button:has-text('Hulp is gestart')")
     shows(page, "Overdracht: Afgerond.")
