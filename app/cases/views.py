@@ -34,7 +34,13 @@ from app.transitions import anonymised_message, check_version, transition_errors
 from app.visits.queries import conversations
 from app.web.formkit import TransitionForm, apply_schema
 from app.web.labels import label
-from app.web.pages import paginate, run_transition, set_hidden, with_argument_choices
+from app.web.pages import (
+    paginate,
+    refusal_message,
+    run_transition,
+    set_hidden,
+    with_argument_choices,
+)
 from app.web.templating import when
 from workflows.case import CASE_STATES, NEW_QUESTION, NO_MORE_CONTACT
 
@@ -89,7 +95,7 @@ def question_ready(case_id: uuid.UUID) -> Any:
             db.session.commit()
     except HTTPException as refused:
         db.session.rollback()
-        flash(str((getattr(refused, "data", None) or {}).get("message", "")))
+        flash(refusal_message(refused))
         return render_resident_page(case.resident, status=refused.code or 422)
     flash(_("Case: %(state)s.", state=label(case.state, "case_state")))
     return _back(case)
@@ -145,20 +151,17 @@ def help_question(case_id: uuid.UUID) -> Any:
             door_themes = [theme for talk in conversations(resident_id=case.resident_id, limit=1)
                            for theme in talk.themes if theme in HELP_THEMES]
             form = HelpQuestionForm(formdata=None, data={"themes": door_themes})
-        return render_template("cases/help_question.html", case=case, form=form,
-                               door_themes=door_themes, at_once=can_formulate_at_once(case))
+        return _question_page(case, form, door_themes=door_themes)
     form = HelpQuestionForm()
     if case.state == "closed":
         form.form_errors.append(_("The case is closed; reopen it to change the help question."))
-        return render_template("cases/help_question.html", case=case, form=form,
-                               at_once=can_formulate_at_once(case)), 422
+        return _question_page(case, form, 422)
     data = None
     if form.validate_on_submit():
         data = apply_schema(form, HelpQuestionInputSchema(), {
             "text": form.text.data, "themes": form.themes.data, "urgency": form.urgency.data})
     if data is None:
-        return render_template("cases/help_question.html", case=case, form=form,
-                               at_once=can_formulate_at_once(case)), 422
+        return _question_page(case, form, 422)
     if request.form.get("answer") == "ready" and can_formulate_at_once(case):
         try:
             with transition_errors():
@@ -166,10 +169,8 @@ def help_question(case_id: uuid.UUID) -> Any:
                 db.session.commit()
         except HTTPException as refused:
             db.session.rollback()
-            form.form_errors.append(str((getattr(refused, "data", None) or {}).get(
-                "message", "")))
-            return render_template("cases/help_question.html", case=case, form=form,
-                                   at_once=can_formulate_at_once(case)), 422
+            form.form_errors.append(refusal_message(refused))
+            return _question_page(case, form, 422)
         flash(_("Help question saved and ready: %(state)s.",
                 state=label(case.state, "case_state")))
         return _back(case)
@@ -177,6 +178,15 @@ def help_question(case_id: uuid.UUID) -> Any:
     db.session.commit()
     flash(_("Help question saved."))
     return _back(case)
+
+
+def _question_page(case: Case, form: HelpQuestionForm, status: int = 200,
+                   door_themes: list[str] | None = None) -> Any:
+    """The help question's page; before the question is formulated, saving it can also
+    mark it ready."""
+    return render_template("cases/help_question.html", case=case, form=form,
+                           door_themes=door_themes or [],
+                           at_once=can_formulate_at_once(case)), status
 
 
 def _notes_from_the_door(case: Case) -> dict[str, Any]:

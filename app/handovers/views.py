@@ -48,6 +48,7 @@ from app.web.pages import (
     TransitionOutcome,
     latest_seq,
     paginate,
+    refusal_message,
     run_transition,
     transition_form,
     with_argument_choices,
@@ -139,7 +140,7 @@ def new(case_id: uuid.UUID) -> Any:
         return _render_new(case, form, valid, 422)
     except HTTPException as error:  # refused at the offer: nothing is kept
         db.session.rollback()
-        form.form_errors.append(str((getattr(error, "data", None) or {}).get("message", "")))
+        form.form_errors.append(refusal_message(error))
         return _render_new(case, form, valid, 422)
     db.session.commit()
     if offering:
