@@ -51,7 +51,7 @@ def building(building_id: int) -> Any:
 def _just_recorded(building_id: int) -> Visit | None:
     """The "nobody home" the coach has just tapped at a door of this building, once, while
     they may still take it back."""
-    visit_id = session.pop("taken_back_offer", None)
+    visit_id = session.pop("just_recorded_visit", None)
     try:
         visit = db.session.get(Visit, uuid.UUID(visit_id)) if visit_id else None
     except ValueError:

@@ -98,7 +98,7 @@ def not_home(dwelling_id: int) -> Any:
     visit = record_visit(current_user, dwelling, {"outcome": "not_home"})
     db.session.commit()
     # The building's page confirms it where the coach is, with a way to take it back.
-    session["taken_back_offer"] = str(visit.id)
+    session["just_recorded_visit"] = str(visit.id)
     return _back_to_building(dwelling)
 
 
