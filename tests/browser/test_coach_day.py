@@ -245,6 +245,11 @@ def test_a_coach_round_gives_back_and_asks_nothing_twice(browser, live_server, e
     look("07-handover-warning")
     page.uncheck("input[name=data_categories][value=health]")
     assert warning.is_hidden()
+    # Another organisation: no consent for it at all.
+    page.select_option("select[name=organization_id]", label="Schuldhulp Utrecht")
+    assert warning.inner_text().startswith("De bewoner heeft geen toestemming gegeven")
+    page.select_option("select[name=organization_id]", label="Buurtteam Overvecht")
+    assert warning.is_hidden()
     look("08-handover-from-consent")
     thumb.tap("button:has-text('Opslaan en aanbieden')")
     page.wait_for_url("**/handovers/*")

@@ -44,5 +44,7 @@
   }
 
   form.addEventListener("change", update);
+  // A searchable list may choose its one match while the coach types in its box.
+  form.addEventListener("input", update);
   update();
 }());
