@@ -39,6 +39,7 @@ from policies.decision import (
     describe_rules,
 )
 from policies.errors import BsnNotAllowed, PolicyError, UnknownCategory, UnknownPurpose
+from policies.reasons import Gap, Reason
 from policies.register import (
     REGISTER,
     Confidentiality,
@@ -71,10 +72,12 @@ __all__ = [
     "DataCategory",
     "Decision",
     "DisclosureRequest",
+    "Gap",
     "LegalBasis",
     "Party",
     "PolicyError",
     "ProcessingActivity",
+    "Reason",
     "RetentionStart",
     "ReviewStatus",
     "SafetyDisclosureFacts",

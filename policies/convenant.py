@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from policies.reasons import Gap, Reason
+
 
 @dataclass(frozen=True, slots=True)
 class ConvenantParty:
@@ -54,7 +56,7 @@ class ConvenantCover:
     """The convenant a disclosure relies on, or why none covers it."""
 
     convenant: ConvenantFacts | None
-    gaps: tuple[str, ...] = ()
+    gaps: tuple[Gap | str, ...] = ()
 
     @property
     def covered(self) -> bool:
@@ -67,7 +69,7 @@ def convenant_cover(convenants: Iterable[ConvenantFacts], organization_id: str, 
     convenant; when several do, the one that stays in force longest (then the newest version)."""
     wanted = frozenset(categories)
     best: ConvenantFacts | None = None
-    gaps: list[str] = []
+    gaps: list[Gap] = []
     for convenant in convenants:
         problem = _why_not(convenant, organization_id, purpose, wanted, day)
         if problem is None:
@@ -80,13 +82,13 @@ def convenant_cover(convenants: Iterable[ConvenantFacts], organization_id: str, 
     if best is not None:
         return ConvenantCover(best)
     if not gaps:
-        gaps.append(f"organisation {organization_id} is not a party to any convenant covering "
-                     f"purpose {purpose}")
+        gaps.append(Gap(Reason.NO_CONVENANT, f"organisation {organization_id} is not a party to "
+                        f"any convenant covering purpose {purpose}"))
     return ConvenantCover(None, tuple(gaps))
 
 
 def _why_not(convenant: ConvenantFacts, organization_id: str, purpose: str,
-             wanted: frozenset[str], day: date) -> str | None:
+             wanted: frozenset[str], day: date) -> Gap | str | None:
     """"" when the convenant covers the disclosure, why not when it concerns it, None when it
     does not concern the organisation or the purpose at all."""
     party = convenant.party(organization_id)
@@ -95,17 +97,20 @@ def _why_not(convenant: ConvenantFacts, organization_id: str, purpose: str,
     name = convenant.name
     if not convenant.in_force_on(day):
         ended = convenant.valid_until is not None and day > convenant.valid_until
-        return (f"{name} ended on {convenant.valid_until.isoformat()}" if ended
-                else f"{name} is in force from {convenant.valid_from.isoformat()}")
+        return (Gap(Reason.CONVENANT_ENDED, f"{name} ended on {convenant.valid_until.isoformat()}")
+                if ended else Gap(Reason.CONVENANT_NOT_YET,
+                                  f"{name} is in force from {convenant.valid_from.isoformat()}"))
     if not party.party_on(day):
         if party.left_on is not None and day >= party.left_on:
-            return (f"organisation {organization_id} left {name} on "
-                    f"{party.left_on.isoformat()}")
-        return (f"organisation {organization_id} joins {name} on "
-                f"{party.joined_on.isoformat()}")
+            return Gap(Reason.PARTY_LEFT, f"organisation {organization_id} left {name} on "
+                       f"{party.left_on.isoformat()}")
+        return Gap(Reason.PARTY_NOT_YET, f"organisation {organization_id} joins {name} on "
+                   f"{party.joined_on.isoformat()}")
     outside = sorted(wanted - convenant.activities[purpose])
     if outside:
-        return (f"{name} does not allow categories {', '.join(outside)} for purpose {purpose}")
+        return Gap(Reason.CONVENANT_CATEGORIES,
+                   f"{name} does not allow categories {', '.join(outside)} for purpose {purpose}",
+                   outside)
     return ""
 
 

@@ -12,7 +12,7 @@ disclosure, the clock) and the policy data in this package.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -28,6 +28,7 @@ from policies.categories import (
 )
 from policies.consent import DEFAULT_VALIDITY_MONTHS, DPV_CONSENT_STATUS, ConsentFacts, ConsentState
 from policies.convenant import ConvenantCover, ConvenantFacts, convenant_cover
+from policies.reasons import Gap, Reason
 from policies.register import REGISTER, LegalBasis, ProcessingActivity
 
 
@@ -107,7 +108,8 @@ SHARING_RULES: tuple[str, ...] = (
 )
 
 _ACTIONS = frozenset(Action)
-_ENDED = "the handover was withdrawn or declined: the receiving organisation no longer reads it"
+_ENDED = Gap(Reason.HANDOVER_ENDED, "the handover was withdrawn or declined: the receiving "
+             "organisation no longer reads it")
 _GIVEN = ConsentState.GIVEN
 
 
@@ -175,6 +177,12 @@ class Decision:
     convenant_version: str | None = None
 
     @property
+    def gaps(self) -> tuple[Gap, ...]:
+        """Why it was denied or what it withheld, as codes (`policies.reasons`): for a page to
+        say in its reader's language; the English `reasons` stay for the log."""
+        return tuple(reason for reason in self.reasons if isinstance(reason, Gap))
+
+    @property
     def released_fields(self) -> frozenset[str]:
         return frozenset(field for category in self.released_categories
                          for field in CATEGORY_FIELDS[category])
@@ -208,24 +216,29 @@ def decide(request: DisclosureRequest) -> Decision:
     requested = parse_categories(request.categories)
 
     if activity.aggregates_only:
-        return _deny(request, [f"purpose {activity.id} releases aggregates only, "
-                               "never an individual resident's data"])
+        return _deny(request, [Gap(Reason.AGGREGATES_ONLY,
+                                   f"purpose {activity.id} releases aggregates only, "
+                                   "never an individual resident's data")])
     if activity.id == ACCESS_REQUEST_PURPOSE:
         return _decide_access_request(request, requested)
     if request.action == Action.SELF_ACCESS:
-        return _deny(request, [f"a resident reads their own data as a data subject request "
-                               f"({ACCESS_REQUEST_PURPOSE}), not for purpose {activity.id}"])
+        return _deny(request, [Gap(Reason.SELF_ACCESS_ONLY,
+                                   f"a resident reads their own data as a data subject request "
+                                   f"({ACCESS_REQUEST_PURPOSE}), not for purpose {activity.id}")])
     if request.resident_anonymised:
-        return _deny(request, ["the resident's data has been erased: nothing about them is "
-                               "disclosed any more"])
+        return _deny(request, [Gap(Reason.RESIDENT_ERASED,
+                                   "the resident's data has been erased: nothing about them is "
+                                   "disclosed any more")])
     if request.action in READER_ACTIONS and (gap := _reader_gap(request)):
         return _deny(request, [gap])
     if request.recipient_resident_id is not None:
         if request.recipient_organization_id is not None:
-            return _deny(request, ["a disclosure has one recipient: an organisation or a "
-                                   "resident, not both"])
+            return _deny(request, [Gap(Reason.ONE_RECIPIENT,
+                                       "a disclosure has one recipient: an organisation or a "
+                                       "resident, not both")])
         if RESIDENT_RECIPIENT not in activity.recipients:
-            return _deny(request, [f"purpose {activity.id} does not disclose to residents"])
+            return _deny(request, [Gap(Reason.NOT_TO_RESIDENTS,
+                                       f"purpose {activity.id} does not disclose to residents")])
 
     ended = ([_ENDED] if request.action == Action.READ_HANDOVER and request.handover_ended
              else [])
@@ -239,21 +252,24 @@ def decide(request: DisclosureRequest) -> Decision:
         gaps = (list(cover.gaps) if cover is not None
                 else _consent_gaps(request, requested) + ended)
     else:
-        gaps = [f"purpose {activity.id} rests on {activity.legal_basis}, not on consent; "
-                "only a safety disclosure can allow sharing"]
+        gaps = [Gap(Reason.NOT_CONSENT_BASED,
+                    f"purpose {activity.id} rests on {activity.legal_basis}, not on consent; "
+                    "only a safety disclosure can allow sharing")]
 
     safety = request.safety_disclosure
     if safety is None and request.recipient_resident_id is not None:
         return _deny(request, gaps)  # safety disclosures go to organisations only
     if safety is None:
-        return _deny(request, gaps, "no safety disclosure was made")
+        return _deny(request, gaps, Gap(Reason.NO_SAFETY_DISCLOSURE, "no safety disclosure was made"))
     safety_gaps = _safety_gaps(safety, request)
     cover = _convenant(request, requested)
     if (cover is not None and not cover.covered
             and safety.legal_basis != LegalBasis.LEGAL_OBLIGATION):
-        safety_gaps.append(f"the recipient is outside the convenant ({'; '.join(cover.gaps)}): "
-                           f"a safety disclosure to it needs the basis legal_obligation "
-                           f"(safety disclosure {safety.id})")
+        safety_gaps.append(Gap(
+            Reason.SAFETY_OUTSIDE_CONVENANT,
+            f"the recipient is outside the convenant ({'; '.join(cover.gaps)}): "
+            f"a safety disclosure to it needs the basis legal_obligation "
+            f"(safety disclosure {safety.id})"))
     if safety_gaps or ended:
         return _deny(request, gaps + safety_gaps)
     relied_on = cover.convenant if cover is not None else None
@@ -269,37 +285,42 @@ def decide(request: DisclosureRequest) -> Decision:
     )
 
 
-def _reader_gap(request: DisclosureRequest) -> str:
+def _reader_gap(request: DisclosureRequest) -> Gap | str:
     """Why the one who would see the data is not the recipient; "" when they are."""
     if request.recipient_resident_id is not None:
         if request.recipient_resident_id in request.reader_resident_ids:
             return ""
-        return (f"the reader is not resident {request.recipient_resident_id}, nor the coach "
-                "who passes the data on to them")
+        return Gap(Reason.READER_NOT_RECIPIENT,
+                   f"the reader is not resident {request.recipient_resident_id}, nor the coach "
+                   "who passes the data on to them")
     if (request.recipient_organization_id is not None
             and request.actor_organization_id == request.recipient_organization_id):
         return ""
     if request.recipient_organization_id is None:
-        return "the disclosure names no recipient the reader could be"
-    return (f"the reader's organisation ({request.actor_organization_id}) is not the "
-            f"recipient, organisation {request.recipient_organization_id}")
+        return Gap(Reason.READER_NOT_RECIPIENT,
+                   "the disclosure names no recipient the reader could be")
+    return Gap(Reason.READER_NOT_RECIPIENT,
+               f"the reader's organisation ({request.actor_organization_id}) is not the "
+               f"recipient, organisation {request.recipient_organization_id}")
 
 
 def _invalid_request(request: DisclosureRequest,
-                     activity: ProcessingActivity | None) -> list[str]:
+                     activity: ProcessingActivity | None) -> list[Gap]:
     problems = []
     if activity is None:
-        problems.append(f"unknown purpose: {request.purpose!r} is not in the processing register")
+        problems.append(Gap(Reason.INVALID_REQUEST, f"unknown purpose: {request.purpose!r} is "
+                            "not in the processing register"))
     if request.action not in _ACTIONS:
-        problems.append(f"unknown action: {request.action!r}")
+        problems.append(Gap(Reason.INVALID_REQUEST, f"unknown action: {request.action!r}"))
     unknown = request.categories - ALL_CATEGORIES
     if unknown:
-        problems.append(f"unknown data categories: {_names(unknown)}")
+        problems.append(Gap(Reason.INVALID_REQUEST, f"unknown data categories: {_names(unknown)}"))
     elif not request.categories:
-        problems.append("no data categories requested")
+        problems.append(Gap(Reason.INVALID_REQUEST, "no data categories requested"))
     elif activity is not None and not request.categories <= activity.categories:
-        problems.append(f"purpose {activity.id} does not process categories: "
-                        f"{_names(request.categories - activity.categories)}")
+        problems.append(Gap(Reason.INVALID_REQUEST,
+                            f"purpose {activity.id} does not process categories: "
+                            f"{_names(request.categories - activity.categories)}"))
     return problems
 
 
@@ -309,8 +330,9 @@ def _decide_access_request(request: DisclosureRequest,
         return _decide_self_access(request, requested)
     if (request.action not in (Action.EXPORT, Action.IDENTIFY_REQUESTER)
             or request.actor_role != ACCESS_REQUEST_ROLE):
-        return _deny(request, ["a data subject request is handled only by a privacy officer: "
-                               "identifying the resident, then an export"])
+        return _deny(request, [Gap(Reason.PRIVACY_OFFICER_ONLY,
+                                   "a data subject request is handled only by a privacy officer: "
+                                   "identifying the resident, then an export")])
     return Decision(
         allowed=True, purpose=request.purpose, legal_basis=str(LegalBasis.LEGAL_OBLIGATION),
         consent_id=None, safety_disclosure_id=None, released_categories=requested,
@@ -324,14 +346,14 @@ def _decide_self_access(request: DisclosureRequest,
                         requested: frozenset[DataCategory]) -> Decision:
     gaps = []
     if request.action != Action.SELF_ACCESS or request.actor_role != SELF_ACCESS_ROLE:
-        gaps.append("a resident reads their own data only on their own page, signed in as "
-                    "themself")
+        gaps.append(Gap(Reason.SELF_ACCESS_ONLY, "a resident reads their own data only on "
+                        "their own page, signed in as themself"))
     elif request.resident_id not in request.reader_resident_ids:
-        gaps.append(f"the reader is not resident {request.resident_id}: a resident sees only "
-                    "their own data")
+        gaps.append(Gap(Reason.READER_NOT_RECIPIENT, f"the reader is not resident "
+                        f"{request.resident_id}: a resident sees only their own data"))
     elif request.resident_anonymised:
-        gaps.append("the resident's data has been erased: nothing about them is disclosed "
-                    "any more")
+        gaps.append(Gap(Reason.RESIDENT_ERASED, "the resident's data has been erased: nothing "
+                        "about them is disclosed any more"))
     if gaps:
         return _deny(request, gaps)
     return Decision(
@@ -407,8 +429,9 @@ def _allow_by_consent(request: DisclosureRequest, consent: ConsentFacts,
     withheld = requested - released
     missing = ""
     if withheld:
-        missing = f"consent does not cover categories: {_names(withheld)} (consent {consent.id})"
-        reasons.append(f"withheld: {missing}")
+        gap = _not_covered(consent, withheld)
+        missing = str(gap)
+        reasons.append(Gap(gap.code, f"withheld: {missing}", gap.categories))
     return Decision(
         allowed=True, purpose=request.purpose, legal_basis=str(LegalBasis.CONSENT),
         consent_id=consent.id, safety_disclosure_id=None, released_categories=released,
@@ -419,15 +442,15 @@ def _allow_by_consent(request: DisclosureRequest, consent: ConsentFacts,
 
 
 _STATE_GAP = {
-    ConsentState.REQUESTED: "consent is requested but not given",
-    ConsentState.REFUSED: "consent was refused",
-    ConsentState.WITHDRAWN: "consent is withdrawn",
-    ConsentState.REVOKED: "consent is revoked (recorded in error)",
+    ConsentState.REQUESTED: (Reason.CONSENT_REQUESTED, "consent is requested but not given"),
+    ConsentState.REFUSED: (Reason.CONSENT_REFUSED, "consent was refused"),
+    ConsentState.WITHDRAWN: (Reason.CONSENT_WITHDRAWN, "consent is withdrawn"),
+    ConsentState.REVOKED: (Reason.CONSENT_REVOKED, "consent is revoked (recorded in error)"),
 }
 
 
 def _consent_gaps(request: DisclosureRequest,
-                  requested: frozenset[DataCategory]) -> list[str]:
+                  requested: frozenset[DataCategory]) -> list[Gap]:
     """Why no consent covers the request.
 
     Consents for this purpose and recipient come first: a valid one names the categories
@@ -441,13 +464,15 @@ def _consent_gaps(request: DisclosureRequest,
     if request.action == Action.READ_HANDOVER:
         bound = request.offered_under_consent_id
         if bound is None:
-            return ["the handover was not offered under a consent"]
+            return [Gap(Reason.NOT_OFFERED_UNDER_CONSENT,
+                        "the handover was not offered under a consent")]
         own = [c for c in own if c.id == bound]
         if not own:
-            return [f"the consent the handover was offered under is not recorded "
-                    f"(consent {bound})"]
+            return [Gap(Reason.NOT_OFFERED_UNDER_CONSENT,
+                        f"the consent the handover was offered under is not recorded "
+                        f"(consent {bound})")]
     if not own:
-        return ["no consent is recorded for this resident"]
+        return [Gap(Reason.NO_CONSENT, "no consent is recorded for this resident")]
     scoped = [c for c in own if c.purpose == purpose
               and c.recipient_organization_id == organization
               and c.recipient_resident_id == resident]
@@ -459,24 +484,26 @@ def _consent_gaps(request: DisclosureRequest,
         gaps = _gaps_of(last, now, requested)
         if len(scoped) > 1:
             noun = "organisation" if resident is None else "resident"
-            gaps.append("not valid either: "
-                        f"{len(scoped) - 1} other consent(s) for this purpose and {noun}")
+            gaps.append(Gap(Reason.OTHER_CONSENTS_NOT_VALID, "not valid either: "
+                            f"{len(scoped) - 1} other consent(s) for this purpose and {noun}"))
         return gaps
     wanted = _requested_recipient(request)
-    gaps = [f"no consent for purpose {purpose} and {wanted}"]
+    gaps = [Gap(Reason.NO_CONSENT, f"no consent for purpose {purpose} and {wanted}")]
     for c in own:
         if c.state != _GIVEN or not now < c.valid_until:
             continue
         if c.recipient_organization_id == organization and c.recipient_resident_id == resident:
-            gaps.append(f"purpose differs: consent is for {c.purpose}, not {purpose} "
-                        f"(consent {c.id})")
+            gaps.append(Gap(Reason.CONSENT_OTHER_PURPOSE,
+                            f"purpose differs: consent is for {c.purpose}, not {purpose} "
+                            f"(consent {c.id})"))
         elif c.purpose == purpose:
             asked = wanted
             if (c.recipient_resident_id is None) == (resident is None):
                 # The same kind of recipient: "for organisation 7, not 9".
                 asked = str(resident or organization)
             theirs = _recipient_text(c.recipient_organization_id, c.recipient_resident_id)
-            gaps.append(f"consent is for {theirs}, not {asked} (consent {c.id})")
+            gaps.append(Gap(Reason.CONSENT_OTHER_RECIPIENT,
+                            f"consent is for {theirs}, not {asked} (consent {c.id})"))
     return gaps
 
 
@@ -491,41 +518,51 @@ def _requested_recipient(request: DisclosureRequest) -> str:
 
 
 def _gaps_of(consent: ConsentFacts, now: datetime,
-             requested: frozenset[DataCategory]) -> list[str]:
+             requested: frozenset[DataCategory]) -> list[Gap]:
     gaps = []
     if consent.state == ConsentState.EXPIRED or (
             consent.state == _GIVEN and not now < consent.valid_until):
-        gaps.append(f"consent expired on {consent.valid_until.isoformat()} (consent {consent.id})")
+        gaps.append(Gap(Reason.CONSENT_EXPIRED, f"consent expired on "
+                        f"{consent.valid_until.isoformat()} (consent {consent.id})"))
     elif consent.state != _GIVEN:
-        gap = _STATE_GAP.get(consent.state, f"consent state {consent.state!r} is not valid")
-        gaps.append(f"{gap} (consent {consent.id})")
+        code, gap = _STATE_GAP.get(consent.state, (
+            Reason.CONSENT_NOT_VALID, f"consent state {consent.state!r} is not valid"))
+        gaps.append(Gap(code, f"{gap} (consent {consent.id})"))
     uncovered = requested - consent.categories
     if uncovered:
-        gaps.append(f"consent does not cover categories: {_names(uncovered)} "
-                    f"(consent {consent.id})")
+        gaps.append(_not_covered(consent, uncovered))
         if DataCategory.HEALTH in uncovered:
-            gaps.append("health is a special category (GDPR Art. 9) and is shared only when "
-                        f"the consent names it explicitly (consent {consent.id})")
+            gaps.append(Gap(Reason.HEALTH_NEEDS_EXPLICIT_CONSENT,
+                            "health is a special category (GDPR Art. 9) and is shared only when "
+                            f"the consent names it explicitly (consent {consent.id})"))
     return gaps
 
 
-def _safety_gaps(safety: SafetyDisclosureFacts, request: DisclosureRequest) -> list[str]:
+def _not_covered(consent: ConsentFacts, categories: Iterable[str]) -> Gap:
+    return Gap(Reason.CATEGORIES_NOT_COVERED, f"consent does not cover categories: "
+               f"{_names(categories)} (consent {consent.id})", categories)
+
+
+def _safety_gaps(safety: SafetyDisclosureFacts, request: DisclosureRequest) -> list[Gap]:
     ref = f"(safety disclosure {safety.id})"
     gaps = []
     if safety.recipient_organization_id != request.recipient_organization_id:
-        gaps.append(f"safety disclosure is for organisation {safety.recipient_organization_id}, "
-                    f"not {request.recipient_organization_id} {ref}")
+        gaps.append(Gap(Reason.SAFETY_OTHER_ORGANISATION, "safety disclosure is for "
+                        f"organisation {safety.recipient_organization_id}, "
+                        f"not {request.recipient_organization_id} {ref}"))
     if safety.legal_basis not in SAFETY_BASES:
-        gaps.append(f"safety disclosure basis {safety.legal_basis!r} is not vital_interest or "
-                    f"legal_obligation {ref}")
+        gaps.append(Gap(Reason.SAFETY_BASIS, f"safety disclosure basis {safety.legal_basis!r} "
+                        f"is not vital_interest or legal_obligation {ref}"))
     if safety.review_status == ReviewStatus.UNJUSTIFIED:
-        gaps.append(f"safety disclosure was reviewed as unjustified {ref}")
+        gaps.append(Gap(Reason.SAFETY_UNJUSTIFIED,
+                        f"safety disclosure was reviewed as unjustified {ref}"))
     elif safety.review_status not in (ReviewStatus.PENDING, ReviewStatus.JUSTIFIED):
-        gaps.append(f"safety disclosure has unknown review status {safety.review_status!r} {ref}")
+        gaps.append(Gap(Reason.SAFETY_REVIEW_UNKNOWN, "safety disclosure has unknown review "
+                        f"status {safety.review_status!r} {ref}"))
     return gaps
 
 
-def _deny(request: DisclosureRequest, gaps: list[str], *notes: str) -> Decision:
+def _deny(request: DisclosureRequest, gaps: Sequence[str], *notes: str) -> Decision:
     return Decision(
         allowed=False, purpose=request.purpose, legal_basis=None, consent_id=None,
         safety_disclosure_id=None, released_categories=frozenset(),

@@ -246,14 +246,29 @@ def test_handover_created_and_offered_from_the_page(coach, world):
     assert "Aangeboden" in text(coach.get(f"/handovers/{handover.id}"))
 
 
-def test_handover_without_consent_stays_draft_with_the_reason(coach, world):
+def test_an_offer_no_consent_covers_is_refused_in_dutch_and_nothing_is_kept(coach, world):
     case = factories.create_formulated_case(world.resident, world.coach)
     db.session.commit()
     response = coach.post(f"/cases/{case.id}/handovers/new", data={
         "organization_id": str(world.schuldhulp.id), "purpose": "warm_handover",
-        "data_categories": ["finances"], "answer": "offer"}, follow_redirects=True)
+        "data_categories": ["finances"], "note": "Graag snel", "answer": "offer"})
+    assert response.status_code == 422
+    html = text(response)
+    assert "De bewoner heeft geen toestemming gegeven om voor dit doel met deze organisatie" in html
+    assert "consent" not in html.split('id="error-summary"')[1].split("</div>")[0]
+    assert "Graag snel" in html  # what was typed stays
+    assert db.session.execute(select(Handover)).first() is None
+
+
+def test_a_draft_saved_on_purpose_says_what_it_still_needs(coach, world):
+    case = factories.create_formulated_case(world.resident, world.coach)
+    db.session.commit()
+    response = coach.post(f"/cases/{case.id}/handovers/new", data={
+        "organization_id": str(world.schuldhulp.id), "purpose": "warm_handover",
+        "data_categories": ["finances"], "answer": "draft"}, follow_redirects=True)
     assert response.status_code == 200
-    assert "nog niet aangeboden" in text(response)
+    assert "Overdracht opgeslagen als concept. Voordat die kan worden aangeboden:" in text(
+        response)
     assert db.session.execute(select(Handover)).scalar_one().state == "draft"
 
 

@@ -41,6 +41,13 @@ NO_MORE_CONTACT = "no_more_contact"
 CHECKIN_CASE_STATE = "supported"
 """Check-ins are recorded, and come due, while help runs."""
 
+QUESTION_READY_PATH: dict[str, tuple[str, ...]] = {
+    "contacted": ("start_exploring", "formulate_question"),
+    "exploring": ("formulate_question",),
+}
+"""From where a coach who saves the help question may mark it ready at once, and the coach's
+own triggers that then take the case to `question_formulated`, in order."""
+
 _COACH = frozenset({FLATCOACH})
 _SYSTEM = frozenset({SYSTEM})
 

@@ -53,7 +53,7 @@ from app.db import db, utcnow
 from app.residents.models import Resident
 from app.transitions import transition_errors
 from app.web.formkit import REQUIRED, apply_schema, local_zone
-from app.web.pages import DB_ID, paginate
+from app.web.pages import DB_ID, paginate, refusal_message
 
 bp = Blueprint("buurtkamer_pages", __name__, template_folder="templates")
 
@@ -295,7 +295,7 @@ def organisers(activity_id: int) -> Any:
         _field_error(form, refused)
         return render_activity_page(activity, organiser=form, status=422)
     except HTTPException as error:
-        form.form_errors.append(str((getattr(error, "data", None) or {}).get("message", "")))
+        form.form_errors.append(refusal_message(error))
         return render_activity_page(activity, organiser=form, status=422)
     if answer == "ask":
         flash(_("Consent asked. Record the resident's answer on the consent's page, then add "

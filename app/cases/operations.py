@@ -18,6 +18,7 @@ from workflows.case import (
     CHECKIN_CASE_STATE,
     NEW_QUESTION,
     NO_MORE_CONTACT,
+    QUESTION_READY_PATH,
 )
 from workflows.handover import HANDOVER_ACTIVE_STATES
 
@@ -77,6 +78,25 @@ def set_help_question(coach: Any, case: Case, data: Mapping[str, Any]) -> HelpQu
     record_event("help_question_saved", actor=coach, object_type="case", object_id=case.id,
                  details={"themes": list(question.themes), "urgency": str(question.urgency)})
     return question
+
+
+def can_formulate_at_once(case: Case) -> bool:
+    """Whether saving the help question can also mark it ready (the case is before that)."""
+    return case.state in QUESTION_READY_PATH
+
+
+def save_help_question_as_ready(coach: Any, case: Case, data: Mapping[str, Any]) -> HelpQuestion:
+    """Save the help question written with the resident and mark it ready in one step."""
+    question = set_help_question(coach, case, data)
+    mark_question_ready(coach, case)
+    return question
+
+
+def mark_question_ready(coach: Any, case: Case) -> None:
+    """The help question is ready: the case fires the coach's own triggers to
+    `question_formulated` (each guarded and logged as if tapped one by one)."""
+    for trigger in QUESTION_READY_PATH.get(case.state, ()):
+        fire_case(case, trigger, coach, {})
 
 
 def update_notes(coach: Any, case: Case, data: Mapping[str, Any]) -> Case:

@@ -16,11 +16,14 @@ from app.auth.access import require
 from app.auth.permissions import Permission
 from app.auth.scope import case_in_scope, cases_query
 from app.cases.forms import CheckInForm, HelpQuestionForm, NotesForm
-from app.cases.models import Case
+from app.cases.models import HELP_THEMES, Case
 from app.cases.operations import (
     CheckInNotAllowed,
+    can_formulate_at_once,
     fire_case,
+    mark_question_ready,
     record_checkin,
+    save_help_question_as_ready,
     set_help_question,
     update_notes,
 )
@@ -28,9 +31,17 @@ from app.cases.schemas import CaseNotesSchema, CheckInInputSchema, HelpQuestionI
 from app.db import db
 from app.residents.views import render_resident_page
 from app.transitions import anonymised_message, check_version, transition_errors
+from app.visits.queries import conversations
 from app.web.formkit import TransitionForm, apply_schema
 from app.web.labels import label
-from app.web.pages import paginate, run_transition, set_hidden, with_argument_choices
+from app.web.pages import (
+    paginate,
+    refusal_message,
+    run_transition,
+    set_hidden,
+    with_argument_choices,
+)
+from app.web.templating import when
 from workflows.case import CASE_STATES, NEW_QUESTION, NO_MORE_CONTACT
 
 bp = Blueprint("cases_pages", __name__, template_folder="templates")
@@ -66,6 +77,28 @@ def transition(case_id: uuid.UUID) -> Any:
         return _back(case)
     return render_resident_page(case.resident, failed=form, failed_case=case, outcome=outcome,
                                 status=outcome.http_status)
+
+
+@bp.route("/cases/<uuid:case_id>/question-ready", methods=["POST"])
+@require(Permission.CASES_TRANSITION)
+def question_ready(case_id: uuid.UUID) -> Any:
+    """One tap from a written help question to a formulated one, whatever step before it
+    the case is at."""
+    case = case_in_scope(current_user, case_id)
+    form = TransitionForm()
+    if not form.validate_on_submit() or not can_formulate_at_once(case):
+        return render_resident_page(case.resident, status=422)
+    try:
+        with transition_errors():
+            check_version(case, form.version.data)
+            mark_question_ready(current_user, case)
+            db.session.commit()
+    except HTTPException as refused:
+        db.session.rollback()
+        flash(refusal_message(refused))
+        return render_resident_page(case.resident, status=refused.code or 422)
+    flash(_("Case: %(state)s.", state=label(case.state, "case_state")))
+    return _back(case)
 
 
 @bp.route("/cases/<uuid:case_id>/check-ins", methods=["POST"])
@@ -110,23 +143,67 @@ def help_question(case_id: uuid.UUID) -> Any:
     case = case_in_scope(current_user, case_id)
     question = case.help_question
     if request.method == "GET":
-        form = HelpQuestionForm(formdata=None, obj=question) if question else HelpQuestionForm(
-            formdata=None)
-        return render_template("cases/help_question.html", case=case, form=form)
+        door_themes: list[str] = []
+        if question:
+            form = HelpQuestionForm(formdata=None, obj=question)
+        else:
+            # The themes named at the door are ticked already: the coach unticks or adds.
+            door_themes = [theme for talk in conversations(resident_id=case.resident_id, limit=1)
+                           for theme in talk.themes if theme in HELP_THEMES]
+            form = HelpQuestionForm(formdata=None, data={"themes": door_themes})
+        return _question_page(case, form, door_themes=door_themes)
     form = HelpQuestionForm()
     if case.state == "closed":
         form.form_errors.append(_("The case is closed; reopen it to change the help question."))
-        return render_template("cases/help_question.html", case=case, form=form), 422
+        return _question_page(case, form, 422)
     data = None
     if form.validate_on_submit():
         data = apply_schema(form, HelpQuestionInputSchema(), {
             "text": form.text.data, "themes": form.themes.data, "urgency": form.urgency.data})
     if data is None:
-        return render_template("cases/help_question.html", case=case, form=form), 422
+        return _question_page(case, form, 422)
+    if request.form.get("answer") == "ready" and can_formulate_at_once(case):
+        try:
+            with transition_errors():
+                save_help_question_as_ready(current_user, case, data)
+                db.session.commit()
+        except HTTPException as refused:
+            db.session.rollback()
+            form.form_errors.append(refusal_message(refused))
+            return _question_page(case, form, 422)
+        flash(_("Help question saved and ready: %(state)s.",
+                state=label(case.state, "case_state")))
+        return _back(case)
     set_help_question(current_user, case, data)
     db.session.commit()
     flash(_("Help question saved."))
     return _back(case)
+
+
+def _question_page(case: Case, form: HelpQuestionForm, status: int = 200,
+                   door_themes: list[str] | None = None) -> Any:
+    """The help question's page; before the question is formulated, saving it can also
+    mark it ready."""
+    return render_template("cases/help_question.html", case=case, form=form,
+                           door_themes=door_themes or [],
+                           at_once=can_formulate_at_once(case)), status
+
+
+def _notes_from_the_door(case: Case) -> dict[str, Any]:
+    """What the door told that the case's notes do not hold yet: the household's size, and
+    the conversations' notes (dated, oldest first) as the living situation. Shown filled in,
+    kept only when the coach saves them."""
+    found: dict[str, Any] = {}
+    size = case.resident.dwelling.household_size
+    if case.household_size is None and size is not None:
+        found["household_size"] = size
+    if not case.living_situation_notes:
+        told = [f"{when(talk.visited_at, 'date')}: {talk.notes.strip()}"
+                for talk in reversed(conversations(resident_id=case.resident_id, limit=20))
+                if talk.notes.strip()]
+        if told:
+            found["living_situation_notes"] = "\n".join(told)[:4000]
+    return found
 
 
 @bp.route("/cases/<uuid:case_id>/notes", methods=["GET", "POST"])
@@ -134,8 +211,11 @@ def help_question(case_id: uuid.UUID) -> Any:
 def notes(case_id: uuid.UUID) -> Any:
     case = case_in_scope(current_user, case_id)
     if request.method == "GET":
-        return render_template("cases/notes.html", case=case,
-                               form=NotesForm(formdata=None, obj=case))
+        form = NotesForm(formdata=None, obj=case)
+        from_door = _notes_from_the_door(case)
+        for name, value in from_door.items():
+            form[name].data = value
+        return render_template("cases/notes.html", case=case, form=form, from_door=from_door)
     form = NotesForm()
     if case.anonymised:
         form.form_errors.append(anonymised_message())

@@ -39,6 +39,7 @@ from app.web.pages import (
     csv_response,
     latest_seq,
     paginate,
+    refusal_message,
     run_transition,
     stream_scalars,
     transition_form,
@@ -90,7 +91,7 @@ def new(resident_id: uuid.UUID) -> Any:
                                                  refused.message]
         return render_template("consent/new.html", **context), 422
     except HTTPException as error:
-        form.form_errors.append(str((getattr(error, "data", None) or {}).get("message", "")))
+        form.form_errors.append(refusal_message(error))
         return render_template("consent/new.html", **context), 422
     flash(_("Consent recorded: %(state)s.", state=label(consent.state, "consent_state")))
     return redirect(url_for("residents_pages.resident", resident_id=resident.id))

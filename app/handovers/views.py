@@ -18,7 +18,11 @@ from app.auth.permissions import Permission, Role
 from app.auth.scope import case_in_scope, consents_query, handover_in_scope, handovers_query
 from app.cases.models import Case
 from app.consent.models import Consent
-from app.consent.queries import consents_to_offer_under
+from app.consent.queries import (
+    consents_to_offer_under,
+    offer_decision,
+    valid_consents_for_organisations,
+)
 from app.db import db, utcnow
 from app.handovers.forms import HandoverForm, ReofferForm, SafetyDisclosureForm
 from app.handovers.models import Handover, SafetyDisclosure
@@ -44,11 +48,14 @@ from app.web.pages import (
     TransitionOutcome,
     latest_seq,
     paginate,
+    refusal_message,
     run_transition,
     transition_form,
     with_argument_choices,
 )
+from app.web.reasons import SENTENCES, explain
 from app.web.templating import when
+from policies import ConsentFacts, Reason, in_order
 from workflows.handover import REOFFER_SUGGESTED, intro_recorded_early
 
 bp = Blueprint("handovers_pages", __name__, template_folder="templates")
@@ -92,10 +99,17 @@ def inbox() -> Any:
 @bp.route("/cases/<uuid:case_id>/handovers/new", methods=["GET", "POST"])
 @require(Permission.HANDOVERS_CREATE)
 def new(case_id: uuid.UUID) -> Any:
+    """Prepare a warm handover, starting from the resident's valid consent: with one, its
+    organisation, purpose and topics are filled in; with several, the coach picks one. The
+    page warns before submitting what the consent does not cover, and an offer it does not
+    cover is refused with why, in plain words — never kept as a draft unasked."""
     case = case_in_scope(current_user, case_id)
+    valid = valid_consents_for_organisations(case.resident_id)
+    if request.method != "POST":
+        form = HandoverForm(_resident_consents(case), formdata=None,
+                            data=_from_consent(valid, request.args.get("consent")))
+        return _render_new(case, form, valid)
     form = HandoverForm(_resident_consents(case))
-    if not form.is_submitted():
-        return render_template("handovers/new.html", case=case, form=form)
     data = None
     if form.validate():
         data = apply_schema(form, HandoverCreateSchema(), {
@@ -108,27 +122,64 @@ def new(case_id: uuid.UUID) -> Any:
                        strict=True)),
         })
     if data is None:
-        return render_template("handovers/new.html", case=case, form=form), 422
+        return _render_new(case, form, valid, 422)
+    offering = request.form.get("answer") == "offer"
+    decision = offer_decision(current_user, case.resident_id, data["organization_id"],
+                              data["purpose"], data["data_categories"])
+    if offering and not decision.allowed:
+        form.form_errors.extend(explain(decision))
+        return _render_new(case, form, valid, 422)
     try:
         handover = create_handover(current_user, case, data)
+        if offering:
+            with transition_errors():
+                fire_handover(handover, "offer", current_user, {})
     except HandoverNotAllowed as refused:
         db.session.rollback()
         form.form_errors.append(refused.message)
-        return render_template("handovers/new.html", case=case, form=form), 422
+        return _render_new(case, form, valid, 422)
+    except HTTPException as error:  # refused at the offer: nothing is kept
+        db.session.rollback()
+        form.form_errors.append(refusal_message(error))
+        return _render_new(case, form, valid, 422)
     db.session.commit()
-    if request.form.get("answer") != "offer":
+    if offering:
+        flash(_("Handover offered to %(organization)s.",
+                organization=handover.organization.name))
+    elif decision.allowed:
         flash(_("Handover saved as a draft."))
-        return redirect(url_for("handovers_pages.handover", handover_id=handover.id))
-    try:
-        with transition_errors():
-            fire_handover(handover, "offer", current_user, {})
-            db.session.commit()
-    except HTTPException as error:
-        message = str((getattr(error, "data", None) or {}).get("message", ""))
-        flash(_("Saved as a draft, not offered yet: %(reason)s", reason=message))
-        return redirect(url_for("handovers_pages.handover", handover_id=handover.id))
-    flash(_("Handover offered to %(organization)s.", organization=handover.organization.name))
+    else:
+        flash(" ".join([_("Handover saved as a draft. Before it can be offered:"),
+                        *explain(decision)]))
     return redirect(url_for("handovers_pages.handover", handover_id=handover.id))
+
+
+def _from_consent(valid: list[ConsentFacts], chosen: str | None) -> dict[str, Any]:
+    """What the form starts from: the one valid consent, or the one the coach picked."""
+    picked = next((fact for fact in valid if fact.id == chosen), None)
+    if picked is None and len(valid) == 1:
+        picked = valid[0]
+    if picked is None:
+        return {}
+    return {"organization_id": picked.recipient_organization_id, "purpose": picked.purpose,
+            "data_categories": in_order(picked.categories), "consent_id": picked.id}
+
+
+def _render_new(case: Case, form: HandoverForm, valid: list[ConsentFacts],
+                status: int = 200) -> Any:
+    names = dict(db.session.execute(select(Organization.id, Organization.name)).all())
+    consents = [{"id": fact.id, "organization": fact.recipient_organization_id,
+                 "organization_name": names.get(int(fact.recipient_organization_id), ""),
+                 "purpose": fact.purpose, "categories": in_order(fact.categories),
+                 "valid_until": fact.valid_until} for fact in valid]
+    return render_template(
+        "handovers/new.html", case=case, form=form, consents=consents,
+        # For the warning before submitting: what each valid consent covers.
+        coverage=[{key: consent[key] for key in ("organization", "purpose", "categories")}
+                  for consent in consents],
+        chosen=form.consent_id.data or "",
+        warnings={"no_consent": str(SENTENCES[Reason.NO_CONSENT]),
+                  "not_covered": str(SENTENCES[Reason.CATEGORIES_NOT_COVERED])}), status
 
 
 def _reoffer_options(handover: Handover, form: ReofferForm | None = None) -> dict[str, Any] | None:
@@ -215,6 +266,13 @@ def transition(handover_id: uuid.UUID) -> Any:
     if outcome.done:
         flash(_("Handover: %(state)s.", state=label(handover.state, "handover_state")))
         return redirect(url_for("handovers_pages.handover", handover_id=handover.id))
+    if outcome.status == "refused" and form.trigger.data == "offer":
+        # The refusal (logged as decided) is said to the coach from its reason codes.
+        decision = offer_decision(current_user, handover.case.resident_id,
+                                  handover.organization_id, handover.purpose,
+                                  handover.data_categories)
+        if not decision.allowed:
+            outcome.message = " ".join([_("Not offered:"), *explain(decision)])
     return render_handover_page(handover, failed=form, outcome=outcome,
                                 status=outcome.http_status)
 

@@ -18,17 +18,20 @@ from app.auth.scope import consents_query, resident_in_scope
 from app.cases import checkins
 from app.cases.forms import CheckInForm
 from app.cases.models import Case
+from app.cases.next_step import next_step
 from app.cases.operations import CaseAlreadyOpen, open_case
 from app.consent.models import Consent
+from app.consent.queries import valid_consents_for_organisations
 from app.db import db, utcnow
 from app.organizations.models import Organization
 from app.residents.models import Resident
 from app.residents.timeline import timeline_query
 from app.transitions import triggers_for
 from app.visits.models import Visit
+from app.visits.queries import conversations
 from app.web.formkit import TransitionForm
 from app.web.pages import TransitionOutcome, latest_seq, paginate, transition_form
-from workflows.case import CASE_OPEN_STATES, CHECKIN_CASE_STATE
+from workflows.case import CASE_OPEN_STATES, CHECKIN_CASE_STATE, QUESTION_READY_PATH
 
 bp = Blueprint("residents_pages", __name__, template_folder="templates")
 
@@ -45,6 +48,8 @@ def render_resident_page(resident: Resident, *, failed: TransitionForm | None = 
         select(Case).where(Case.resident_id == resident.id).order_by(desc(Case.opened_at))
     ).scalars())
     has_open_case = any(c.state in CASE_OPEN_STATES for c in cases)
+    has_valid_consent = bool(valid_consents_for_organisations(resident.id))
+    steps = {case.id: next_step(case, has_valid_consent=has_valid_consent) for case in cases}
     case_forms = {}
     for case in cases:
         triggers = triggers_for(case, current_user)
@@ -53,6 +58,10 @@ def render_resident_page(resident: Resident, *, failed: TransitionForm | None = 
             triggers = [trigger for trigger in triggers if trigger != "reopen"]
         # A new question is heard at a check-in: recorded there, it fires the trigger.
         triggers = [trigger for trigger in triggers if trigger != "new_question"]
+        if steps[case.id] == "mark_ready":
+            # The one button that marks a written help question ready stands above.
+            triggers = [trigger for trigger in triggers
+                        if trigger not in QUESTION_READY_PATH[case.state]]
         forms = {trigger: transition_form(case, trigger, seen) for trigger in triggers}
         if (failed is not None and failed_case is not None and failed_case.id == case.id
                 and case.workflow.get(failed.trigger.data or "")):
@@ -64,17 +73,20 @@ def render_resident_page(resident: Resident, *, failed: TransitionForm | None = 
         consents_query(current_user).where(Consent.resident_id == resident.id)
         .order_by(desc(Consent.created_at))
     ).scalars())
-    visits = list(db.session.execute(
-        select(Visit).where(Visit.resident_id == resident.id).order_by(desc(Visit.visited_at))
-        .limit(5)
-    ).scalars())
     timeline = paginate(timeline_query(resident), per_page=30)
+    # The timeline's visits name what was said at them, not only that they happened.
+    visit_ids = [uuid.UUID(event.object_id) for event in timeline.items
+                 if event.event_type == "visit_recorded" and event.object_id]
+    timeline_visits = {str(visit.id): visit for visit in db.session.execute(
+        select(Visit).where(Visit.id.in_(visit_ids))).scalars()} if visit_ids else {}
     organizations = dict(db.session.execute(select(Organization.id, Organization.name)).all())
     return render_template(
         "residents/resident.html", resident=resident, cases=cases, case_forms=case_forms,
         has_open_case=has_open_case, consents=consents, staying_in_touch=staying_in_touch,
+        steps=steps,
         now=utcnow(),
-        visits=visits, timeline=timeline, organizations=organizations,
+        talks=conversations(resident_id=resident.id), timeline=timeline,
+        timeline_visits=timeline_visits, organizations=organizations,
         outcome=outcome, failed_case=failed_case,
     ), status
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.buildings.models import Dwelling
 from app.db import db, enum_column, utcnow
+from app.residents.models import Resident
 
 
 class VisitOutcome(StrEnum):
@@ -47,6 +48,7 @@ class Visit(db.Model):
     case_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cases.id"))
 
     dwelling: Mapped[Dwelling] = relationship()
+    resident: Mapped[Resident | None] = relationship()
 
 
 QUESTIONS = ("themes", "offers", "wishes", "willingness")

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
@@ -23,7 +23,7 @@ from sqlalchemy.orm import aliased
 from app.audit.operations import record_event
 from app.buildings.models import Dwelling
 from app.cases.operations import open_case, open_case_of
-from app.db import db
+from app.db import db, utcnow
 from app.residents.models import Resident
 from app.visits.models import LatestAnswer, Visit, VisitOutcome
 
@@ -47,15 +47,19 @@ def record_visit(coach: Any, dwelling: Dwelling, data: Mapping[str, Any], *,
         if (resident is None or resident.dwelling_id != dwelling.id
                 or resident.anonymised_at is not None):
             raise VisitInvalid("resident_id", _("This resident does not live at this dwelling."))
+    outcome = VisitOutcome(data["outcome"])
+    # Needs, offers, wishes and willingness are answers of a conversation: at a door where
+    # nobody talked (a form that started from the last answers) they were not given.
+    talked = outcome == VisitOutcome.TALKED
     visit = Visit(
         dwelling_id=dwelling.id,
         coach_id=coach.id,
         resident_id=resident.id if resident else None,
-        outcome=VisitOutcome(data["outcome"]),
-        themes=list(dict.fromkeys(data.get("themes") or [])),
-        offers=list(dict.fromkeys(data.get("offers") or [])),
-        wishes=list(dict.fromkeys(data.get("wishes") or [])),
-        willingness=data.get("willingness"),
+        outcome=outcome,
+        themes=list(dict.fromkeys(data.get("themes") or [])) if talked else [],
+        offers=list(dict.fromkeys(data.get("offers") or [])) if talked else [],
+        wishes=list(dict.fromkeys(data.get("wishes") or [])) if talked else [],
+        willingness=data.get("willingness") if talked else None,
         household_size=data.get("household_size"),
         notes=data.get("notes") or "",
     )
@@ -79,6 +83,32 @@ def record_visit(coach: Any, dwelling: Dwelling, data: Mapping[str, Any], *,
     record_event("visit_recorded", actor=coach, object_type="visit", object_id=visit.id,
                  details={"outcome": str(visit.outcome)})
     return visit
+
+
+# A "nobody home" tapped at the wrong door is taken back by the coach who tapped it, soon
+# after: long enough to notice on the next screen, short enough that the round's count holds.
+TAKE_BACK_WINDOW = timedelta(minutes=10)
+
+
+def can_take_back(coach: Any, visit: Visit, now: datetime | None = None) -> bool:
+    """Whether `coach` may still take `visit` back: their own "nobody home", recorded within
+    TAKE_BACK_WINDOW."""
+    return (visit.coach_id == coach.id and visit.outcome == VisitOutcome.NOT_HOME
+            and (now or utcnow()) - visit.visited_at <= TAKE_BACK_WINDOW)
+
+
+def take_back_visit(coach: Any, visit: Visit, now: datetime | None = None) -> None:
+    """Take a "nobody home" back, as if it was never tapped; the audit log keeps both the
+    recording and its taking back. A "nobody home" changes no answers and opens nothing, so
+    there is nothing else to undo."""
+    if not can_take_back(coach, visit, now):
+        raise VisitInvalid("visit", _("This visit can no longer be taken back: only your own "
+                                      "“nobody home”, within %(minutes)d minutes.",
+                                      minutes=TAKE_BACK_WINDOW.seconds // 60))
+    record_event("visit_taken_back", actor=coach, object_type="visit", object_id=visit.id,
+                 details={"outcome": str(visit.outcome), "dwelling_id": visit.dwelling_id})
+    db.session.delete(visit)
+    db.session.flush()
 
 
 def _lock_dwelling(dwelling: Dwelling) -> None:

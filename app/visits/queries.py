@@ -73,6 +73,20 @@ def dwelling_visits(dwelling_id: int, limit: int = 10) -> list[Any]:
     ).scalars())
 
 
+def conversations(*, dwelling_id: int | None = None, resident_id: Any = None,
+                  limit: int = 6) -> list[Visit]:
+    """The conversations held at a door or with a resident, latest first (by time at the
+    door, then id, as the household's latest answers are chosen): the first is what the
+    household answered last, the others its history."""
+    query = select(Visit).where(Visit.outcome == VisitOutcome.TALKED)
+    if dwelling_id is not None:
+        query = query.where(Visit.dwelling_id == dwelling_id)
+    if resident_id is not None:
+        query = query.where(Visit.resident_id == resident_id)
+    return list(db.session.execute(
+        query.order_by(Visit.visited_at.desc(), Visit.id.desc()).limit(limit)).scalars())
+
+
 def doors_to_come_back_to(visits: Select[Any], limit: int) -> list[Visit]:
     """Of the doors `visits` (a query of Visit rows in the caller's scope) reaches, those whose
     latest visit said "come back later": that visit, oldest first."""

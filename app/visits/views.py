@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -20,8 +21,9 @@ from app.residents.models import PossibleDuplicate, Resident
 from app.residents.operations import register_resident
 from app.residents.schemas import ResidentCreateSchema
 from app.visits.forms import NEW_RESIDENT, DuplicateDecisionForm, NotHomeForm, VisitForm
-from app.visits.operations import VisitInvalid, record_visit
-from app.visits.queries import dwelling_visits
+from app.visits.models import Visit
+from app.visits.operations import VisitInvalid, record_visit, take_back_visit
+from app.visits.queries import conversations, dwelling_visits
 from app.visits.schemas import VisitCreateSchema
 from app.web.formkit import apply_schema
 from app.web.pages import DB_ID
@@ -48,14 +50,32 @@ def _render(dwelling: Dwelling, form: VisitForm | None = None, status: int = 200
         select(Case.resident_id).where(Case.resident_id.in_([r.id for r in residents]),
                                        Case.state.in_(CASE_OPEN_STATES))
     ).scalars()) if residents else set()
-    form = form or VisitForm(residents, formdata=None)
+    talks = conversations(dwelling_id=dwelling.id)
+    form = form or VisitForm(residents, formdata=None,
+                             data=_from_last_conversation(dwelling, talks, residents))
     duplicates = db.session.execute(
         flags_query(current_user).where(PossibleDuplicate.dwelling_id == dwelling.id)
     ).scalars().all()
     return render_template("visits/dwelling.html", dwelling=dwelling, residents=residents,
                            with_open_case=with_open_case, form=form,
                            not_home=NotHomeForm(formdata=None), duplicates=duplicates,
-                           visits=dwelling_visits(dwelling.id)), status
+                           visits=dwelling_visits(dwelling.id), talks=talks), status
+
+
+def _from_last_conversation(dwelling: Dwelling, talks: list[Visit],
+                            residents: list[Resident]) -> dict[str, Any]:
+    """The next conversation starts from what the household answered last, and with whom:
+    the coach changes what changed. Its notes start empty: they are this visit's own."""
+    if not talks:
+        return {"household_size": dwelling.household_size}
+    last = talks[0]
+    here = {resident.id for resident in residents}
+    return {
+        "resident": str(last.resident_id) if last.resident_id in here else None,
+        "themes": list(last.themes), "offers": list(last.offers), "wishes": list(last.wishes),
+        "willingness": str(last.willingness) if last.willingness is not None else None,
+        "household_size": dwelling.household_size,
+    }
 
 
 def _back_to_building(dwelling: Dwelling) -> Any:
@@ -75,10 +95,32 @@ def not_home(dwelling_id: int) -> Any:
     dwelling = dwelling_in_scope(current_user, dwelling_id)
     if not NotHomeForm().validate_on_submit():
         return _render(dwelling, status=422)
-    record_visit(current_user, dwelling, {"outcome": "not_home"})
+    visit = record_visit(current_user, dwelling, {"outcome": "not_home"})
     db.session.commit()
-    flash(_("Recorded: nobody home at %(address)s.", address=dwelling.address))
+    # The building's page confirms it where the coach is, with a way to take it back.
+    session["just_recorded_visit"] = str(visit.id)
     return _back_to_building(dwelling)
+
+
+@bp.route("/visits/<uuid:visit_id>/take-back", methods=["POST"])
+@require(Permission.VISITS_CREATE)
+def take_back(visit_id: uuid.UUID) -> Any:
+    """Undo a "nobody home" tapped by mistake: the coach who tapped it, shortly after."""
+    visit = db.session.get(Visit, visit_id)
+    if visit is None or visit.coach_id != current_user.id:
+        abort(404)
+    dwelling = dwelling_in_scope(current_user, visit.dwelling_id)
+    if not NotHomeForm().validate_on_submit():
+        return _render(dwelling, status=400)
+    try:
+        take_back_visit(current_user, visit)
+    except VisitInvalid as refused:
+        db.session.rollback()
+        flash(refused.message)
+        return _render(dwelling, status=422)
+    db.session.commit()
+    flash(_("Taken back: the visit to %(address)s is not recorded.", address=dwelling.address))
+    return redirect(url_for("visits_pages.dwelling", dwelling_id=dwelling.id))
 
 
 @bp.route(f"/dwellings/<{DB_ID}:dwelling_id>/visits", methods=["POST"])

@@ -98,6 +98,22 @@ LABELS: dict[str, dict[str, Any]] = {
         "done": _l("Done"),
         "ended": _l("Did not take place"),
     },
+    "next_step": {
+        "explore": _l("Next: start exploring how the resident lives and what they need."),
+        "write_question": _l("Next: write the help question together with the resident."),
+        "mark_ready": _l("Next: the help question is written. Check it with the resident and "
+                         "mark it ready."),
+        "record_consent": _l("Next: record the resident's consent for the organisation that "
+                             "will help."),
+        "prepare_handover": _l("Next: prepare a warm handover; the form starts from the "
+                               "resident's consent."),
+        "offer_draft": _l("Next: offer the prepared handover (open it below)."),
+        "wait": _l("Next: wait for the organisation to accept, then plan the introduction "
+                   "together."),
+        "stay_in_touch": _l("Help has started. Stay in touch with the resident."),
+        "paused": _l("Paused. Handovers and their timers keep running."),
+        "closed": _l("Closed."),
+    },
     "visit_outcome": {
         "talked": _l("Talked"),
         "not_home": _l("Not home"),
@@ -231,6 +247,7 @@ LABELS: dict[str, dict[str, Any]] = {
         "help_question_saved": _l("Help question saved"),
         "case_notes_saved": _l("Notes saved"),
         "visit_recorded": _l("Visit recorded"),
+        "visit_taken_back": _l("Visit taken back"),
         "resident_registered": _l("Resident registered"),
         "consent_requested": _l("Consent asked"),
         "handover_created": _l("Handover prepared"),

@@ -136,6 +136,11 @@ class TransitionOutcome:
         return {"done": 200, "stale": 409}.get(self.status, 422)
 
 
+def refusal_message(error: HTTPException) -> str:
+    """The message of an error raised in the API's shape (`transition_errors`), for a page."""
+    return str((getattr(error, "data", None) or {}).get("message") or error.description or "")
+
+
 def run_transition(subject: WorkflowSubject, form: TransitionForm,
                    fire: Callable[[dict[str, Any]], None],
                    prepare: Callable[[], str | None] | None = None) -> TransitionOutcome:
@@ -162,7 +167,7 @@ def run_transition(subject: WorkflowSubject, form: TransitionForm,
             db.session.commit()
     except HTTPException as error:
         data = getattr(error, "data", None) or {}
-        message = str(data.get("message") or error.description or "")
+        message = refusal_message(error)
         if error.code == 409:
             db.session.expire_all()
             changes = changes_since(subject, form.seen.data)

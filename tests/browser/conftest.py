@@ -158,3 +158,10 @@ def shows(page: Any, text: str) -> None:
     from playwright.sync_api import expect
 
     expect(page.locator("body")).to_contain_text(text)
+
+
+def unfold(page: Any) -> None:
+    """Open the folded sections of the door's form, as a coach taps them open."""
+    folded = page.locator("form[data-offline-kind=visit] details:not([open]) > summary")
+    while folded.count():
+        folded.first.click()

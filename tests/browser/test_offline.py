@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import exists, func, select
 
-from tests.browser.conftest import DEMO_PASSWORD, assert_fits_phone, screenshot, shows
+from tests.browser.conftest import DEMO_PASSWORD, assert_fits_phone, screenshot, shows, unfold
 
 pytestmark = pytest.mark.browser
 
@@ -153,6 +153,7 @@ def test_a_round_recorded_without_a_signal_is_applied_once(phone: Any, live_serv
     _door(page, building_id, conversation)
     shows(page, "Een traject openen kan alleen online")
     page.check("input[name=outcome][value=talked]")
+    unfold(page)
     page.check("input[name=themes][value=finances]")
     page.check("input[name=themes][value=loneliness]")
     page.check("input[name=offers][value=cooking]")
@@ -172,6 +173,7 @@ def test_a_round_recorded_without_a_signal_is_applied_once(phone: Any, live_serv
     shows(page, "Geef de naam waarmee de bewoner aangesproken wil worden.")  # checked first
     page.fill("input[name=new_resident_name]", "Noor Offline")
     page.fill("input[name=new_resident_birth_year]", "1961")
+    unfold(page)
     page.check("input[name=themes][value=housing]")
     page.click("form[data-offline-kind=visit] button[type=submit]")
     _back_on_the_grid(page, building_id)
@@ -269,6 +271,7 @@ def test_a_resend_a_second_coach_and_a_possible_duplicate(phone: Any, live_serve
     page.check("input[name=resident][value=new]")
     page.fill("input[name=new_resident_name]", f"  {existing_name.upper()} ")
     page.check("input[name=outcome][value=talked]")
+    unfold(page)
     page.check("input[name=themes][value=finances]")
     page.click("form[data-offline-kind=visit] button[type=submit]")
     _back_on_the_grid(page, building_id)
@@ -280,6 +283,7 @@ def test_a_resend_a_second_coach_and_a_possible_duplicate(phone: Any, live_serve
     other = phone(colleague)
     other.goto(f"/dwellings/{door}")
     other.check("input[name=outcome][value=talked]")
+    unfold(other)
     other.check("input[name=themes][value=work_income]")
     other.click("form[data-offline-kind=visit] button[type=submit]")
     shows(other, "Bezoek vastgelegd.")

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import exists, select
 
-from tests.browser.conftest import assert_fits_phone, screenshot, shows
+from tests.browser.conftest import assert_fits_phone, screenshot, shows, unfold
 
 pytestmark = pytest.mark.browser
 
@@ -66,6 +66,7 @@ def _coach_records_visit_and_offers_handover(phone: Any, live_server: Any) -> di
         page.click("summary:has-text('Nieuwe bewoner')")
     page.fill("input[name=new_resident_name]", NAME)
     page.fill("input[name=new_resident_birth_year]", "1957")
+    unfold(page)
     page.check("input[name=themes][value=finances]")
     page.check("input[name=themes][value=loneliness]")
     page.check("input[name=offers][value=cooking]")
@@ -84,9 +85,9 @@ def _coach_records_visit_and_offers_handover(phone: Any, live_server: Any) -> di
     shows(page, "Traject: Verkennen.")
     page.click("a:has-text('Hulpvraag opschrijven')")
     page.fill("textarea[name=text]", HELP_QUESTION)
-    page.check("input[name=themes][value=finances]")
+    assert page.is_checked("input[name=themes][value=finances]")  # from the door
     page.check("input[name=themes][value=daily_administration]")
-    page.click("button:has-text('Hulpvraag opslaan')")
+    page.click("button:has-text('Opslaan, nog niet klaar')")
     shows(page, "Hulpvraag opgeslagen.")
     page.click("button:has-text('Hulpvraag staat')")
     shows(page, "Traject: Hulpvraag geformuleerd.")
