@@ -78,8 +78,7 @@ def apply(
     # Lock order: both logs' heads before any row the transition or its cascades change.
     # A cascade changes other objects after appending to the audit log; taking the heads
     # first means it never waits for a row whose holder waits for a head.
-    chain.lock_head(ProcessingLogEntry)
-    chain.lock_head(AuditEvent)
+    chain.lock_heads_in_order(ProcessingLogEntry, AuditEvent)
     fired = fire(
         subject.workflow,
         subject,

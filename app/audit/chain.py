@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Integer, Text, case, cast, func, literal, select
+from sqlalchemy import JSON, DateTime, Integer, Text, case, cast, event, func, literal, select
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.audit.models import ChainHead
@@ -95,15 +96,46 @@ def _typed_strings(value: Any) -> Iterator[str]:
             yield from _typed_strings(item)
 
 
+# The heads this session's transaction has locked, by log name: a head locked once stays
+# locked (and loaded) until the transaction ends, so asking for it again needs no statement.
+_LOCKED_HEADS = "chain_heads_locked"
+
+
 def lock_head(model: Any) -> ChainHead | None:
-    """Lock the log's chain head until the transaction ends.
+    """Lock the log's chain head until the transaction ends (once per transaction: the
+    head is remembered until it ends, savepoints included).
 
     Lock order: the processing log's head, then the audit log's, then the rows a
     transition changes (`app.transitions.apply` takes both heads first), so two requests
     never wait on each other in a circle."""
-    return db.session.execute(
+    session = db.session
+    locked = session.info.setdefault(_LOCKED_HEADS, {})
+    head = locked.get(model.CHAIN)
+    if head is not None and head in session:
+        return head
+    head = session.execute(
         select(ChainHead).where(ChainHead.log_name == model.CHAIN).with_for_update()
     ).scalar_one_or_none()
+    if head is not None:
+        locked[model.CHAIN] = head
+    return head
+
+
+def lock_heads_in_order(*models: Any) -> None:
+    """Take the heads of these logs, in this order, before any other row of a transaction
+    that may append to several logs. SQLite has nothing to order: every transaction begins
+    IMMEDIATE and so holds the database's one write lock already (`app.db.configure_sqlite`)."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        return
+    for model in models:
+        lock_head(model)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_locked_heads(session: Session, _transaction: Any) -> None:
+    """A commit or rollback releases the locks; so does rolling back to a savepoint taken
+    before them. Forgetting at the end of every transaction, savepoints too, keeps it simple."""
+    session.info.pop(_LOCKED_HEADS, None)
 
 
 def append(entry: Any) -> Any:
