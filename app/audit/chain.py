@@ -21,8 +21,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Integer, Text, case, cast, event, func, literal, select
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Integer,
+    Text,
+    case,
+    cast,
+    event,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.audit.models import ChainHead
@@ -139,15 +153,21 @@ def _forget_locked_heads(session: Session, _transaction: Any) -> None:
 
 
 def append(entry: Any) -> Any:
-    """Give `entry` the next sequence number and its hashes, and add it to the session.
+    """Give `entry` the next sequence number and its hashes, and write it.
 
     What enters a hash chain can never be erased, so this is the last line against a BSN:
     every value copied into the entry (a filter, a notice version, a detail) is checked,
-    whatever path it took to get here."""
+    whatever path it took to get here.
+
+    The entry and the head's move are two plain statements (an INSERT and an UPDATE), sent
+    at once: a log entry never changes after it is written, so it needs no unit of work.
+    The returned entry is not kept in the session; read it back by its `seq`. The first
+    entry of a log creates the head through the session."""
     refuse_bsn(entry)
     session = db.session
     head = lock_head(entry)
-    if head is None:
+    created = head is None
+    if created:
         head = ChainHead(log_name=entry.CHAIN, last_seq=0, last_hash=GENESIS_HASH)
         session.add(head)
     entry.seq = head.last_seq + 1
@@ -155,11 +175,30 @@ def append(entry: Any) -> Any:
         entry.occurred_at = utcnow()
     entry.prev_hash = head.last_hash
     entry.hash = entry_hash(entry.prev_hash, payload_of(entry))
-    head.last_seq = entry.seq
-    head.last_hash = entry.hash
-    session.add(entry)
-    session.flush()
+    if created:
+        head.last_seq = entry.seq
+        head.last_hash = entry.hash
+        session.add(entry)
+        session.flush()
+        return entry
+    table = entry.__table__
+    session.execute(insert(table).values(_column_values(entry)))
+    session.execute(update(ChainHead.__table__)
+                    .where(ChainHead.__table__.c.log_name == entry.CHAIN)
+                    .values(last_seq=entry.seq, last_hash=entry.hash))
+    # The session's copy of the head says what the row now holds, without a flush.
+    set_committed_value(head, "last_seq", entry.seq)
+    set_committed_value(head, "last_hash", entry.hash)
     return entry
+
+
+def _column_values(entry: Any) -> dict[str, Any]:
+    """The values given to the entry's columns; the columns' own defaults fill the rest, as
+    a flush would."""
+    given = vars(entry)
+    return {column.name: given[prop.key]
+            for prop in entry.__mapper__.column_attrs
+            for column in prop.columns if prop.key in given}
 
 
 @dataclass
