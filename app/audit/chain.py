@@ -127,8 +127,11 @@ def lock_head(model: Any) -> ChainHead | None:
     head = locked.get(model.CHAIN)
     if head is not None and head in session:
         return head
+    # Read afresh, even when the session holds the head already: a savepoint rolled back
+    # since may have undone an append (`append` moves the head without a unit of work).
     head = session.execute(
         select(ChainHead).where(ChainHead.log_name == model.CHAIN).with_for_update()
+        .execution_options(populate_existing=True)
     ).scalar_one_or_none()
     if head is not None:
         locked[model.CHAIN] = head
