@@ -16,6 +16,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_smorest import abort
+from sqlalchemy import insert
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -78,8 +79,7 @@ def apply(
     # Lock order: both logs' heads before any row the transition or its cascades change.
     # A cascade changes other objects after appending to the audit log; taking the heads
     # first means it never waits for a row whose holder waits for a head.
-    chain.lock_head(ProcessingLogEntry)
-    chain.lock_head(AuditEvent)
+    chain.lock_heads_in_order(ProcessingLogEntry, AuditEvent)
     fired = fire(
         subject.workflow,
         subject,
@@ -112,10 +112,12 @@ def apply(
         to_state=fired.dest,
         details=details,
     )
-    for name, text in free_text.items():
-        db.session.add(TransitionNote(event_seq=event.seq, name=name,
-                                      object_type=subject.object_type,
-                                      object_id=str(subject.id), text=text))
+    if free_text:
+        # Written once, beside the log entry: a plain INSERT, like the entry itself.
+        db.session.execute(insert(TransitionNote.__table__), [
+            {"event_seq": event.seq, "name": name, "object_type": subject.object_type,
+             "object_id": str(subject.id), "text": text}
+            for name, text in free_text.items()])
     return fired
 
 

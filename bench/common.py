@@ -232,6 +232,18 @@ def build_world(application: Any) -> World:
         hood = Neighbourhood(name="Wijk Bench", city="Utrecht")
         session.add_all([welzijn, buurtteam, hood])
         session.flush()
+        # Sharing with an organisation needs a convenant it is a party to, besides consent.
+        from datetime import date
+
+        from app.convenants.operations import create_convenant, join
+        from policies import REGISTER
+
+        convenant = create_convenant(None, title="Convenant Bench", version="1",
+                                     text="# Convenant Bench\n", valid_from=date(2020, 1, 1),
+                                     valid_until=None,
+                                     activities={a.id: a.categories for a in REGISTER.values()})
+        for organization in (welzijn, buurtteam):
+            join(None, convenant, organization_id=organization.id, joined_on=date(2020, 1, 1))
         password_hash = hash_password(PASSWORD)
         coach = User(email="coach@bench.test", name="Coach Bench", role=Role.FLATCOACH,
                      organization_id=welzijn.id, password_hash=password_hash)

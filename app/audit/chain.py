@@ -21,7 +21,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Integer, Text, case, cast, func, literal, select
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Integer,
+    Text,
+    case,
+    cast,
+    event,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.audit.models import ChainHead
@@ -95,27 +110,67 @@ def _typed_strings(value: Any) -> Iterator[str]:
             yield from _typed_strings(item)
 
 
+# The heads this session's transaction has locked, by log name: a head locked once stays
+# locked (and loaded) until the transaction ends, so asking for it again needs no statement.
+_LOCKED_HEADS = "chain_heads_locked"
+
+
 def lock_head(model: Any) -> ChainHead | None:
-    """Lock the log's chain head until the transaction ends.
+    """Lock the log's chain head until the transaction ends (once per transaction: the
+    head is remembered until it ends, savepoints included).
 
     Lock order: the processing log's head, then the audit log's, then the rows a
     transition changes (`app.transitions.apply` takes both heads first), so two requests
     never wait on each other in a circle."""
-    return db.session.execute(
+    session = db.session
+    locked = session.info.setdefault(_LOCKED_HEADS, {})
+    head = locked.get(model.CHAIN)
+    if head is not None and head in session:
+        return head
+    # Read afresh, even when the session holds the head already: a savepoint rolled back
+    # since may have undone an append (`append` moves the head without a unit of work).
+    head = session.execute(
         select(ChainHead).where(ChainHead.log_name == model.CHAIN).with_for_update()
+        .execution_options(populate_existing=True)
     ).scalar_one_or_none()
+    if head is not None:
+        locked[model.CHAIN] = head
+    return head
+
+
+def lock_heads_in_order(*models: Any) -> None:
+    """Take the heads of these logs, in this order, before any other row of a transaction
+    that may append to several logs. SQLite has nothing to order: every transaction begins
+    IMMEDIATE and so holds the database's one write lock already (`app.db.configure_sqlite`)."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        return
+    for model in models:
+        lock_head(model)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_locked_heads(session: Session, _transaction: Any) -> None:
+    """A commit or rollback releases the locks; so does rolling back to a savepoint taken
+    before them. Forgetting at the end of every transaction, savepoints too, keeps it simple."""
+    session.info.pop(_LOCKED_HEADS, None)
 
 
 def append(entry: Any) -> Any:
-    """Give `entry` the next sequence number and its hashes, and add it to the session.
+    """Give `entry` the next sequence number and its hashes, and write it.
 
     What enters a hash chain can never be erased, so this is the last line against a BSN:
     every value copied into the entry (a filter, a notice version, a detail) is checked,
-    whatever path it took to get here."""
+    whatever path it took to get here.
+
+    The entry and the head's move are two plain statements (an INSERT and an UPDATE), sent
+    at once: a log entry never changes after it is written, so it needs no unit of work.
+    The returned entry is not kept in the session; read it back by its `seq`. The first
+    entry of a log creates the head through the session."""
     refuse_bsn(entry)
     session = db.session
     head = lock_head(entry)
-    if head is None:
+    created = head is None
+    if created:
         head = ChainHead(log_name=entry.CHAIN, last_seq=0, last_hash=GENESIS_HASH)
         session.add(head)
     entry.seq = head.last_seq + 1
@@ -123,11 +178,30 @@ def append(entry: Any) -> Any:
         entry.occurred_at = utcnow()
     entry.prev_hash = head.last_hash
     entry.hash = entry_hash(entry.prev_hash, payload_of(entry))
-    head.last_seq = entry.seq
-    head.last_hash = entry.hash
-    session.add(entry)
-    session.flush()
+    if created:
+        head.last_seq = entry.seq
+        head.last_hash = entry.hash
+        session.add(entry)
+        session.flush()
+        return entry
+    table = entry.__table__
+    session.execute(insert(table).values(_column_values(entry)))
+    session.execute(update(ChainHead.__table__)
+                    .where(ChainHead.__table__.c.log_name == entry.CHAIN)
+                    .values(last_seq=entry.seq, last_hash=entry.hash))
+    # The session's copy of the head says what the row now holds, without a flush.
+    set_committed_value(head, "last_seq", entry.seq)
+    set_committed_value(head, "last_hash", entry.hash)
     return entry
+
+
+def _column_values(entry: Any) -> dict[str, Any]:
+    """The values given to the entry's columns; the columns' own defaults fill the rest, as
+    a flush would."""
+    given = vars(entry)
+    return {column.name: given[prop.key]
+            for prop in entry.__mapper__.column_attrs
+            for column in prop.columns if prop.key in given}
 
 
 @dataclass

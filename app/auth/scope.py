@@ -8,7 +8,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_smorest import abort
 from sqlalchemy import Select, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from app.auth.models import User
 from app.auth.permissions import Role
@@ -106,15 +106,21 @@ def cases_query(user: User) -> Select[tuple[Any]]:
 
 
 def case_in_scope(user: User, case_id: uuid.UUID | str) -> Any:
-    from app.cases.models import Case
+    from app.cases.models import Case, no_more_contact
 
-    case = db.session.execute(
+    # The resident comes with the join that decides the scope: every answer names them,
+    # and a transition asks whether they have been anonymised. Whether the resident wants
+    # no more contact comes along too, for the case's answer.
+    row = db.session.execute(
         cases_query(user)
-        .options(joinedload(Case.help_question), selectinload(Case.handovers))
+        .add_columns(no_more_contact(Case))
+        .options(contains_eager(Case.resident), joinedload(Case.help_question),
+                 selectinload(Case.handovers))
         .where(Case.id == _uuid_or_404(case_id))
-    ).scalar_one_or_none()
-    if case is None:
+    ).one_or_none()
+    if row is None:
         not_found()
+    case, case.no_more_contact_when_loaded = row
     return case
 
 

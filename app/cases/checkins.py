@@ -12,10 +12,10 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from flask import current_app, has_app_context
-from sqlalchemy import and_, delete, exists, select, update
+from sqlalchemy import and_, delete, select, update
 
 from app.audit.operations import record_event
-from app.cases.models import Case, CheckIn
+from app.cases.models import Case, CheckIn, no_more_contact
 from app.db import db
 from app.notifications.models import Notification, NotificationKind
 from workflows.case import CHECKIN_CASE_STATE, NO_MORE_CONTACT
@@ -36,8 +36,14 @@ def planned_condition() -> object:
 
 def contact_ended(case: Case) -> bool:
     """The resident told the coach they want no more check-ins on this case."""
-    return db.session.execute(select(exists().where(
-        CheckIn.case_id == case.id, CheckIn.outcome == NO_MORE_CONTACT))).scalar_one()
+    return db.session.execute(select(no_more_contact(case))).scalar_one()
+
+
+def contact_ended_for_answer(case: Case) -> bool:
+    """`contact_ended` for a case's answer: as loaded with the case when its query asked for
+    it (no statement, and none after the request's commit), else asked now."""
+    loaded = case.no_more_contact_when_loaded
+    return contact_ended(case) if loaded is None else bool(loaded)
 
 
 def contact_ended_at(case: Case) -> datetime | None:

@@ -5,13 +5,14 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ColumnElement, ForeignKey, String, Text, exists
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import db, enum_column, utcnow
 from app.residents.models import Resident
 from app.statemachine import WorkflowSubject
 from workflows import CASE
+from workflows.case import NO_MORE_CONTACT
 
 if TYPE_CHECKING:
     from app.handovers.models import Handover
@@ -68,6 +69,11 @@ class Case(WorkflowSubject, db.Model):
                                                      order_by="Handover.created_at")
     # In no particular order: `app.cases.checkins.in_order` sorts them for reading.
     checkins: Mapped[list[CheckIn]] = relationship(back_populates="case")
+    # `no_more_contact(Case)` as it stood when the case was loaded, where the loading query
+    # asked for it (`app.auth.scope.case_in_scope`); None otherwise. A plain attribute, not
+    # mapped: only what a case's answer shows reads it (`app.cases.schemas`); rules ask
+    # `checkins.contact_ended`.
+    no_more_contact_when_loaded = None
 
     @property
     def anonymised(self) -> bool:
@@ -126,3 +132,9 @@ class CheckIn(db.Model):
         if self.ended_at is not None:
             return "ended"
         return "due" if self.due_at is not None and self.due_at <= now else "planned"
+
+
+def no_more_contact(case: type[Case] | Case) -> ColumnElement[bool]:
+    """The resident told the coach they want no more check-ins on the case: for one case, or
+    for `Case` itself inside a query over cases."""
+    return exists().where(CheckIn.case_id == case.id, CheckIn.outcome == NO_MORE_CONTACT)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask_login import current_user
 from marshmallow import Schema, fields, validate
 
-from app.cases.checkins import contact_ended
+from app.cases.checkins import contact_ended_for_answer
 from app.cases.models import HELP_THEMES, Urgency
 from app.db import utcnow
 from app.transitions import triggers_for
@@ -100,7 +100,7 @@ class CaseSchema(Schema):
     closed_at = fields.DateTime(allow_none=True)
     help_question = fields.Nested(HelpQuestionSchema, allow_none=True)
     handovers = fields.List(fields.Nested(HandoverSummarySchema))
-    no_more_contact = fields.Function(contact_ended, metadata={
+    no_more_contact = fields.Function(contact_ended_for_answer, metadata={
         "description": "The resident wants no more check-ins on this case."})
     household_size = fields.Integer(allow_none=True)
     household_notes = fields.String()

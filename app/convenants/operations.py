@@ -11,7 +11,7 @@ from typing import Any
 from flask import g, has_request_context
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from app.audit.operations import record_event
 from app.convenants.models import Convenant, ConvenantParty
@@ -30,12 +30,12 @@ class ConvenantRefused(Exception):
 
 
 def convenant_facts() -> tuple[ConvenantFacts, ...]:
-    """Every convenant with its parties, as the policy decision reads them: two statements,
+    """Every convenant with its parties, as the policy decision reads them: one statement,
     once per request (a list of activities asks the decision once per organiser shown)."""
     if has_request_context() and _CACHE in g:
         return g.get(_CACHE)
     convenants = db.session.execute(
-        select(Convenant).options(selectinload(Convenant.parties))).scalars().all()
+        select(Convenant).options(joinedload(Convenant.parties))).unique().scalars().all()
     facts = tuple(_facts(c) for c in convenants)
     if has_request_context():
         setattr(g, _CACHE, facts)
