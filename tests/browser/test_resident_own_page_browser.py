@@ -19,7 +19,8 @@ PIN = "480613"
 
 
 def _offered_to_buurtteam(live_server: Any) -> tuple[str, str, str]:
-    """A demo handover of coach 1 offered to the buurtteam: (handover, resident, consent)."""
+    """A demo handover of coach 1 to the buurtteam, still going (other browser tests move
+    some of them on): (handover, resident, consent)."""
     from app.auth.models import User
     from app.cases.models import Case
     from app.db import db
@@ -32,9 +33,10 @@ def _offered_to_buurtteam(live_server: Any) -> tuple[str, str, str]:
             select(Handover.id, Case.resident_id, Handover.consent_id)
             .join(Case, Case.id == Handover.case_id)
             .join(Organization, Organization.id == Handover.organization_id)
-            .where(Handover.state == "offered", Organization.name == "Buurtteam Overvecht",
+            .where(Handover.state.in_(("offered", "accepted", "intro_scheduled")),
+                   Organization.name == "Buurtteam Overvecht",
                    Handover.consent_id.is_not(None), Case.coach_id == coach)
-            .order_by(Handover.offered_at)).first()
+            .order_by(Handover.offered_at.desc())).first()
         assert row is not None, "the demo has no handover of coach 1 offered to the buurtteam"
         return str(row[0]), str(row[1]), str(row[2])
 
