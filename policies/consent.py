@@ -56,7 +56,17 @@ class ConsentFacts:
             object.__setattr__(self, "categories", frozenset(self.categories))
 
     def is_valid_at(self, now: datetime) -> bool:
-        return self.state == ConsentState.GIVEN and now < self.valid_until
+        return is_valid(self.state, self.valid_until, now)
+
+
+def is_valid(state: str, valid_until: datetime, now: datetime) -> bool:
+    """The rule: a consent is valid while it is given and `now` lies before its end."""
+    return state == ConsentState.GIVEN and now < valid_until
+
+
+def can_still_be_given(valid_until: datetime, now: datetime) -> bool:
+    """A consent whose validity has already ended cannot be given: ask for a new one."""
+    return now < valid_until
 
 
 def default_valid_until(start: datetime) -> datetime:

@@ -9,6 +9,7 @@ from workflows.definition import (
     PRIVACY_OFFICER,
     RESIDENT,
     SYSTEM,
+    Guard,
     Timer,
     Transition,
     Workflow,
@@ -31,7 +32,7 @@ CONSENT = Workflow(
     final_states=CONSENT_FINAL_STATES,
     transitions=(
         Transition("give", ("requested",), "given", _COACH,
-                   required=("method", "notice_version"),
+                   guards=("before_its_end",), required=("method", "notice_version"),
                    allowed_values={"method": CONSENT_METHODS},
                    description="The coach records the resident's consent and the notice shown."),
         Transition("refuse", ("requested",), "refused", frozenset({FLATCOACH, SYSTEM}),
@@ -51,6 +52,11 @@ CONSENT = Workflow(
         Transition("revoke", ("given",), "revoked", frozenset({PRIVACY_OFFICER}),
                    required=("reason",),
                    description="Recorded in error: invalid."),
+    ),
+    guards=(
+        Guard("before_its_end",
+              "The consent's validity has not ended yet: an expired consent is never given, "
+              "a new one is asked."),
     ),
     timers=(
         Timer("remind_expiring_consent", "given",

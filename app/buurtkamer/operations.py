@@ -259,7 +259,7 @@ def find_naming_consent(resident: Resident, activity: Activity,
     candidates = db.session.execute(
         select(Consent).where(Consent.resident_id == resident.id,
                               Consent.purpose == RESIDENT_CONNECTION,
-                              Consent.state == "given", Consent.valid_until > now)
+                              Consent.is_valid_at(now))
         .order_by(Consent.valid_until.desc(), Consent.id)
     ).scalars()
     return next((consent for consent in candidates

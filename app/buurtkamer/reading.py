@@ -62,8 +62,7 @@ def show_organiser(viewer: Any, activity: Activity, organiser: ActivityOrganiser
         consent = organiser.consent
         view.update(resident_id=organiser.resident_id, consent_id=organiser.consent_id,
                     consent_state=consent.state if consent else None,
-                    consent_valid=bool(consent and consent.state == "given"
-                                       and consent.valid_until > utcnow()))
+                    consent_valid=bool(consent and consent.is_valid_at(utcnow())))
     return view
 
 

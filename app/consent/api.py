@@ -111,8 +111,6 @@ def transition_consent(data: dict[str, Any], consent_id: uuid.UUID) -> Any:
     Leaving `given` withdraws every handover relying on the consent and declines every open
     connection between residents relying on it, at once (a refusal declines those too)."""
     consent = consent_in_scope(current_user, consent_id)
-    if data["trigger"] == "give" and consent.valid_until <= utcnow():
-        abort(422, message=_("This consent's validity has already ended; ask for a new one."))
     with transition_errors():
         check_version(consent, data["version"])
         fire_consent(consent, data["trigger"], current_user, transition_arguments(data))

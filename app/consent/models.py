@@ -2,14 +2,17 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, and_
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import db, utcnow
 from app.organizations.models import Organization
 from app.residents.models import Resident
 from app.statemachine import WorkflowSubject
+from policies.consent import ConsentState, is_valid
 from workflows import CONSENT
 
 
@@ -49,6 +52,16 @@ class Consent(WorkflowSubject, db.Model):
     recipient_organization: Mapped[Organization | None] = relationship()
     recipient_resident: Mapped[Resident | None] = relationship(
         foreign_keys=[recipient_resident_id])
+
+    @hybrid_method
+    def is_valid_at(self, now: datetime) -> bool:
+        """Given and not past its end (`policies.consent.is_valid`), here or in SQL."""
+        return is_valid(self.state, self.valid_until, now)
+
+    @is_valid_at.inplace.expression
+    @classmethod
+    def _is_valid_at_expression(cls, now: datetime) -> Any:
+        return and_(cls._state == ConsentState.GIVEN.value, cls.valid_until > now)
 
     @property
     def anonymised(self) -> bool:

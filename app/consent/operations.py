@@ -8,11 +8,13 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.consent.models import Consent
 from app.db import db, utcnow
 from app.transitions import apply
+from policies.consent import can_still_be_given
 from workflows.handover import HANDOVER_ACTIVE_STATES
 from workflows.match import MATCH
 
@@ -71,7 +73,10 @@ def fire_consent(consent: Consent, trigger: str, actor: Any | None,
             consent.ended_at = now
             consent.end_reason = arguments.get("reason") or trigger
 
-    apply(consent, trigger, actor=actor, arguments=arguments, effects=effects)
+    apply(consent, trigger, actor=actor, arguments=arguments, effects=effects,
+          guards={"before_its_end": lambda subject, _arguments: None
+                  if can_still_be_given(subject.valid_until, now) else
+                  _("This consent's validity has already ended; ask for a new one.")})
     if trigger in ENDING_TRIGGERS:
         withdraw_relying_handovers(consent, trigger)
     if trigger in ENDING_TRIGGERS or trigger == "refuse":

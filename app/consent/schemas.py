@@ -94,7 +94,7 @@ class ConsentSchema(Schema):
     state = fields.String()
     version = fields.Integer()
     allowed_triggers = fields.Function(lambda c: triggers_for(c, current_user))
-    valid = fields.Function(lambda c: c.state == "given" and c.valid_until > utcnow())
+    valid = fields.Function(lambda c: c.is_valid_at(utcnow()))
     purpose = fields.String()
     recipient_organization_id = fields.Integer(allow_none=True)
     recipient_organization = fields.Function(

@@ -116,7 +116,7 @@ def render_consent_page(consent: Consent, *, failed: TransitionForm | None = Non
         "consent/consent.html", consent=consent, forms=forms, outcome=outcome,
         history=consent_history(consent), handovers=handovers, matches=matches,
         recipient_name=recipient_resident_name(current_user, consent),
-        valid=consent.state == "given" and consent.valid_until > utcnow(),
+        valid=consent.is_valid_at(utcnow()),
     ), status
 
 
@@ -141,16 +141,9 @@ def consent(consent_id: uuid.UUID) -> Any:
 def transition(consent_id: uuid.UUID) -> Any:
     consent = consent_in_scope(current_user, consent_id)
     form = with_argument_choices(TransitionForm(), consent)
-
-    def still_valid() -> str | None:
-        if form.trigger.data == "give" and consent.valid_until <= utcnow():
-            return _("This consent's validity has already ended; ask for a new one.")
-        return None
-
     outcome = run_transition(
         consent, form,
-        lambda arguments: fire_consent(consent, form.trigger.data, current_user, arguments),
-        prepare=still_valid)
+        lambda arguments: fire_consent(consent, form.trigger.data, current_user, arguments))
     if outcome.done:
         flash(_("Consent: %(state)s.", state=label(consent.state, "consent_state")))
         return redirect(url_for("consent_pages.consent", consent_id=consent.id))

@@ -65,7 +65,7 @@ class MatchConsentSchema(Schema):
     recipient_resident_id = fields.UUID()
     state = fields.String()
     version = fields.Integer()
-    valid = fields.Function(lambda c: c.state == "given" and c.valid_until > utcnow())
+    valid = fields.Function(lambda c: c.is_valid_at(utcnow()))
     valid_until = fields.DateTime()
 
 

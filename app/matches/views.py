@@ -163,7 +163,7 @@ def render_match_page(match: Match, *, failed: TransitionForm | None = None,
                 and failed.trigger.data in consent_forms:
             consent_forms[failed.trigger.data] = failed
         sides.append({"side": side, "resident": resident, "consent": consent,
-                      "valid": consent.state == "given" and consent.valid_until > utcnow(),
+                      "valid": consent.is_valid_at(utcnow()),
                       "forms": consent_forms})
     page = render_template("matches/match.html", match=match, forms=forms, sides=sides,
                            outcome=outcome, card=contact_card(current_user, match), path=PATH,
@@ -208,8 +208,6 @@ def consent_transition(match_id: uuid.UUID, consent_id: uuid.UUID) -> Any:
             return _("This action is not possible.")
         if match.state != ASKING_STATE:
             return _("This connection no longer waits for the residents' consent.")
-        if form.trigger.data == "give" and consent.valid_until <= utcnow():
-            return _("This consent's validity has already ended; ask for a new one.")
         return None
 
     outcome = run_transition(

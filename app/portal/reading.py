@@ -68,9 +68,9 @@ def _consents(resident_id: Any, now: datetime) -> list[ConsentLine]:
             purpose=consent.purpose,
             categories=in_order(consent.data_categories),
             valid_until=consent.valid_until,
-            state=("expired" if consent.state == "given" and consent.valid_until <= now
+            state=("expired" if consent.state == "given" and not consent.is_valid_at(now)
                    else consent.state),
-            can_withdraw=consent.state == "given" and consent.valid_until > now,
+            can_withdraw=consent.is_valid_at(now),
         ))
     return lines
 

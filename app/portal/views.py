@@ -213,7 +213,7 @@ def withdraw(consent_id: uuid.UUID) -> Any:
     log_own_view(current_user, subject=consent)
     db.session.commit()
     return render_template("portal/withdraw.html", form=form, consent=consent,
-                           now=utcnow())
+                           can_withdraw=consent.is_valid_at(utcnow()))
 
 
 @bp.route("/mijn/bericht", methods=["GET", "POST"])

@@ -54,7 +54,9 @@ TABLES = {
         ("withdraw", HANDOVER_NON_FINAL, "withdrawn", COACH | SYSTEM, (), ("reason",)),
     ],
     "consent": [
-        ("give", {"requested"}, "given", COACH, (), ("method", "notice_version")),
+        # A consent past its end is never given: the workflow guards it (not in the table).
+        ("give", {"requested"}, "given", COACH, ("before_its_end",),
+         ("method", "notice_version")),
         # Rule 9: erasure ends every valid or requested consent, by the system.
         ("refuse", {"requested"}, "refused", COACH | SYSTEM, (), ()),
         # Beyond DOMAIN.md's table: the resident withdraws it themself on their own page.
