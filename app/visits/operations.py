@@ -24,6 +24,7 @@ from app.audit.operations import record_event
 from app.buildings.models import Dwelling
 from app.cases.operations import open_case, open_case_of
 from app.db import db
+from app.insight import counts as insight_counts
 from app.residents.models import Resident
 from app.visits.models import LatestAnswer, Visit, VisitOutcome
 
@@ -61,6 +62,16 @@ def record_visit(coach: Any, dwelling: Dwelling, data: Mapping[str, Any], *,
     )
     if visited_at is not None:
         visit.visited_at = visited_at
+    residents = [resident.id] if resident is not None and data.get("open_case") else []
+    with insight_counts.kept(dwellings=[dwelling.id], residents=residents):
+        _record(coach, dwelling, resident, visit, data)
+    record_event("visit_recorded", actor=coach, object_type="visit", object_id=visit.id,
+                 details={"outcome": str(visit.outcome)})
+    return visit
+
+
+def _record(coach: Any, dwelling: Dwelling, resident: Resident | None, visit: Visit,
+            data: Mapping[str, Any]) -> None:
     db.session.add(visit)
     db.session.flush()
     if visit.outcome == VisitOutcome.TALKED or visit.household_size is not None:
@@ -76,9 +87,6 @@ def record_visit(coach: Any, dwelling: Dwelling, data: Mapping[str, Any], *,
                                _("A case opens from a conversation with a known resident."))
         # A conversation with a resident whose case is open belongs to that case.
         visit.case_id = (open_case_of(resident) or open_case(coach, resident)).id
-    record_event("visit_recorded", actor=coach, object_type="visit", object_id=visit.id,
-                 details={"outcome": str(visit.outcome)})
-    return visit
 
 
 def _lock_dwelling(dwelling: Dwelling) -> None:
@@ -126,7 +134,8 @@ def _keep_latest_answers(dwelling: Dwelling, visit: Visit) -> None:
 def refresh_latest_answers(dwelling_ids: Collection[int] | None = None) -> None:
     """Work each household's latest answers out from its visits again (every dwelling, or
     those given): for data written without `record_visit`, such as generated
-    neighbourhoods. One statement; the database unpacks the lists."""
+    neighbourhoods. One statement; the database unpacks the lists. The insight counts of
+    such data are worked out afterwards as a whole (`app.insight.counts.recount`)."""
     later = aliased(Visit)
     latest = (select(Visit.dwelling_id, Dwelling.building_id, Visit.themes, Visit.offers,
                      Visit.wishes, Visit.willingness)

@@ -1,0 +1,315 @@
+"""The counts behind neighbourhood insight, kept as the data changes.
+
+A view of neighbourhood insight reads `InsightCount` rows — one per building and category
+(and calendar period where the panel can be limited to one) — instead of every resident,
+visit and case: its cost follows the cells it shows, not the people behind them.
+
+What a dwelling and what a resident add to the counts is spelled once, here, as a query
+over the raw rows (`contribution`); the same query over every dwelling and resident is
+what the counts must be (`expected`, read by `reconcile`). A command that changes what is
+counted runs inside `kept(dwellings=…, residents=…)`: the contribution of those dwellings
+and residents before and after the change, and the difference added to the counts, in the
+command's own transaction (so a savepoint that is rolled back takes it along). Differences
+are written in one statement in the order of their keys, so two transactions that count
+the same cells lock them in the same order and wait, never deadlock.
+
+Measures (`MEASURES`), with (category, detail):
+- ``dwellings`` (floor, "") and ``household`` (size, capped at LARGEST_HOUSEHOLD, ""): per
+  dwelling;
+- ``knocked`` and ``talked`` (floor, "") per period: dwellings with any visit, or with a
+  visit where someone talked, in the period;
+- ``answer`` (question, answer): the household's latest answers (`LatestAnswer`);
+- ``birth_year`` (year or "", "") and ``languages`` (the list as JSON text, ""): residents
+  not anonymised;
+- ``help_theme`` (theme, ""): residents not anonymised whose help question names it;
+- ``case`` (state, outcome of a closed case or "") per period of the case's opening.
+
+Periods are "" (all time), the calendar year ("2026") and quarter ("2026-Q3") in local
+time: the ones a viewer can choose (`app.insight.periods`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Collection, Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    String,
+    Text,
+    case,
+    cast,
+    delete,
+    distinct,
+    func,
+    literal,
+    null,
+    select,
+    true,
+    union_all,
+)
+
+from app.audit import chain
+from app.audit.models import AuditEvent, ProcessingLogEntry
+from app.buildings.models import Dwelling
+from app.cases.models import Case, HelpQuestion
+from app.db import db
+from app.insight.dialect import Dialect
+from app.insight.models import InsightCount
+from app.insight.queries import LARGEST_HOUSEHOLD, UNKNOWN
+from app.residents.models import Resident
+from app.visits.models import LatestAnswer, Visit, VisitOutcome
+
+ALL_TIME = ""
+MEASURES = ("dwellings", "household", "knocked", "talked", "answer", "birth_year", "languages",
+            "help_theme", "case")
+
+Key = tuple[int, str, str, str, str]  # building, measure, period, category, detail
+_TRACKED = "insight_counts_tracked"
+_STREAM = 5_000
+
+
+def periods_of(moment: datetime) -> tuple[str, str, str]:
+    """All time, and the calendar year and quarter of `moment` in local time."""
+    from app.web.formkit import local_zone
+
+    local = moment.astimezone(local_zone())
+    return ALL_TIME, f"{local.year}", f"{local.year}-Q{(local.month - 1) // 3 + 1}"
+
+
+# --------------------------------------------------------------------------- contributions
+
+
+def _in(column: Any, ids: Collection[Any] | None) -> Any:
+    return true() if ids is None else column.in_(sorted(ids))
+
+
+def _dwelling_rows(ids: Collection[int] | None) -> Any:
+    """One query for everything dwellings add: (kind, building, floor, value, detail,
+    moment, n) rows — grouped in the database where no period is needed."""
+    size = case((Dwelling.household_size >= LARGEST_HOUSEHOLD, LARGEST_HOUSEHOLD),
+                else_=Dwelling.household_size)
+    dwellings = (select(literal("dwellings", String).label("kind"), Dwelling.building_id,
+                        cast(Dwelling.floor, String).label("category"),
+                        literal("", String).label("detail"),
+                        null().label("moment"), null().label("dwelling_id"),
+                        func.count().label("n"))
+                 .where(_in(Dwelling.id, ids)).group_by(Dwelling.building_id, Dwelling.floor))
+    households = (select(literal("household", String), Dwelling.building_id,
+                         cast(size, String), literal("", String), null(), null(), func.count())
+                  .where(_in(Dwelling.id, ids), Dwelling.household_size.is_not(None))
+                  .group_by(Dwelling.building_id, size))
+    answers = (select(literal("answer", String), LatestAnswer.building_id,
+                      LatestAnswer.question, LatestAnswer.answer, null(), null(), func.count())
+               .where(_in(LatestAnswer.dwelling_id, ids))
+               .group_by(LatestAnswer.building_id, LatestAnswer.question, LatestAnswer.answer))
+    return union_all(dwellings, households, answers)
+
+
+def _visit_rows(ids: Collection[int] | None) -> Any:
+    """(building, floor, talked?, visited at, dwelling) in the order of the dwellings."""
+    return (select(Dwelling.building_id, Dwelling.floor,
+                   (Visit.outcome == VisitOutcome.TALKED).label("talked"), Visit.visited_at,
+                   Visit.dwelling_id)
+            .join(Dwelling, Dwelling.id == Visit.dwelling_id)
+            .where(_in(Visit.dwelling_id, ids)).order_by(Visit.dwelling_id))
+
+
+def _resident_rows(ids: Collection[Any] | None, sql: Dialect) -> Any:
+    """Residents' birth years, lists of languages and help-question themes, grouped."""
+    listed = cast(Resident.languages, Text)
+    shown = Resident.anonymised_at.is_(None)
+    years = (select(literal("birth_year", String).label("kind"), Dwelling.building_id,
+                    func.coalesce(cast(Resident.birth_year, String), "").label("category"),
+                    func.count().label("n"))
+             .join(Dwelling, Dwelling.id == Resident.dwelling_id)
+             .where(_in(Resident.id, ids), shown)
+             .group_by(Dwelling.building_id, Resident.birth_year))
+    languages = (select(literal("languages", String), Dwelling.building_id, listed, func.count())
+                 .join(Dwelling, Dwelling.id == Resident.dwelling_id)
+                 .where(_in(Resident.id, ids), shown)
+                 .group_by(Dwelling.building_id, listed))
+    theme = sql.json_elements(HelpQuestion.themes, "theme")
+    themes = (select(literal("help_theme", String), Dwelling.building_id, theme.c.value,
+                     func.count(distinct(Case.resident_id)))
+              .select_from(HelpQuestion)
+              .join(Case, Case.id == HelpQuestion.case_id)
+              .join(Resident, Resident.id == Case.resident_id)
+              .join(Dwelling, Dwelling.id == Resident.dwelling_id)
+              .join(theme, true())
+              .where(_in(Resident.id, ids), shown)
+              .group_by(Dwelling.building_id, theme.c.value))
+    return union_all(years, languages, themes)
+
+
+def _case_rows(ids: Collection[Any] | None) -> Any:
+    outcome = case((Case.state == "closed", func.coalesce(Case.outcome, UNKNOWN)),
+                   else_="")
+    return (select(Dwelling.building_id, Case.state, outcome, Case.opened_at)
+            .join(Resident, Resident.id == Case.resident_id)
+            .join(Dwelling, Dwelling.id == Resident.dwelling_id)
+            .where(_in(Case.resident_id, ids)))
+
+
+def _rows(connection: Connection, query: Any, stream: bool) -> Iterable[Any]:
+    if stream:
+        return connection.execution_options(yield_per=_STREAM).execute(query)
+    return connection.execute(query).all()
+
+
+def contribution(dwellings: Collection[int] | None = (),
+                 residents: Collection[Any] | None = (),
+                 connection: Connection | None = None) -> Counter[Key]:
+    """What the dwellings and residents given (None: all of them) add to the counts, read on
+    `connection` (the session's by default; a migration passes its own).
+
+    Memory follows the cells, not the rows: visits and cases are read as a stream."""
+    connection = connection or db.session.connection()
+    found: Counter[Key] = Counter()
+    stream = dwellings is None or residents is None
+    if dwellings is None or dwellings:
+        for kind, building, category, detail, _moment, _dwelling, n in _rows(
+                connection, _dwelling_rows(dwellings), stream):
+            found[(building, kind, ALL_TIME, category, detail)] += n
+        _add_visits(found, _rows(connection, _visit_rows(dwellings), stream))
+    if residents is None or residents:
+        sql = Dialect(connection.dialect.name)
+        for kind, building, category, n in _rows(connection, _resident_rows(residents, sql),
+                                                 stream):
+            found[(building, kind, ALL_TIME, category, "")] += n
+        for building, state, outcome, opened_at in _rows(connection, _case_rows(residents),
+                                                         stream):
+            for period in periods_of(opened_at):
+                found[(building, "case", period, state, outcome)] += 1
+    return found
+
+
+def _add_visits(found: Counter[Key], rows: Iterable[Any]) -> None:
+    """Each dwelling once per period in which it had a visit (and one where someone talked)."""
+    current = None
+    knocked: set[tuple[int, str, str]] = set()
+    talked: set[tuple[int, str, str]] = set()
+
+    def settle() -> None:
+        for measure, cells in (("knocked", knocked), ("talked", talked)):
+            for building, floor, period in cells:
+                found[(building, measure, period, floor, "")] += 1
+        knocked.clear()
+        talked.clear()
+
+    for building, floor, was_talked, visited_at, dwelling_id in rows:
+        if dwelling_id != current:
+            settle()
+            current = dwelling_id
+        for period in periods_of(visited_at):
+            cell = (building, str(floor), period)
+            knocked.add(cell)
+            if was_talked:
+                talked.add(cell)
+    settle()
+
+
+# --------------------------------------------------------------------------- keeping them
+
+
+@contextmanager
+def kept(*, dwellings: Iterable[int] = (), residents: Iterable[Any] = ()) -> Iterator[None]:
+    """Run a change to these dwellings and residents and add what it changed to the counts.
+
+    Nested inside another `kept` for the same dwelling or resident, only the outer one
+    counts it. On an error nothing is added: the transaction (or savepoint) goes back."""
+    tracked: set[tuple[str, Any]] = db.session.info.setdefault(_TRACKED, set())
+    mine = {("dwelling", d) for d in dwellings if d is not None} | {
+        ("resident", r) for r in residents if r is not None}
+    mine -= tracked
+    if not mine:
+        yield
+        return
+    dwelling_ids = sorted(d for kind, d in mine if kind == "dwelling")
+    resident_ids = sorted((r for kind, r in mine if kind == "resident"), key=str)
+    tracked |= mine
+    try:
+        _lock(dwelling_ids, resident_ids)
+        before = contribution(dwelling_ids, resident_ids)
+        yield
+        db.session.flush()
+        after = contribution(dwelling_ids, resident_ids)
+    finally:
+        tracked -= mine
+    after.subtract(before)
+    add(after)
+
+
+def _lock(dwelling_ids: list[int], resident_ids: list[Any]) -> None:
+    """What is counted before the change must stay so until the change is in: two commands
+    at one door at once are taken one after the other. Lock order as everywhere: the logs'
+    heads first (every command appends to them), then the rows, then the counts."""
+    chain.lock_head(ProcessingLogEntry)
+    chain.lock_head(AuditEvent)
+    if dwelling_ids:
+        db.session.execute(select(Dwelling.id).where(Dwelling.id.in_(dwelling_ids))
+                           .order_by(Dwelling.id).with_for_update(key_share=True))
+    if resident_ids:
+        db.session.execute(select(Resident.id).where(Resident.id.in_(resident_ids))
+                           .order_by(Resident.id).with_for_update(key_share=True))
+
+
+def add(differences: Counter[Key]) -> None:
+    """Add the differences to the counts in one statement, in the order of their keys."""
+    rows = [{"building_id": b, "measure": m, "period": p, "category": c, "detail": d, "n": n}
+            for (b, m, p, c, d), n in sorted(differences.items()) if n]
+    if not rows:
+        return
+    table = InsightCount.__table__
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(table).values(rows)
+    db.session.execute(statement.on_conflict_do_update(
+        index_elements=[c.name for c in table.primary_key.columns],
+        set_={"n": table.c.n + statement.excluded.n}))
+
+
+# --------------------------------------------------------------------------- reconciling
+
+
+def stored() -> Counter[Key]:
+    found: Counter[Key] = Counter()
+    for b, m, p, c, d, n in _rows(db.session.connection(), select(
+            InsightCount.building_id, InsightCount.measure, InsightCount.period,
+            InsightCount.category, InsightCount.detail, InsightCount.n), stream=True):
+        if n:
+            found[(b, m, p, c, d)] = n
+    return found
+
+
+def differences() -> dict[Key, tuple[int, int]]:
+    """key -> (stored, expected) for every count that differs from the raw rows."""
+    expected = +contribution(None, None)
+    have = stored()
+    return {key: (have.get(key, 0), expected.get(key, 0))
+            for key in sorted(set(expected) | set(have))
+            if have.get(key, 0) != expected.get(key, 0)}
+
+
+def recount(connection: Connection | None = None) -> int:
+    """Every count worked out from the raw rows again (generated or loaded data, or a
+    migration filling the counts of what is there); the number of counts."""
+    connection = connection or db.session.connection()
+    expected = +contribution(None, None, connection)
+    connection.execute(delete(InsightCount))
+    rows = [{"building_id": b, "measure": m, "period": p, "category": c, "detail": d, "n": n}
+            for (b, m, p, c, d), n in sorted(expected.items())]
+    for start in range(0, len(rows), _STREAM):
+        connection.execute(InsightCount.__table__.insert(), rows[start:start + _STREAM])
+    return len(rows)
+
+
+def repair(found: dict[Key, tuple[int, int]]) -> None:
+    """Set the counts that differ to what the raw rows say."""
+    add(Counter({key: expected - have for key, (have, expected) in found.items()}))
+
