@@ -33,6 +33,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -232,7 +233,7 @@ def kept(*, dwellings: Iterable[int] = (), residents: Iterable[Any] = ()) -> Ite
     resident_ids = sorted((r for kind, r in mine if kind == "resident"), key=str)
     tracked |= mine
     try:
-        _lock(dwelling_ids, resident_ids)
+        _lock(dwelling_ids)
         before = contribution(dwelling_ids, resident_ids)
         yield
         db.session.flush()
@@ -243,18 +244,16 @@ def kept(*, dwellings: Iterable[int] = (), residents: Iterable[Any] = ()) -> Ite
     add(after)
 
 
-def _lock(dwelling_ids: list[int], resident_ids: list[Any]) -> None:
-    """What is counted before the change must stay so until the change is in: two commands
-    at one door at once are taken one after the other. Lock order as everywhere: the logs'
-    heads first (every command appends to them), then the rows, then the counts."""
-    chain.lock_head(ProcessingLogEntry)
-    chain.lock_head(AuditEvent)
+def _lock(dwelling_ids: list[int]) -> None:
+    """What is counted before a change must stay so until the change is in. Every command
+    appends to the logs, so the logs' heads taken here put the commands that count one
+    after the other; the doors first, as everywhere (a door, then the heads, then the rows
+    a command changes, then the counts), so that nothing waits in a circle."""
     if dwelling_ids:
         db.session.execute(select(Dwelling.id).where(Dwelling.id.in_(dwelling_ids))
                            .order_by(Dwelling.id).with_for_update(key_share=True))
-    if resident_ids:
-        db.session.execute(select(Resident.id).where(Resident.id.in_(resident_ids))
-                           .order_by(Resident.id).with_for_update(key_share=True))
+    chain.lock_head(ProcessingLogEntry)
+    chain.lock_head(AuditEvent)
 
 
 def add(differences: Counter[Key]) -> None:
@@ -277,9 +276,9 @@ def add(differences: Counter[Key]) -> None:
 # --------------------------------------------------------------------------- reconciling
 
 
-def stored() -> Counter[Key]:
+def stored(connection: Connection) -> Counter[Key]:
     found: Counter[Key] = Counter()
-    for b, m, p, c, d, n in _rows(db.session.connection(), select(
+    for b, m, p, c, d, n in _rows(connection, select(
             InsightCount.building_id, InsightCount.measure, InsightCount.period,
             InsightCount.category, InsightCount.detail, InsightCount.n), stream=True):
         if n:
@@ -287,13 +286,33 @@ def stored() -> Counter[Key]:
     return found
 
 
-def differences() -> dict[Key, tuple[int, int]]:
-    """key -> (stored, expected) for every count that differs from the raw rows."""
-    expected = +contribution(None, None)
-    have = stored()
-    return {key: (have.get(key, 0), expected.get(key, 0))
-            for key in sorted(set(expected) | set(have))
-            if have.get(key, 0) != expected.get(key, 0)}
+@dataclass
+class Reconciliation:
+    counts: int  # counts that are not 0, as the raw rows say
+    differences: dict[Key, tuple[int, int]]  # key -> (stored, expected)
+    repaired: bool
+
+
+def reconcile(connection: Connection | None = None, *,
+              repair: bool = False) -> Reconciliation:
+    """Every count worked out from the raw rows and compared with the one kept; with
+    `repair`, the ones that differ are set right (the caller commits).
+
+    What is compared must be one state of the database: give a connection in a snapshot
+    of its own (REPEATABLE READ) to compare while commands run. Repairing (on the
+    session's connection) locks the logs' heads first, as every command does, so no
+    command changes the rows meanwhile."""
+    if repair:
+        _lock([])
+    connection = connection or db.session.connection()
+    expected = +contribution(None, None, connection)
+    have = stored(connection)
+    found = {key: (have.get(key, 0), expected.get(key, 0))
+             for key in sorted(set(expected) | set(have))
+             if have.get(key, 0) != expected.get(key, 0)}
+    if repair and found:
+        add(Counter({key: right - kept_ for key, (kept_, right) in found.items()}))
+    return Reconciliation(len(expected), found, repair and bool(found))
 
 
 def recount(connection: Connection | None = None) -> int:
@@ -309,7 +328,4 @@ def recount(connection: Connection | None = None) -> int:
     return len(rows)
 
 
-def repair(found: dict[Key, tuple[int, int]]) -> None:
-    """Set the counts that differ to what the raw rows say."""
-    add(Counter({key: expected - have for key, (have, expected) in found.items()}))
 
