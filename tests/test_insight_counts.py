@@ -7,6 +7,7 @@ generated neighbourhoods: the same cells hidden for the same reasons."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import uuid
@@ -171,10 +172,8 @@ def test_a_mix_of_commands_keeps_every_count(ctx):
     # Erasure at the resident's request, and the end of retention.
     for person in db.session.execute(select(Resident).where(
             Resident.anonymised_at.is_(None)).limit(6)).scalars().all():
-        try:
+        with contextlib.suppress(LegalHold):  # a resident under a legal hold stays
             erase(world.privacy_officer, person)
-        except LegalHold:
-            pass
     assert differences() == {}
     run_retention(utcnow() + timedelta(days=3 * 365))
     assert differences() == {}
