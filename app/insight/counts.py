@@ -35,10 +35,12 @@ from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
     Connection,
+    Integer,
     String,
     Text,
     case,
@@ -50,6 +52,7 @@ from sqlalchemy import (
     null,
     select,
     true,
+    tuple_,
     union_all,
 )
 
@@ -57,7 +60,7 @@ from app.audit import chain
 from app.audit.models import AuditEvent, ProcessingLogEntry
 from app.buildings.models import Dwelling
 from app.cases.models import Case, HelpQuestion
-from app.db import db
+from app.db import UTCDateTime, db
 from app.insight.dialect import Dialect
 from app.insight.models import InsightCount
 from app.insight.queries import LARGEST_HOUSEHOLD, UNKNOWN
@@ -68,6 +71,7 @@ ALL_TIME = ""
 MEASURES = ("dwellings", "household", "knocked", "talked", "answer", "birth_year", "languages",
             "help_theme", "case")
 
+TYPED_CATEGORIES = ("languages",)  # measures whose category is text someone typed
 Key = tuple[int, str, str, str, str]  # building, measure, period, category, detail
 _TRACKED = "insight_counts_tracked"
 _STREAM = 5_000
@@ -88,54 +92,64 @@ def _in(column: Any, ids: Collection[Any] | None) -> Any:
     return true() if ids is None else column.in_(sorted(ids))
 
 
-def _dwelling_rows(ids: Collection[int] | None) -> Any:
-    """One query for everything dwellings add: (kind, building, floor, value, detail,
-    moment, n) rows — grouped in the database where no period is needed."""
+def _no_moment() -> Any:
+    """NULL typed as the moments beside it in a union (PostgreSQL would take it for text)."""
+    return cast(null(), UTCDateTime()).label("moment")
+
+
+def _dwelling_rows(ids: Collection[int] | None) -> list[Any]:
+    """The parts of what dwellings add, as rows of one shape (kind, building, category,
+    detail, moment, dwelling, n) — grouped in the database where no period is needed."""
     size = case((Dwelling.household_size >= LARGEST_HOUSEHOLD, LARGEST_HOUSEHOLD),
                 else_=Dwelling.household_size)
+    nothing = _no_moment(), cast(null(), Integer).label("dwelling_id")
     dwellings = (select(literal("dwellings", String).label("kind"), Dwelling.building_id,
                         cast(Dwelling.floor, String).label("category"),
-                        literal("", String).label("detail"),
-                        null().label("moment"), null().label("dwelling_id"),
+                        literal("", String).label("detail"), *nothing,
                         func.count().label("n"))
                  .where(_in(Dwelling.id, ids)).group_by(Dwelling.building_id, Dwelling.floor))
     households = (select(literal("household", String), Dwelling.building_id,
-                         cast(size, String), literal("", String), null(), null(), func.count())
+                         cast(size, String), literal("", String), *nothing, func.count())
                   .where(_in(Dwelling.id, ids), Dwelling.household_size.is_not(None))
                   .group_by(Dwelling.building_id, size))
     answers = (select(literal("answer", String), LatestAnswer.building_id,
-                      LatestAnswer.question, LatestAnswer.answer, null(), null(), func.count())
+                      LatestAnswer.question, LatestAnswer.answer, *nothing, func.count())
                .where(_in(LatestAnswer.dwelling_id, ids))
                .group_by(LatestAnswer.building_id, LatestAnswer.question, LatestAnswer.answer))
-    return union_all(dwellings, households, answers)
+    return [dwellings, households, answers]
 
 
 def _visit_rows(ids: Collection[int] | None) -> Any:
-    """(building, floor, talked?, visited at, dwelling) in the order of the dwellings."""
-    return (select(Dwelling.building_id, Dwelling.floor,
-                   (Visit.outcome == VisitOutcome.TALKED).label("talked"), Visit.visited_at,
-                   Visit.dwelling_id)
+    """('visit', building, floor, 'talked' or '', visited at, dwelling, 1) per visit."""
+    talked = case((Visit.outcome == VisitOutcome.TALKED, "talked"), else_="")
+    return (select(literal("visit", String), Dwelling.building_id,
+                   cast(Dwelling.floor, String), talked, Visit.visited_at, Visit.dwelling_id,
+                   literal(1, Integer))
             .join(Dwelling, Dwelling.id == Visit.dwelling_id)
-            .where(_in(Visit.dwelling_id, ids)).order_by(Visit.dwelling_id))
+            .where(_in(Visit.dwelling_id, ids)))
 
 
 def _resident_rows(ids: Collection[Any] | None, sql: Dialect) -> Any:
-    """Residents' birth years, lists of languages and help-question themes, grouped."""
+    """What residents add as rows of one shape (kind, building, category, detail, moment,
+    n): birth years, lists of languages and help-question themes grouped, and each case
+    with the moment it was opened."""
     listed = cast(Resident.languages, Text)
     shown = Resident.anonymised_at.is_(None)
+    blank = literal("", String).label("detail"), _no_moment()
     years = (select(literal("birth_year", String).label("kind"), Dwelling.building_id,
                     func.coalesce(cast(Resident.birth_year, String), "").label("category"),
-                    func.count().label("n"))
+                    *blank, func.count().label("n"))
              .join(Dwelling, Dwelling.id == Resident.dwelling_id)
              .where(_in(Resident.id, ids), shown)
              .group_by(Dwelling.building_id, Resident.birth_year))
-    languages = (select(literal("languages", String), Dwelling.building_id, listed, func.count())
+    languages = (select(literal("languages", String), Dwelling.building_id, listed, *blank,
+                        func.count())
                  .join(Dwelling, Dwelling.id == Resident.dwelling_id)
                  .where(_in(Resident.id, ids), shown)
                  .group_by(Dwelling.building_id, listed))
     theme = sql.json_elements(HelpQuestion.themes, "theme")
     themes = (select(literal("help_theme", String), Dwelling.building_id, theme.c.value,
-                     func.count(distinct(Case.resident_id)))
+                     *blank, func.count(distinct(Case.resident_id)))
               .select_from(HelpQuestion)
               .join(Case, Case.id == HelpQuestion.case_id)
               .join(Resident, Resident.id == Case.resident_id)
@@ -143,21 +157,18 @@ def _resident_rows(ids: Collection[Any] | None, sql: Dialect) -> Any:
               .join(theme, true())
               .where(_in(Resident.id, ids), shown)
               .group_by(Dwelling.building_id, theme.c.value))
-    return union_all(years, languages, themes)
-
-
-def _case_rows(ids: Collection[Any] | None) -> Any:
-    outcome = case((Case.state == "closed", func.coalesce(Case.outcome, UNKNOWN)),
-                   else_="")
-    return (select(Dwelling.building_id, Case.state, outcome, Case.opened_at)
-            .join(Resident, Resident.id == Case.resident_id)
-            .join(Dwelling, Dwelling.id == Resident.dwelling_id)
-            .where(_in(Case.resident_id, ids)))
+    outcome = case((Case.state == "closed", func.coalesce(Case.outcome, UNKNOWN)), else_="")
+    cases = (select(literal("case", String), Dwelling.building_id, Case.state, outcome,
+                    Case.opened_at, literal(1, Integer))
+             .join(Resident, Resident.id == Case.resident_id)
+             .join(Dwelling, Dwelling.id == Resident.dwelling_id)
+             .where(_in(Case.resident_id, ids)))
+    return union_all(years, languages, themes, cases)
 
 
 def _rows(connection: Connection, query: Any, stream: bool) -> Iterable[Any]:
     if stream:
-        return connection.execution_options(yield_per=_STREAM).execute(query)
+        return connection.execute(query.execution_options(yield_per=_STREAM))
     return connection.execute(query).all()
 
 
@@ -167,25 +178,32 @@ def contribution(dwellings: Collection[int] | None = (),
     """What the dwellings and residents given (None: all of them) add to the counts, read on
     `connection` (the session's by default; a migration passes its own).
 
-    Memory follows the cells, not the rows: visits and cases are read as a stream."""
+    A few dwellings and residents take one query each. All of them are read as a stream
+    (the visits in the order of their dwellings): memory follows the cells, not the rows."""
     connection = connection or db.session.connection()
     found: Counter[Key] = Counter()
-    stream = dwellings is None or residents is None
-    if dwellings is None or dwellings:
-        for kind, building, category, detail, _moment, _dwelling, n in _rows(
-                connection, _dwelling_rows(dwellings), stream):
-            found[(building, kind, ALL_TIME, category, detail)] += n
-        _add_visits(found, _rows(connection, _visit_rows(dwellings), stream))
+    if dwellings is None:
+        _add_dwellings(found, _rows(connection, union_all(*_dwelling_rows(None)), True))
+        _add_visits(found, _rows(connection, _visit_rows(None).order_by(Visit.dwelling_id),
+                                 True))
+    elif dwellings:
+        rows = _rows(connection, union_all(*_dwelling_rows(dwellings), _visit_rows(dwellings)),
+                     False)
+        _add_dwellings(found, (row for row in rows if row[0] != "visit"))
+        _add_visits(found, sorted((row for row in rows if row[0] == "visit"),
+                                  key=lambda row: row[5]))
     if residents is None or residents:
         sql = Dialect(connection.dialect.name)
-        for kind, building, category, n in _rows(connection, _resident_rows(residents, sql),
-                                                 stream):
-            found[(building, kind, ALL_TIME, category, "")] += n
-        for building, state, outcome, opened_at in _rows(connection, _case_rows(residents),
-                                                         stream):
-            for period in periods_of(opened_at):
-                found[(building, "case", period, state, outcome)] += 1
+        for kind, building, category, detail, moment, n in _rows(
+                connection, _resident_rows(residents, sql), residents is None):
+            for period in (ALL_TIME,) if moment is None else periods_of(moment):
+                found[(building, kind, period, category, detail)] += n
     return found
+
+
+def _add_dwellings(found: Counter[Key], rows: Iterable[Any]) -> None:
+    for kind, building, category, detail, _moment, _dwelling, n in rows:
+        found[(building, kind, ALL_TIME, category, detail)] += n
 
 
 def _add_visits(found: Counter[Key], rows: Iterable[Any]) -> None:
@@ -201,12 +219,12 @@ def _add_visits(found: Counter[Key], rows: Iterable[Any]) -> None:
         knocked.clear()
         talked.clear()
 
-    for building, floor, was_talked, visited_at, dwelling_id in rows:
+    for _kind, building, floor, was_talked, visited_at, dwelling_id, _n in rows:
         if dwelling_id != current:
             settle()
             current = dwelling_id
         for period in periods_of(visited_at):
-            cell = (building, str(floor), period)
+            cell = (building, floor, period)
             knocked.add(cell)
             if was_talked:
                 talked.add(cell)
@@ -233,7 +251,7 @@ def kept(*, dwellings: Iterable[int] = (), residents: Iterable[Any] = ()) -> Ite
     resident_ids = sorted((r for kind, r in mine if kind == "resident"), key=str)
     tracked |= mine
     try:
-        _lock(dwelling_ids)
+        _lock(dwelling_ids, bool(resident_ids))
         before = contribution(dwelling_ids, resident_ids)
         yield
         db.session.flush()
@@ -244,33 +262,49 @@ def kept(*, dwellings: Iterable[int] = (), residents: Iterable[Any] = ()) -> Ite
     add(after)
 
 
-def _lock(dwelling_ids: list[int]) -> None:
-    """What is counted before a change must stay so until the change is in. Every command
-    appends to the logs, so the logs' heads taken here put the commands that count one
-    after the other; the doors first, as everywhere (a door, then the heads, then the rows
-    a command changes, then the counts), so that nothing waits in a circle."""
+def _lock(dwelling_ids: list[int], residents: bool) -> None:
+    """What is counted before a change must stay so until the change is in. The doors are
+    locked (as recording at a door always did); what residents add is changed by commands
+    that all append to the logs, so the logs' heads taken here put them one after the
+    other. The order is the one every command keeps: a door, then the heads, then the rows
+    it changes, then the counts — so nothing waits in a circle."""
     if dwelling_ids:
         db.session.execute(select(Dwelling.id).where(Dwelling.id.in_(dwelling_ids))
                            .order_by(Dwelling.id).with_for_update(key_share=True))
-    chain.lock_head(ProcessingLogEntry)
-    chain.lock_head(AuditEvent)
+    if residents:
+        chain.lock_head(ProcessingLogEntry)
+        chain.lock_head(AuditEvent)
 
 
-def add(differences: Counter[Key]) -> None:
-    """Add the differences to the counts in one statement, in the order of their keys."""
+def add(differences: Counter[Key], connection: Connection | None = None) -> None:
+    """Add the differences to the counts, in the order of their keys."""
     rows = [{"building_id": b, "measure": m, "period": p, "category": c, "detail": d, "n": n}
             for (b, m, p, c, d), n in sorted(differences.items()) if n]
     if not rows:
         return
+    connection = connection or db.session.connection()
+    connection.execute(_upsert(connection.dialect.name), rows)
+    # A list of languages is typed text: once nobody is counted under it (erased,
+    # retention ended), it goes, like the text it was copied from.
+    emptied = [key for key, n in sorted(differences.items())
+               if n < 0 and key[1] in TYPED_CATEGORIES]
+    if emptied:
+        table = InsightCount.__table__
+        connection.execute(delete(table).where(
+            table.c.n == 0, tuple_(*table.primary_key.columns).in_(emptied)))
+
+
+@cache
+def _upsert(dialect: str) -> Any:
     table = InsightCount.__table__
-    if db.session.get_bind().dialect.name == "postgresql":
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    statement = insert(table).values(rows)
-    db.session.execute(statement.on_conflict_do_update(
+    statement = insert(table)
+    return statement.on_conflict_do_update(
         index_elements=[c.name for c in table.primary_key.columns],
-        set_={"n": table.c.n + statement.excluded.n}))
+        set_={"n": table.c.n + statement.excluded.n})
 
 
 # --------------------------------------------------------------------------- reconciling
@@ -303,7 +337,7 @@ def reconcile(connection: Connection | None = None, *,
     session's connection) locks the logs' heads first, as every command does, so no
     command changes the rows meanwhile."""
     if repair:
-        _lock([])
+        _lock([], residents=True)
     connection = connection or db.session.connection()
     expected = +contribution(None, None, connection)
     have = stored(connection)

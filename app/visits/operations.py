@@ -72,10 +72,11 @@ def record_visit(coach: Any, dwelling: Dwelling, data: Mapping[str, Any], *,
 
 def _record(coach: Any, dwelling: Dwelling, resident: Resident | None, visit: Visit,
             data: Mapping[str, Any]) -> None:
+    # The door is locked first (`insight_counts.kept` does it, without blocking the visits
+    # that refer to it), so of two recordings at one door at once, the later one's answers
+    # stay.
     db.session.add(visit)
     db.session.flush()
-    if visit.outcome == VisitOutcome.TALKED or visit.household_size is not None:
-        _lock_dwelling(dwelling)
     if visit.household_size is not None and not _later(visit, Visit.household_size.is_not(None)):
         # As told at the door; the latest telling is the dwelling's household size.
         dwelling.household_size = visit.household_size
@@ -87,13 +88,6 @@ def _record(coach: Any, dwelling: Dwelling, resident: Resident | None, visit: Vi
                                _("A case opens from a conversation with a known resident."))
         # A conversation with a resident whose case is open belongs to that case.
         visit.case_id = (open_case_of(resident) or open_case(coach, resident)).id
-
-
-def _lock_dwelling(dwelling: Dwelling) -> None:
-    """The dwelling's row is locked first (without blocking the visits that refer to it), so
-    of two recordings at one door at once, the later one's answers stay."""
-    db.session.execute(select(Dwelling.id).where(Dwelling.id == dwelling.id)
-                       .with_for_update(key_share=True))
 
 
 def _later(visit: Visit, *condition: Any) -> bool:
@@ -120,7 +114,7 @@ def answers_of(themes: Iterable[str], offers: Iterable[str], wishes: Iterable[st
 
 def _keep_latest_answers(dwelling: Dwelling, visit: Visit) -> None:
     """The conversation's answers become the household's latest, unless a later one at the
-    dwelling is recorded already (the dwelling is locked by the caller)."""
+    dwelling is recorded already (the door is locked by the caller)."""
     if _later(visit, Visit.outcome == VisitOutcome.TALKED):
         return
     db.session.execute(delete(LatestAnswer).where(LatestAnswer.dwelling_id == dwelling.id))
