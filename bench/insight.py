@@ -167,16 +167,24 @@ class Generator:
                 counts[name] = counts.get(name, 0) + n
         self.residents = max(self.residents, target)
         self._latest_answers()
+        self._analyze()  # before counting: the planner must know the tables' sizes
+        self._count()
         self._analyze()
         return counts
 
     def _latest_answers(self) -> None:
         from app.db import db
-        from app.insight.counts import recount
         from app.visits.operations import refresh_latest_answers
 
         with self.app.app_context():
             refresh_latest_answers()
+            db.session.commit()
+
+    def _count(self) -> None:
+        from app.db import db
+        from app.insight.counts import recount
+
+        with self.app.app_context():
             recount()
             db.session.commit()
 

@@ -34,8 +34,8 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
-from functools import cache
+from datetime import datetime, tzinfo
+from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -81,7 +81,17 @@ def periods_of(moment: datetime) -> tuple[str, str, str]:
     """All time, and the calendar year and quarter of `moment` in local time."""
     from app.web.formkit import local_zone
 
-    local = moment.astimezone(local_zone())
+    # Every zone's offset is a multiple of a quarter of an hour, so a quarter (and a year)
+    # begins at the start of one of those: the periods of every moment in one are alike.
+    return _periods_of_slot(int(moment.timestamp()) // _SLOT, local_zone())
+
+
+_SLOT = 15 * 60
+
+
+@lru_cache(maxsize=65536)
+def _periods_of_slot(slot: int, zone: tzinfo) -> tuple[str, str, str]:
+    local = datetime.fromtimestamp(slot * _SLOT, zone)
     return ALL_TIME, f"{local.year}", f"{local.year}-Q{(local.month - 1) // 3 + 1}"
 
 
