@@ -1,19 +1,26 @@
 """Neighbourhood insight at scale: the whole dashboard — `app.insight.operations.view_insight`,
-the operation `GET /api/v1/insights` runs (every panel computed in the database, small
-cells suppressed, one processing-log entry) — for a coordinator over a neighbourhood of
-10 000, 30 000 and 100 000 residents, on SQLite and on PostgreSQL.
+the operation `GET /api/v1/insights` runs (every panel, small cells suppressed, one
+processing-log entry) — for a coordinator over 50 buildings whose residents grow from
+10 000 to 100 000 (`--million`, or BENCH_INSIGHT_MILLION=1 under `make bench`: to
+1 000 000), on SQLite and on PostgreSQL. The buildings stay, so the cells the dashboard
+shows stay: what grows is the people behind them, and the time should not follow them.
 
-The neighbourhood is generated with core bulk inserts, not through the API: buildings of
-100 dwellings (10 floors of 10), two residents per dwelling, three door-knock visits per
-resident over the last twelve months (themes, offers, wishes and willingness where
-someone talked, and each household's latest answers as recording a visit keeps them), a
-case for about one resident in seven in every state (closed ones with an outcome), help
-questions, handovers with their timestamps for the cases that got that far
-(declined and withdrawn ones too), escalations, and Buurtkamer activities. One database
-grows through the three sizes (10k, then 20k more, then 70k more).
+The neighbourhood is generated with core bulk inserts (COPY on PostgreSQL), not through the
+API: two residents per dwelling, three door-knock visits per resident over the last twelve
+months (themes, offers, wishes and willingness where someone talked), a case for about one
+resident in seven in every state (closed ones with an outcome), help questions, handovers
+with their timestamps for the cases that got that far (declined and withdrawn ones too),
+escalations, and Buurtkamer activities. Each household's latest answers and the insight
+counts are then worked out from those rows in one pass each, as recording them one by one
+would have kept them (`refresh_latest_answers`, `app.insight.counts.recount`). One database
+grows through the sizes.
 
-Figures: the median wall time of the dashboard at each size (after one warm-up call), the
-ratio 100k/10k, and tracemalloc's peak during one call.
+Figures: the median wall time of the dashboard at each size (after one warm-up call) and
+tracemalloc's peak during one call; the ratio largest/smallest; recording a conversation at
+a random door with the counts kept and without (the door locked, nothing counted), 40 of
+each interleaved in one run, as the ratio of medians; `flask insight reconcile` at each
+size: seconds, differences found (0) and how far the process's memory rose; at 1 000 000
+residents on PostgreSQL, the time to generate them (≤ 15 minutes).
 
 `--baseline DIR` times the code of an earlier commit beside this one on the same generated
 neighbourhood, in one run: DIR holds that commit's files (`git archive REV | tar -x -C DIR`).
