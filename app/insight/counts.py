@@ -66,6 +66,7 @@ from app.insight.models import InsightCount
 from app.insight.queries import LARGEST_HOUSEHOLD, UNKNOWN
 from app.residents.models import Resident
 from app.visits.models import LatestAnswer, Visit, VisitOutcome
+from app.web.formkit import local_zone
 
 ALL_TIME = ""
 MEASURES = ("dwellings", "household", "knocked", "talked", "answer", "birth_year", "languages",
@@ -79,8 +80,6 @@ _STREAM = 5_000
 
 def periods_of(moment: datetime) -> tuple[str, str, str]:
     """All time, and the calendar year and quarter of `moment` in local time."""
-    from app.web.formkit import local_zone
-
     # Every zone's offset is a multiple of a quarter of an hour, so a quarter (and a year)
     # begins at the start of one of those: the periods of every moment in one are alike.
     return _periods_of_slot(int(moment.timestamp()) // _SLOT, local_zone())
