@@ -163,6 +163,7 @@ def _register_commands(app: Flask) -> None:
     from app.convenants.cli import convenant_cli
     from app.demo.cli import demo_command
     from app.directory.cli import directory_cli
+    from app.insight.cli import insight_cli
     from app.privacy.cli import retention_cli
     from app.timers.cli import workflows_cli
 
@@ -172,3 +173,4 @@ def _register_commands(app: Flask) -> None:
     app.cli.add_command(workflows_cli)
     app.cli.add_command(retention_cli)
     app.cli.add_command(directory_cli)
+    app.cli.add_command(insight_cli)

@@ -14,6 +14,7 @@ def import_all() -> None:
     from app.directory import models as _directory  # noqa: F401
     from app.funding import models as _funding  # noqa: F401
     from app.handovers import models as _handovers  # noqa: F401
+    from app.insight import models as _insight  # noqa: F401
     from app.matches import models as _matches  # noqa: F401
     from app.notifications import models as _notifications  # noqa: F401
     from app.organizations import models as _organizations  # noqa: F401

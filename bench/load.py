@@ -16,6 +16,7 @@ keeps, so afterwards every event can be matched to the request that caused it.
 
 Afterwards it reports throughput and p50/p95/p99 per request type, and checks (see
 `bench.load_integrity`): no 5xx and no lost connection outside a fault; `flask audit verify`
+and `flask insight reconcile`
 valid; every acknowledged create is in the database with its creation event; every
 acknowledged transition is logged once, with the answered state and version; no refused
 request left anything behind; every case, handover and consent is in the state and at the
@@ -1033,6 +1034,8 @@ def run(args: argparse.Namespace, cluster: Cluster | None, port: int, database: 
     finally:
         server.stop()
     verify = flask(env, "audit", "verify", check=False)
+    # Every count of neighbourhood insight kept through the run (and its faults) as the rows say.
+    outcome["reconcile"] = flask(env, "insight", "reconcile", check=False)
     return report(args, outcome, verify, seed, port, database)
 
 
@@ -1177,6 +1180,9 @@ def report(args: argparse.Namespace, outcome: dict[str, Any],
     rows += [
         Row("integrity", "flask audit verify", verify.stdout.strip().replace("\n", "; ")[:90],
             "exit 0", verify.returncode == 0),
+        Row("integrity", "flask insight reconcile",
+            (outcome["reconcile"].stdout.strip().splitlines() or ["no output"])[-1][:90],
+            "exit 0", outcome["reconcile"].returncode == 0),
         Row("integrity", "acknowledged writes in the database with their audit event",
             f"{sum(creates['acknowledged'].values())} checked, {len(creates['problems'])} "
             "missing", "none missing", not creates["problems"]),

@@ -11,6 +11,7 @@ from app.auth.passwords import hash_password
 from app.auth.permissions import Role
 from app.buildings.models import Building, CoachAssignment, Dwelling, Neighbourhood
 from app.db import db
+from app.insight import counts as insight_counts
 from app.organizations.models import Organization, OrganizationKind
 from app.residents.models import Resident
 
@@ -113,6 +114,7 @@ def create_dwelling(building: Building, floor: int = 1, number: int | None = Non
                         number=number or _n(), addition="", postcode="3561 AB", floor=floor)
     db.session.add(dwelling)
     db.session.flush()
+    insight_counts.add(insight_counts.contribution(dwellings=[dwelling.id]))
     return dwelling
 
 
@@ -124,6 +126,7 @@ def create_resident(dwelling: Dwelling, display_name: str = "Fatima El Amrani",
                         languages=fields.pop("languages", ["Nederlands", "Arabisch"]), **fields)
     db.session.add(resident)
     db.session.flush()
+    insight_counts.add(insight_counts.contribution(residents=[resident.id]))
     return resident
 
 

@@ -28,6 +28,7 @@ from app.handovers.operations import (
     make_safety_disclosure,
 )
 from app.handovers.operations import create_handover as prepare_handover
+from app.insight import counts as insight_counts
 from app.matches.models import Match
 from app.matches.operations import fire_match
 from app.portal.models import MessageKind, ResidentAccess, ResidentMessage
@@ -64,6 +65,8 @@ CLEARED = {
     "transition_notes.text",
     "alerts.resolution_note",  # with the alert itself
     "resident_messages.text",  # with the message itself
+    # the lists of languages counted per building: gone once nobody is counted under them
+    "insight_counts.category",
 }
 # Typed about the resident, but erasure waits while it is set.
 BLOCKS_ERASURE = {"residents.legal_hold_reason"}
@@ -83,6 +86,9 @@ NEVER_ABOUT_A_RESIDENT = {
     "safety_disclosures.legal_basis", "safety_disclosures.review_status",
     "transition_notes.name", "transition_notes.object_type", "transition_notes.object_id",
     "possible_duplicates.state", "sync_receipts.kind",
+    # neighbourhood insight's counts: a measure, a period and a vocabulary's value per
+    # building (the category, a list of languages, is cleared with the residents' lists)
+    "insight_counts.measure", "insight_counts.period", "insight_counts.detail",
     # the logs: pseudonymous ids, vocabularies and digests only
     "audit_events.event_type", "audit_events.actor_role", "audit_events.object_type",
     "audit_events.object_id", "audit_events.trigger", "audit_events.from_state",
@@ -188,9 +194,10 @@ def path(world: Any) -> dict[str, Any]:
     declined, and offered under a justified safety disclosure; consents requested, given and withdrawn; matches proposed,
     agreed and declined; an organiser of a Buurtkamer activity; an escalation."""
     resident = world.resident
-    resident.display_name = typed("Amal")
-    resident.phone = typed("06")
-    resident.languages = ["Nederlands", typed("Tarifit")]
+    with insight_counts.kept(residents=[resident.id]):  # as registering them would count
+        resident.display_name = typed("Amal")
+        resident.phone = typed("06")
+        resident.languages = ["Nederlands", typed("Tarifit")]
     record_visit(world.coach, world.dwelling, {
         "resident_id": resident.id, "outcome": "talked", "themes": ["housing"],
         "notes": typed("at the door")})

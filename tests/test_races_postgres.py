@@ -22,9 +22,10 @@ from app.audit import chain
 from app.audit.models import AuditEvent, ProcessingLogEntry
 from app.auth.models import ApiToken, LoginThrottle, User
 from app.auth.throttle import account_key, address_key
-from app.buildings.models import CoachAssignment
+from app.buildings.models import Building, CoachAssignment
 from app.cases.models import Case
 from app.db import db
+from app.insight.models import InsightCount
 from app.residents.models import Resident
 from tests import factories
 
@@ -60,6 +61,9 @@ class Neighbourhood:
         db.session.execute(delete(LoginThrottle).where(LoginThrottle.key.in_(keys)))
         db.session.execute(delete(CoachAssignment).where(CoachAssignment.user_id.in_(user_ids)))
         for model, object_id in reversed(self.created):
+            if model is Building:  # and neighbourhood insight's counts of it
+                db.session.execute(delete(InsightCount).where(
+                    InsightCount.building_id == object_id))
             db.session.execute(delete(model).where(model.id == object_id))
         db.session.commit()
 

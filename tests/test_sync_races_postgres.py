@@ -21,6 +21,8 @@ from app.auth.models import ApiToken, LoginThrottle, User
 from app.auth.throttle import account_key, address_key
 from app.buildings.models import Building, CoachAssignment, Dwelling, Neighbourhood
 from app.db import db, utcnow
+from app.insight.counts import reconcile
+from app.insight.models import InsightCount
 from app.organizations.models import Organization
 from app.sync.models import SyncReceipt
 from app.visits.models import LatestAnswer, Visit
@@ -63,6 +65,7 @@ def round_(app) -> Iterator[Round]:
             db.session.execute(delete(ApiToken).where(ApiToken.user_id == coach_id))
             db.session.execute(delete(CoachAssignment).where(CoachAssignment.user_id == coach_id))
             db.session.execute(delete(Dwelling).where(Dwelling.id.in_(doors)))
+            db.session.execute(delete(InsightCount).where(InsightCount.building_id == building_id))
             db.session.execute(delete(Building).where(Building.id == building_id))
             db.session.execute(delete(Neighbourhood).where(Neighbourhood.id == neighbourhood_id))
             db.session.execute(delete(User).where(User.id == coach_id))
@@ -139,3 +142,5 @@ def test_the_same_batch_sent_at_once_is_applied_once(app, http_app, round_):
         last_door = round_.dwelling_ids[-1]
         assert db.session.execute(select(LatestAnswer.answer).where(
             LatestAnswer.dwelling_id == last_door)).scalars().all() == ["housing"]
+        # Neighbourhood insight counted each door once, as the rows say.
+        assert reconcile().differences == {}

@@ -17,6 +17,8 @@ from app.auth.models import ApiToken, LoginThrottle, User
 from app.auth.throttle import account_key, address_key
 from app.buildings.models import Building, CoachAssignment, Dwelling, Neighbourhood
 from app.db import db
+from app.insight.counts import reconcile
+from app.insight.models import InsightCount
 from app.organizations.models import Organization
 from app.visits.models import LatestAnswer, Visit
 from app.visits.operations import answers_of
@@ -58,6 +60,7 @@ def door(app) -> Iterator[Door]:
             db.session.execute(delete(ApiToken).where(ApiToken.user_id == coach_id))
             db.session.execute(delete(CoachAssignment).where(CoachAssignment.user_id == coach_id))
             db.session.execute(delete(Dwelling).where(Dwelling.id == dwelling_id))
+            db.session.execute(delete(InsightCount).where(InsightCount.building_id == building_id))
             db.session.execute(delete(Building).where(Building.id == building_id))
             db.session.execute(delete(Neighbourhood).where(Neighbourhood.id == neighbourhood_id))
             db.session.execute(delete(User).where(User.id == coach_id))
@@ -98,3 +101,5 @@ def test_conversations_at_one_door_at_once_leave_the_latest_ones_answers(app, ht
             LatestAnswer.dwelling_id == door.dwelling_id)).all()
         assert sorted(map(tuple, kept)) == answers_of(last.themes, last.offers, last.wishes,
                                                       last.willingness)
+        # Neighbourhood insight counted each door once, as the rows say.
+        assert reconcile().differences == {}

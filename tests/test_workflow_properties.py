@@ -40,6 +40,7 @@ from app.handovers.operations import (
     fire_handover,
     make_safety_disclosure,
 )
+from app.insight.counts import reconcile
 from app.matches.operations import MatchNotAllowed, fire_match, propose_match
 from app.visits.schemas import OFFER_KINDS
 from policies import Action, DisclosureRequest, decide, default_valid_until
@@ -327,6 +328,10 @@ def make_path_machine(world, http_app):
             self._attempt(lambda: fire_consent(consent, trigger, self._actor(who), arguments))
 
         # --- invariants -------------------------------------------------------------------
+
+        @invariant()
+        def the_insight_counts_agree_with_the_rows(self):
+            assert reconcile().differences == {}
 
         @invariant()
         def every_state_belongs_to_its_workflow(self):

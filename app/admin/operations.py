@@ -21,6 +21,7 @@ from app.buildings.models import Building, CoachAssignment, Dwelling, Neighbourh
 from app.cases.models import Case
 from app.db import db
 from app.handovers.models import Handover
+from app.insight import counts as insight_counts
 from app.organizations.models import Organization, OrganizationKind
 from workflows.case import CASE_OPEN_STATES
 from workflows.handover import HANDOVER_ACTIVE_STATES
@@ -245,6 +246,9 @@ def create_building(admin: Any, *, name: str, neighbourhood: str, city: str, str
                                     addition="", postcode=postcode, floor=floor))
             number += number_step
     db.session.flush()
+    insight_counts.add(insight_counts.contribution(
+        dwellings=[d.id for d in db.session.execute(
+            select(Dwelling.id).where(Dwelling.building_id == building.id)).all()]))
     record_event("building_created", actor=admin, object_type="building", object_id=building.id,
                  details={"floors": floors, "dwellings": floors * dwellings_per_floor})
     return building

@@ -11,6 +11,7 @@ from app.audit.operations import record_event
 from app.cases import checkins
 from app.cases.models import Case, CheckIn, HelpQuestion
 from app.db import db, utcnow
+from app.insight import counts as insight_counts
 from app.residents.models import Resident
 from app.transitions import anonymised_message, apply
 from workflows.case import (
@@ -54,14 +55,23 @@ def open_case(coach: Any, resident: Resident) -> Case:
     if existing is not None:
         raise CaseAlreadyOpen(existing)
     case = Case(resident_id=resident.id, coach_id=coach.id)
-    db.session.add(case)
-    db.session.flush()
+    with insight_counts.kept(residents=[resident.id]):
+        db.session.add(case)
+        db.session.flush()
     record_event("case_opened", actor=coach, object_type="case", object_id=case.id,
                  details={"state": case.state})
     return case
 
 
 def set_help_question(coach: Any, case: Case, data: Mapping[str, Any]) -> HelpQuestion:
+    with insight_counts.kept(residents=[case.resident_id]):
+        question = _save_help_question(coach, case, data)
+    record_event("help_question_saved", actor=coach, object_type="case", object_id=case.id,
+                 details={"themes": list(question.themes), "urgency": str(question.urgency)})
+    return question
+
+
+def _save_help_question(coach: Any, case: Case, data: Mapping[str, Any]) -> HelpQuestion:
     question = case.help_question
     if question is None:
         question = HelpQuestion(case_id=case.id, text=data["text"], themes=list(data["themes"]),
@@ -75,8 +85,6 @@ def set_help_question(coach: Any, case: Case, data: Mapping[str, Any]) -> HelpQu
         question.updated_by_id = coach.id
         question.updated_at = utcnow()
     db.session.flush()
-    record_event("help_question_saved", actor=coach, object_type="case", object_id=case.id,
-                 details={"themes": list(question.themes), "urgency": str(question.urgency)})
     return question
 
 
@@ -155,8 +163,9 @@ def fire_case(case: Case, trigger: str, actor: Any | None, arguments: Mapping[st
             case.outcome = None
             case.closed_at = None
 
-    fired = apply(case, trigger, actor=actor, arguments=arguments, guards=_case_guards(case),
-                  effects=effects)
+    with insight_counts.kept(residents=[case.resident_id]):
+        fired = apply(case, trigger, actor=actor, arguments=arguments,
+                      guards=_case_guards(case), effects=effects)
     if fired.source in _STAYING_IN_TOUCH and fired.dest not in _STAYING_IN_TOUCH:
         # Help no longer runs (a new question, closed, erased): no check-ins come due.
         checkins.end_planned(case, now)

@@ -20,6 +20,7 @@ from app.demo.convenant import create_demo_convenant
 from app.demo.funding import fill_funding
 from app.demo.matches import fill_matches
 from app.directory.demo import create_demo_directory
+from app.insight.counts import recount as recount_insight
 from app.organizations.models import Organization, OrganizationKind
 from app.residents.models import Resident
 
@@ -122,6 +123,8 @@ def fill_demo(password: str, seed: int = 2026,
     counts.update(fill_matches())
     counts.update(fill_buurtkamer(seed))
     counts.update(fill_funding(organizations))
+    # The neighbourhood was written row by row: its insight counts follow from it at once.
+    recount_insight()
     step(1)
     return counts
 

@@ -43,7 +43,7 @@ def insight(user: User, building_id: int | None = None, panels: Iterable[str] = 
     queries.dialect().prepare(db.session)
     scope = viewer_scope(user)
     if period is not None:
-        scope = replace(scope, since=period.since, until=period.until)
+        scope = replace(scope, since=period.since, until=period.until, period=period.key)
     buildings = [(row[0], row[1]) for row in queries.buildings(scope)]
     view = ALL if building_id is None else building_view(building_id)
     ctx = Context(scope=scope, buildings=buildings, view=view, now=now or utcnow())

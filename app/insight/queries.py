@@ -1,6 +1,12 @@
 """The aggregates behind each panel, computed in the database: every query groups by
 building (and what the panel counts) and returns counts, never a resident's row.
 
+What follows the residents (door knocks, latest answers, help-question themes, cases,
+age, household size, languages) is read from the counts kept as the data changes
+(`InsightCount`, see `app.insight.counts`): a row per building and category, so these
+queries cost what the panels show, not how many people live there. The handover panels,
+check-ins and activities count their own (far fewer) rows.
+
 `Scope` is the viewer's buildings (None: every building). Lists stored as JSON (themes,
 offers, wishes, languages) are unnested by the database (`Dialect.json_elements`)."""
 
@@ -16,13 +22,12 @@ from sqlalchemy import (
     Integer,
     Select,
     String,
-    Text,
     and_,
     case,
     cast,
-    distinct,
     func,
     literal,
+    or_,
     select,
     true,
     union_all,
@@ -30,12 +35,12 @@ from sqlalchemy import (
 
 from app.buildings.models import Building, Dwelling
 from app.buurtkamer.models import Activity
-from app.cases.models import Case, CheckIn, HelpQuestion
+from app.cases.models import Case, CheckIn
 from app.db import db
 from app.handovers.models import Alert, AlertKind, Handover
 from app.insight.dialect import Dialect
+from app.insight.models import InsightCount
 from app.residents.models import Resident
-from app.visits.models import LatestAnswer, Visit, VisitOutcome
 
 Rows = Sequence[Any]
 
@@ -50,6 +55,7 @@ LEAD_TIME_STAGES = (
     ("offer_to_completed", "offered_at", "completed_at"),
 )
 PERCENTILES = ((1, 2), (9, 10))  # median and 90th percentile
+ALL_TIME = ""  # the period of every count kept for all time
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,7 @@ class Scope:
     building_ids: tuple[int, ...] | None
     since: datetime | None = None
     until: datetime | None = None
+    period: str = ALL_TIME  # the key of the period from `since` to `until`
 
     def where(self, building_column: Any) -> ColumnElement[bool]:
         if self.building_ids is None:
@@ -98,60 +105,54 @@ def buildings(scope: Scope) -> list[Any]:
 # --------------------------------------------------------------------------- door knocks
 
 
+def _counted(scope: Scope, *measures: str, period: str = ALL_TIME) -> list[Any]:
+    return [InsightCount.measure.in_(measures), InsightCount.period == period,
+            scope.where(InsightCount.building_id)]
+
+
+def _sum(measure: str) -> Any:
+    return func.sum(case((InsightCount.measure == measure, InsightCount.n), else_=0))
+
+
 def coverage(scope: Scope) -> list[Any]:
     """(building_id, floor, dwellings, knocked, talked) per floor: dwellings with any visit,
-    and with a visit where someone talked (both read from indexes of the visits)."""
-    knocked = _visited_dwellings(scope).subquery("knocked")
-    talked = _visited_dwellings(scope, Visit.outcome == VisitOutcome.TALKED).subquery("talked")
+    and with a visit where someone talked, in the scope's period."""
+    dwellings = _sum("dwellings")
     return _all(
-        select(Dwelling.building_id, Dwelling.floor, func.count(),
-               func.count(knocked.c.dwelling_id), func.count(talked.c.dwelling_id))
-        .select_from(Dwelling)
-        .outerjoin(knocked, knocked.c.dwelling_id == Dwelling.id)
-        .outerjoin(talked, talked.c.dwelling_id == Dwelling.id)
-        .where(scope.where(Dwelling.building_id))
-        .group_by(Dwelling.building_id, Dwelling.floor)
+        select(InsightCount.building_id, cast(InsightCount.category, Integer), dwellings,
+               _sum("knocked"), _sum("talked"))
+        .where(scope.where(InsightCount.building_id),
+               or_(and_(InsightCount.measure == "dwellings", InsightCount.period == ALL_TIME),
+                   and_(InsightCount.measure.in_(("knocked", "talked")),
+                        InsightCount.period == scope.period)))
+        .group_by(InsightCount.building_id, InsightCount.category)
+        .having(dwellings > 0)
     )
 
-
-def _visited_dwellings(scope: Scope, *conditions: Any) -> Select[Any]:
-    query = (select(Visit.dwelling_id).where(*conditions, *scope.during(Visit.visited_at))
-             .distinct())
-    if scope.everything:
-        return query
-    return query.join(Dwelling, Dwelling.id == Visit.dwelling_id).where(
-        scope.where(Dwelling.building_id))
 
 
 def latest_conversations(scope: Scope) -> list[Any]:
     """(list, value, building_id, households) from the latest conversation at the door of
     each household (the latest visit where someone talked): the themes, offers and wishes
-    it named, and its willingness ('0'..'3'). What a household says now, counted once.
-
-    Recording a conversation keeps each household's latest answers as rows of their own
-    (`LatestAnswer`, with the building), so this counts rows instead of finding every
-    dwelling's latest visit and unpacking its JSON lists."""
+    it named, and its willingness ('0'..'3'). What a household says now, counted once."""
+    households = func.sum(InsightCount.n)
     return _all(
-        select(LatestAnswer.question, LatestAnswer.answer, LatestAnswer.building_id,
-               func.count())
-        .where(scope.where(LatestAnswer.building_id))
-        .group_by(LatestAnswer.building_id, LatestAnswer.question, LatestAnswer.answer)
+        select(InsightCount.category, InsightCount.detail, InsightCount.building_id, households)
+        .where(*_counted(scope, "answer"))
+        .group_by(InsightCount.building_id, InsightCount.category, InsightCount.detail)
+        .having(households > 0)
     )
 
 
 def help_question_themes(scope: Scope) -> list[Any]:
     """(theme, building_id, residents) whose help question names the theme; anonymised
     residents are left out."""
-    theme = dialect().json_elements(HelpQuestion.themes, "theme")
+    residents = func.sum(InsightCount.n)
     return _all(
-        select(theme.c.value, Dwelling.building_id, func.count(distinct(Case.resident_id)))
-        .select_from(HelpQuestion)
-        .join(Case, Case.id == HelpQuestion.case_id)
-        .join(Resident, Resident.id == Case.resident_id)
-        .join(Dwelling, Dwelling.id == Resident.dwelling_id)
-        .join(theme, true())
-        .where(Resident.anonymised_at.is_(None), scope.where(Dwelling.building_id))
-        .group_by(theme.c.value, Dwelling.building_id)
+        select(InsightCount.category, InsightCount.building_id, residents)
+        .where(*_counted(scope, "help_theme"))
+        .group_by(InsightCount.category, InsightCount.building_id)
+        .having(residents > 0)
     )
 
 
@@ -166,11 +167,14 @@ def _cases(scope: Scope, *columns: Any) -> Select[Any]:
 
 
 def case_funnel(scope: Scope) -> list[Any]:
-    """(building_id, state, outcome of closed cases, cases)."""
-    outcome = case((Case.state == "closed", func.coalesce(Case.outcome, UNKNOWN)), else_=None)
-    return _all(_cases(scope, Dwelling.building_id, Case.state, outcome, func.count())
-                .where(*scope.during(Case.opened_at))
-                .group_by(Dwelling.building_id, Case.state, outcome))
+    """(building_id, state, outcome of closed cases, cases) of the cases opened in the
+    scope's period."""
+    cases = func.sum(InsightCount.n)
+    return _all(select(InsightCount.building_id, InsightCount.category,
+                       func.nullif(InsightCount.detail, ""), cases)
+                .where(*_counted(scope, "case", period=scope.period))
+                .group_by(InsightCount.building_id, InsightCount.category, InsightCount.detail)
+                .having(cases > 0))
 
 
 def _handovers(scope: Scope, *columns: Any) -> Select[Any]:
@@ -319,28 +323,27 @@ def activities(scope: Scope, since: datetime, until: datetime) -> list[Any]:
 # --------------------------------------------------------------------------- demographics
 
 
-def _residents(scope: Scope, *columns: Any) -> Select[Any]:
-    return (select(*columns).select_from(Resident)
-            .join(Dwelling, Dwelling.id == Resident.dwelling_id)
-            .where(Resident.anonymised_at.is_(None), scope.where(Dwelling.building_id)))
-
 
 def age_bands(scope: Scope, year: int) -> list[Any]:
     """(building_id, age band, residents); anonymised residents are left out."""
-    age = year - Resident.birth_year
+    birth_year = cast(func.nullif(InsightCount.category, ""), Integer)
+    age = year - birth_year
     whens = [(age <= top, name) for name, _bottom, top in AGE_BANDS if top is not None]
-    band = case((Resident.birth_year.is_(None), UNKNOWN), *whens, else_=AGE_BANDS[-1][0])
-    return _all(_residents(scope, Dwelling.building_id, band, func.count())
-                .group_by(Dwelling.building_id, band))
+    band = case((birth_year.is_(None), UNKNOWN), *whens, else_=AGE_BANDS[-1][0])
+    residents = func.sum(InsightCount.n)
+    return _all(select(InsightCount.building_id, band, residents)
+                .where(*_counted(scope, "birth_year"))
+                .group_by(InsightCount.building_id, band).having(residents > 0))
 
 
 def household_sizes(scope: Scope) -> list[Any]:
     """(building_id, size (LARGEST_HOUSEHOLD: that many or more), households)."""
-    size = case((Dwelling.household_size >= LARGEST_HOUSEHOLD, LARGEST_HOUSEHOLD),
-                else_=Dwelling.household_size)
-    return _all(select(Dwelling.building_id, size, func.count())
-                .where(Dwelling.household_size.is_not(None), scope.where(Dwelling.building_id))
-                .group_by(Dwelling.building_id, size))
+    households = func.sum(InsightCount.n)
+    return _all(select(InsightCount.building_id, cast(InsightCount.category, Integer),
+                       households)
+                .where(*_counted(scope, "household"))
+                .group_by(InsightCount.building_id, InsightCount.category)
+                .having(households > 0))
 
 
 def languages(scope: Scope, shown: int) -> list[Any]:
@@ -354,10 +357,12 @@ def languages(scope: Scope, shown: int) -> list[Any]:
     from policies.small_cells import THRESHOLD
 
     sql = dialect()
-    listed = cast(Resident.languages, Text)
-    lists = _residents(scope, Dwelling.building_id.label("building_id"),
-                       listed.label("list"), func.count().label("residents")
-                       ).group_by(Dwelling.building_id, listed).cte("lists")
+    counted = func.sum(InsightCount.n)
+    lists = (select(InsightCount.building_id.label("building_id"),
+                    InsightCount.category.label("list"), counted.label("residents"))
+             .where(*_counted(scope, "languages"))
+             .group_by(InsightCount.building_id, InsightCount.category)
+             .having(counted > 0).cte("lists"))
     language = sql.json_elements(sql.json_of_text(lists.c.list), "language")
     spoken = (select(lists.c.building_id, lists.c.list, lists.c.residents,
                      language.c.value.label("language"))

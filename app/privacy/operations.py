@@ -26,6 +26,7 @@ from app.consent.queries import consent_history
 from app.db import db, utcnow
 from app.handovers.models import Alert, Handover, ReviewStatus, SafetyDisclosure
 from app.handovers.operations import fire_handover
+from app.insight import counts as insight_counts
 from app.matches.models import Match
 from app.matches.operations import decline_open_matches_of
 from app.notifications.operations import remove_for_resident
@@ -98,8 +99,9 @@ def anonymise(resident: Resident, now: datetime) -> None:
     """Erasure and the end of retention alike: every free-text value the resident's records
     hold is cleared, and their path ends. One transaction: the caller commits once, so a
     failure midway leaves everything as it was."""
-    _clear_personal_data(resident, now)
-    end_path(resident, now)
+    with insight_counts.kept(residents=[resident.id]):
+        _clear_personal_data(resident, now)
+        end_path(resident, now)
 
 
 def _clear_personal_data(resident: Resident, now: datetime) -> None:

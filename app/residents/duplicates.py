@@ -17,6 +17,7 @@ from app.auth.models import User
 from app.auth.scope import coach_building_ids
 from app.buildings.models import Dwelling
 from app.db import db, utcnow
+from app.insight import counts as insight_counts
 from app.residents.models import DuplicateState, PossibleDuplicate, Resident
 
 
@@ -159,6 +160,16 @@ def merge(coach: User, flag: PossibleDuplicate) -> Resident:
         raise DuplicateRefused(_(
             "The newer registration already has a case, consent or connection of its own, "
             "so it cannot be merged. Keep the two apart, or ask the privacy officer."))
+    newer_id = newer.id
+    with insight_counts.kept(residents=[newer_id, existing.id]):
+        _merge_into(existing, newer, flag, coach)
+    record_event("residents_merged", actor=coach, object_type="resident", object_id=existing.id,
+                 details={"possible_duplicate_id": flag.id, "merged_resident_id": str(newer_id)})
+    return existing
+
+
+def _merge_into(existing: Resident, newer: Resident, flag: PossibleDuplicate,
+                coach: User) -> None:
     visits = db.metadata.tables["visits"]
     db.session.execute(update(visits).where(visits.c.resident_id == newer.id)
                        .values(resident_id=existing.id))
@@ -181,10 +192,6 @@ def merge(coach: User, flag: PossibleDuplicate) -> Resident:
                        .execution_options(synchronize_session=False))
     _resolve(flag, coach, DuplicateState.MERGED)
     flag.resident = None
-    newer_id = newer.id
     db.session.flush()
     db.session.delete(newer)
     db.session.flush()
-    record_event("residents_merged", actor=coach, object_type="resident", object_id=existing.id,
-                 details={"possible_duplicate_id": flag.id, "merged_resident_id": str(newer_id)})
-    return existing

@@ -6,6 +6,7 @@ from app.audit.operations import record_event
 from app.auth.models import User
 from app.buildings.models import Dwelling
 from app.db import db
+from app.insight import counts as insight_counts
 from app.residents.duplicates import flag_possible_duplicates
 from app.residents.models import Resident
 
@@ -23,6 +24,7 @@ def register_resident(coach: User, dwelling: Dwelling, data: dict[str, Any]) -> 
     )
     db.session.add(resident)
     db.session.flush()
+    insight_counts.add(insight_counts.contribution(residents=[resident.id]))
     record_event("resident_registered", actor=coach, object_type="resident", object_id=resident.id)
     flag_possible_duplicates(coach, resident)
     return resident

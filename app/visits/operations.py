@@ -24,6 +24,7 @@ from app.audit.operations import record_event
 from app.buildings.models import Dwelling
 from app.cases.operations import open_case, open_case_of
 from app.db import db, utcnow
+from app.insight import counts as insight_counts
 from app.residents.models import Resident
 from app.visits.models import LatestAnswer, Visit, VisitOutcome
 
@@ -65,10 +66,21 @@ def record_visit(coach: Any, dwelling: Dwelling, data: Mapping[str, Any], *,
     )
     if visited_at is not None:
         visit.visited_at = visited_at
+    residents = [resident.id] if resident is not None and data.get("open_case") else []
+    with insight_counts.kept(dwellings=[dwelling.id], residents=residents):
+        _record(coach, dwelling, resident, visit, data)
+    record_event("visit_recorded", actor=coach, object_type="visit", object_id=visit.id,
+                 details={"outcome": str(visit.outcome)})
+    return visit
+
+
+def _record(coach: Any, dwelling: Dwelling, resident: Resident | None, visit: Visit,
+            data: Mapping[str, Any]) -> None:
+    # The door is locked first (`insight_counts.kept` does it, without blocking the visits
+    # that refer to it), so of two recordings at one door at once, the later one's answers
+    # stay.
     db.session.add(visit)
     db.session.flush()
-    if visit.outcome == VisitOutcome.TALKED or visit.household_size is not None:
-        _lock_dwelling(dwelling)
     if visit.household_size is not None and not _later(visit, Visit.household_size.is_not(None)):
         # As told at the door; the latest telling is the dwelling's household size.
         dwelling.household_size = visit.household_size
@@ -80,9 +92,6 @@ def record_visit(coach: Any, dwelling: Dwelling, data: Mapping[str, Any], *,
                                _("A case opens from a conversation with a known resident."))
         # A conversation with a resident whose case is open belongs to that case.
         visit.case_id = (open_case_of(resident) or open_case(coach, resident)).id
-    record_event("visit_recorded", actor=coach, object_type="visit", object_id=visit.id,
-                 details={"outcome": str(visit.outcome)})
-    return visit
 
 
 # A "nobody home" tapped at the wrong door is taken back by the coach who tapped it, soon
@@ -99,23 +108,17 @@ def can_take_back(coach: Any, visit: Visit, now: datetime | None = None) -> bool
 
 def take_back_visit(coach: Any, visit: Visit, now: datetime | None = None) -> None:
     """Take a "nobody home" back, as if it was never tapped; the audit log keeps both the
-    recording and its taking back. A "nobody home" changes no answers and opens nothing, so
-    there is nothing else to undo."""
+    recording and its taking back. A "nobody home" changes no answers and opens nothing;
+    the neighbourhood's counts of door knocks are kept with it."""
     if not can_take_back(coach, visit, now):
         raise VisitInvalid("visit", _("This visit can no longer be taken back: only your own "
                                       "“nobody home”, within %(minutes)d minutes.",
                                       minutes=TAKE_BACK_WINDOW.seconds // 60))
     record_event("visit_taken_back", actor=coach, object_type="visit", object_id=visit.id,
                  details={"outcome": str(visit.outcome), "dwelling_id": visit.dwelling_id})
-    db.session.delete(visit)
-    db.session.flush()
-
-
-def _lock_dwelling(dwelling: Dwelling) -> None:
-    """The dwelling's row is locked first (without blocking the visits that refer to it), so
-    of two recordings at one door at once, the later one's answers stay."""
-    db.session.execute(select(Dwelling.id).where(Dwelling.id == dwelling.id)
-                       .with_for_update(key_share=True))
+    with insight_counts.kept(dwellings=[visit.dwelling_id], residents=[]):
+        db.session.delete(visit)
+        db.session.flush()
 
 
 def _later(visit: Visit, *condition: Any) -> bool:
@@ -142,7 +145,7 @@ def answers_of(themes: Iterable[str], offers: Iterable[str], wishes: Iterable[st
 
 def _keep_latest_answers(dwelling: Dwelling, visit: Visit) -> None:
     """The conversation's answers become the household's latest, unless a later one at the
-    dwelling is recorded already (the dwelling is locked by the caller)."""
+    dwelling is recorded already (the door is locked by the caller)."""
     if _later(visit, Visit.outcome == VisitOutcome.TALKED):
         return
     db.session.execute(delete(LatestAnswer).where(LatestAnswer.dwelling_id == dwelling.id))
@@ -156,7 +159,8 @@ def _keep_latest_answers(dwelling: Dwelling, visit: Visit) -> None:
 def refresh_latest_answers(dwelling_ids: Collection[int] | None = None) -> None:
     """Work each household's latest answers out from its visits again (every dwelling, or
     those given): for data written without `record_visit`, such as generated
-    neighbourhoods. One statement; the database unpacks the lists."""
+    neighbourhoods. One statement; the database unpacks the lists. The insight counts of
+    such data are worked out afterwards as a whole (`app.insight.counts.recount`)."""
     later = aliased(Visit)
     latest = (select(Visit.dwelling_id, Dwelling.building_id, Visit.themes, Visit.offers,
                      Visit.wishes, Visit.willingness)

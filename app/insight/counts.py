@@ -1,0 +1,374 @@
+"""The counts behind neighbourhood insight, kept as the data changes.
+
+A view of neighbourhood insight reads `InsightCount` rows — one per building and category
+(and calendar period where the panel can be limited to one) — instead of every resident,
+visit and case: its cost follows the cells it shows, not the people behind them.
+
+What a dwelling and what a resident add to the counts is spelled once, here, as a query
+over the raw rows (`contribution`); the same query over every dwelling and resident is
+what the counts must be (`expected`, read by `reconcile`). A command that changes what is
+counted runs inside `kept(dwellings=…, residents=…)`: the contribution of those dwellings
+and residents before and after the change, and the difference added to the counts, in the
+command's own transaction (so a savepoint that is rolled back takes it along). Differences
+are written in one statement in the order of their keys, so two transactions that count
+the same cells lock them in the same order and wait, never deadlock.
+
+Measures (`MEASURES`), with (category, detail):
+- ``dwellings`` (floor, "") and ``household`` (size, capped at LARGEST_HOUSEHOLD, ""): per
+  dwelling;
+- ``knocked`` and ``talked`` (floor, "") per period: dwellings with any visit, or with a
+  visit where someone talked, in the period;
+- ``answer`` (question, answer): the household's latest answers (`LatestAnswer`);
+- ``birth_year`` (year or "", "") and ``languages`` (the list as JSON text, ""): residents
+  not anonymised;
+- ``help_theme`` (theme, ""): residents not anonymised whose help question names it;
+- ``case`` (state, outcome of a closed case or "") per period of the case's opening.
+
+Periods are "" (all time), the calendar year ("2026") and quarter ("2026-Q3") in local
+time: the ones a viewer can choose (`app.insight.periods`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Collection, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from functools import cache, lru_cache
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    Integer,
+    String,
+    Text,
+    case,
+    cast,
+    delete,
+    distinct,
+    func,
+    literal,
+    null,
+    select,
+    true,
+    tuple_,
+    union_all,
+)
+
+from app.audit import chain
+from app.audit.models import AuditEvent, ProcessingLogEntry
+from app.buildings.models import Dwelling
+from app.cases.models import Case, HelpQuestion
+from app.db import UTCDateTime, db
+from app.insight.dialect import Dialect
+from app.insight.models import InsightCount
+from app.insight.queries import LARGEST_HOUSEHOLD, UNKNOWN
+from app.residents.models import Resident
+from app.visits.models import LatestAnswer, Visit, VisitOutcome
+from app.web.formkit import local_zone
+
+ALL_TIME = ""
+MEASURES = ("dwellings", "household", "knocked", "talked", "answer", "birth_year", "languages",
+            "help_theme", "case")
+
+TYPED_CATEGORIES = ("languages",)  # measures whose category is text someone typed
+Key = tuple[int, str, str, str, str]  # building, measure, period, category, detail
+_TRACKED = "insight_counts_tracked"
+_STREAM = 5_000
+
+
+def periods_of(moment: datetime) -> tuple[str, str, str]:
+    """All time, and the calendar year and quarter of `moment` in local time."""
+    # Every zone's offset is a multiple of a quarter of an hour, so a quarter (and a year)
+    # begins at the start of one of those: the periods of every moment in one are alike.
+    return _periods_of_slot(int(moment.timestamp()) // _SLOT, local_zone())
+
+
+_SLOT = 15 * 60
+
+
+@lru_cache(maxsize=65536)
+def _periods_of_slot(slot: int, zone: tzinfo) -> tuple[str, str, str]:
+    local = datetime.fromtimestamp(slot * _SLOT, zone)
+    return ALL_TIME, f"{local.year}", f"{local.year}-Q{(local.month - 1) // 3 + 1}"
+
+
+# --------------------------------------------------------------------------- contributions
+
+
+def _in(column: Any, ids: Collection[Any] | None) -> Any:
+    return true() if ids is None else column.in_(sorted(ids))
+
+
+def _no_moment() -> Any:
+    """NULL typed as the moments beside it in a union (PostgreSQL would take it for text)."""
+    return cast(null(), UTCDateTime()).label("moment")
+
+
+def _dwelling_rows(ids: Collection[int] | None) -> list[Any]:
+    """The parts of what dwellings add, as rows of one shape (kind, building, category,
+    detail, moment, dwelling, n) — grouped in the database where no period is needed."""
+    size = case((Dwelling.household_size >= LARGEST_HOUSEHOLD, LARGEST_HOUSEHOLD),
+                else_=Dwelling.household_size)
+    nothing = _no_moment(), cast(null(), Integer).label("dwelling_id")
+    dwellings = (select(literal("dwellings", String).label("kind"), Dwelling.building_id,
+                        cast(Dwelling.floor, String).label("category"),
+                        literal("", String).label("detail"), *nothing,
+                        func.count().label("n"))
+                 .where(_in(Dwelling.id, ids)).group_by(Dwelling.building_id, Dwelling.floor))
+    households = (select(literal("household", String), Dwelling.building_id,
+                         cast(size, String), literal("", String), *nothing, func.count())
+                  .where(_in(Dwelling.id, ids), Dwelling.household_size.is_not(None))
+                  .group_by(Dwelling.building_id, size))
+    answers = (select(literal("answer", String), LatestAnswer.building_id,
+                      LatestAnswer.question, LatestAnswer.answer, *nothing, func.count())
+               .where(_in(LatestAnswer.dwelling_id, ids))
+               .group_by(LatestAnswer.building_id, LatestAnswer.question, LatestAnswer.answer))
+    return [dwellings, households, answers]
+
+
+def _visit_rows(ids: Collection[int] | None) -> Any:
+    """('visit', building, floor, 'talked' or '', visited at, dwelling, 1) per visit."""
+    talked = case((Visit.outcome == VisitOutcome.TALKED, "talked"), else_="")
+    return (select(literal("visit", String), Dwelling.building_id,
+                   cast(Dwelling.floor, String), talked, Visit.visited_at, Visit.dwelling_id,
+                   literal(1, Integer))
+            .join(Dwelling, Dwelling.id == Visit.dwelling_id)
+            .where(_in(Visit.dwelling_id, ids)))
+
+
+def _resident_rows(ids: Collection[Any] | None, sql: Dialect) -> Any:
+    """What residents add as rows of one shape (kind, building, category, detail, moment,
+    n): birth years, lists of languages and help-question themes grouped, and each case
+    with the moment it was opened."""
+    listed = cast(Resident.languages, Text)
+    shown = Resident.anonymised_at.is_(None)
+    blank = literal("", String).label("detail"), _no_moment()
+    years = (select(literal("birth_year", String).label("kind"), Dwelling.building_id,
+                    func.coalesce(cast(Resident.birth_year, String), "").label("category"),
+                    *blank, func.count().label("n"))
+             .join(Dwelling, Dwelling.id == Resident.dwelling_id)
+             .where(_in(Resident.id, ids), shown)
+             .group_by(Dwelling.building_id, Resident.birth_year))
+    languages = (select(literal("languages", String), Dwelling.building_id, listed, *blank,
+                        func.count())
+                 .join(Dwelling, Dwelling.id == Resident.dwelling_id)
+                 .where(_in(Resident.id, ids), shown)
+                 .group_by(Dwelling.building_id, listed))
+    theme = sql.json_elements(HelpQuestion.themes, "theme")
+    themes = (select(literal("help_theme", String), Dwelling.building_id, theme.c.value,
+                     *blank, func.count(distinct(Case.resident_id)))
+              .select_from(HelpQuestion)
+              .join(Case, Case.id == HelpQuestion.case_id)
+              .join(Resident, Resident.id == Case.resident_id)
+              .join(Dwelling, Dwelling.id == Resident.dwelling_id)
+              .join(theme, true())
+              .where(_in(Resident.id, ids), shown)
+              .group_by(Dwelling.building_id, theme.c.value))
+    outcome = case((Case.state == "closed", func.coalesce(Case.outcome, UNKNOWN)), else_="")
+    cases = (select(literal("case", String), Dwelling.building_id, Case.state, outcome,
+                    Case.opened_at, literal(1, Integer))
+             .join(Resident, Resident.id == Case.resident_id)
+             .join(Dwelling, Dwelling.id == Resident.dwelling_id)
+             .where(_in(Case.resident_id, ids)))
+    return union_all(years, languages, themes, cases)
+
+
+def _rows(connection: Connection, query: Any, stream: bool) -> Iterable[Any]:
+    if stream:
+        return connection.execute(query.execution_options(yield_per=_STREAM))
+    return connection.execute(query).all()
+
+
+def contribution(dwellings: Collection[int] | None = (),
+                 residents: Collection[Any] | None = (),
+                 connection: Connection | None = None) -> Counter[Key]:
+    """What the dwellings and residents given (None: all of them) add to the counts, read on
+    `connection` (the session's by default; a migration passes its own).
+
+    A few dwellings and residents take one query each. All of them are read as a stream
+    (the visits in the order of their dwellings): memory follows the cells, not the rows."""
+    connection = connection or db.session.connection()
+    found: Counter[Key] = Counter()
+    if dwellings is None:
+        _add_dwellings(found, _rows(connection, union_all(*_dwelling_rows(None)), True))
+        _add_visits(found, _rows(connection, _visit_rows(None).order_by(Visit.dwelling_id),
+                                 True))
+    elif dwellings:
+        rows = _rows(connection, union_all(*_dwelling_rows(dwellings), _visit_rows(dwellings)),
+                     False)
+        _add_dwellings(found, (row for row in rows if row[0] != "visit"))
+        _add_visits(found, sorted((row for row in rows if row[0] == "visit"),
+                                  key=lambda row: row[5]))
+    if residents is None or residents:
+        sql = Dialect(connection.dialect.name)
+        for kind, building, category, detail, moment, n in _rows(
+                connection, _resident_rows(residents, sql), residents is None):
+            for period in (ALL_TIME,) if moment is None else periods_of(moment):
+                found[(building, kind, period, category, detail)] += n
+    return found
+
+
+def _add_dwellings(found: Counter[Key], rows: Iterable[Any]) -> None:
+    for kind, building, category, detail, _moment, _dwelling, n in rows:
+        found[(building, kind, ALL_TIME, category, detail)] += n
+
+
+def _add_visits(found: Counter[Key], rows: Iterable[Any]) -> None:
+    """Each dwelling once per period in which it had a visit (and one where someone talked)."""
+    current = None
+    knocked: set[tuple[int, str, str]] = set()
+    talked: set[tuple[int, str, str]] = set()
+
+    def settle() -> None:
+        for measure, cells in (("knocked", knocked), ("talked", talked)):
+            for building, floor, period in cells:
+                found[(building, measure, period, floor, "")] += 1
+        knocked.clear()
+        talked.clear()
+
+    for _kind, building, floor, was_talked, visited_at, dwelling_id, _n in rows:
+        if dwelling_id != current:
+            settle()
+            current = dwelling_id
+        for period in periods_of(visited_at):
+            cell = (building, floor, period)
+            knocked.add(cell)
+            if was_talked:
+                talked.add(cell)
+    settle()
+
+
+# --------------------------------------------------------------------------- keeping them
+
+
+@contextmanager
+def kept(*, dwellings: Iterable[int] = (), residents: Iterable[Any] = ()) -> Iterator[None]:
+    """Run a change to these dwellings and residents and add what it changed to the counts.
+
+    Nested inside another `kept` for the same dwelling or resident, only the outer one
+    counts it. On an error nothing is added: the transaction (or savepoint) goes back."""
+    tracked: set[tuple[str, Any]] = db.session.info.setdefault(_TRACKED, set())
+    mine = {("dwelling", d) for d in dwellings if d is not None} | {
+        ("resident", r) for r in residents if r is not None}
+    mine -= tracked
+    if not mine:
+        yield
+        return
+    dwelling_ids = sorted(d for kind, d in mine if kind == "dwelling")
+    resident_ids = sorted((r for kind, r in mine if kind == "resident"), key=str)
+    tracked |= mine
+    try:
+        _lock(dwelling_ids, bool(resident_ids))
+        before = contribution(dwelling_ids, resident_ids)
+        yield
+        db.session.flush()
+        after = contribution(dwelling_ids, resident_ids)
+    finally:
+        tracked -= mine
+    after.subtract(before)
+    add(after)
+
+
+def _lock(dwelling_ids: list[int], residents: bool) -> None:
+    """What is counted before a change must stay so until the change is in. The doors are
+    locked (as recording at a door always did); what residents add is changed by commands
+    that all append to the logs, so the logs' heads taken here put them one after the
+    other. The order is the one every command keeps: a door, then the heads, then the rows
+    it changes, then the counts — so nothing waits in a circle."""
+    if dwelling_ids:
+        db.session.execute(select(Dwelling.id).where(Dwelling.id.in_(dwelling_ids))
+                           .order_by(Dwelling.id).with_for_update(key_share=True))
+    if residents:
+        chain.lock_head(ProcessingLogEntry)
+        chain.lock_head(AuditEvent)
+
+
+def add(differences: Counter[Key], connection: Connection | None = None) -> None:
+    """Add the differences to the counts, in the order of their keys."""
+    rows = [{"building_id": b, "measure": m, "period": p, "category": c, "detail": d, "n": n}
+            for (b, m, p, c, d), n in sorted(differences.items()) if n]
+    if not rows:
+        return
+    connection = connection or db.session.connection()
+    connection.execute(_upsert(connection.dialect.name), rows)
+    # A list of languages is typed text: once nobody is counted under it (erased,
+    # retention ended), it goes, like the text it was copied from.
+    emptied = [key for key, n in sorted(differences.items())
+               if n < 0 and key[1] in TYPED_CATEGORIES]
+    if emptied:
+        table = InsightCount.__table__
+        connection.execute(delete(table).where(
+            table.c.n == 0, tuple_(*table.primary_key.columns).in_(emptied)))
+
+
+@cache
+def _upsert(dialect: str) -> Any:
+    table = InsightCount.__table__
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(table)
+    return statement.on_conflict_do_update(
+        index_elements=[c.name for c in table.primary_key.columns],
+        set_={"n": table.c.n + statement.excluded.n})
+
+
+# --------------------------------------------------------------------------- reconciling
+
+
+def stored(connection: Connection) -> Counter[Key]:
+    found: Counter[Key] = Counter()
+    for b, m, p, c, d, n in _rows(connection, select(
+            InsightCount.building_id, InsightCount.measure, InsightCount.period,
+            InsightCount.category, InsightCount.detail, InsightCount.n), stream=True):
+        if n:
+            found[(b, m, p, c, d)] = n
+    return found
+
+
+@dataclass
+class Reconciliation:
+    counts: int  # counts that are not 0, as the raw rows say
+    differences: dict[Key, tuple[int, int]]  # key -> (stored, expected)
+    repaired: bool
+
+
+def reconcile(connection: Connection | None = None, *,
+              repair: bool = False) -> Reconciliation:
+    """Every count worked out from the raw rows and compared with the one kept; with
+    `repair`, the ones that differ are set right (the caller commits).
+
+    What is compared must be one state of the database: give a connection in a snapshot
+    of its own (REPEATABLE READ) to compare while commands run. Repairing (on the
+    session's connection) locks the logs' heads first, as every command does, so no
+    command changes the rows meanwhile."""
+    if repair:
+        _lock([], residents=True)
+    connection = connection or db.session.connection()
+    expected = +contribution(None, None, connection)
+    have = stored(connection)
+    found = {key: (have.get(key, 0), expected.get(key, 0))
+             for key in sorted(set(expected) | set(have))
+             if have.get(key, 0) != expected.get(key, 0)}
+    if repair and found:
+        add(Counter({key: right - kept_ for key, (kept_, right) in found.items()}))
+    return Reconciliation(len(expected), found, repair and bool(found))
+
+
+def recount(connection: Connection | None = None) -> int:
+    """Every count worked out from the raw rows again (generated or loaded data, or a
+    migration filling the counts of what is there); the number of counts."""
+    connection = connection or db.session.connection()
+    expected = +contribution(None, None, connection)
+    connection.execute(delete(InsightCount))
+    rows = [{"building_id": b, "measure": m, "period": p, "category": c, "detail": d, "n": n}
+            for (b, m, p, c, d), n in sorted(expected.items())]
+    for start in range(0, len(rows), _STREAM):
+        connection.execute(InsightCount.__table__.insert(), rows[start:start + _STREAM])
+    return len(rows)
+
+
+

@@ -1,0 +1,162 @@
+"""Neighbourhood insight as it was computed before the counts were kept: the panels that
+read `InsightCount` now, each as a query over the raw rows. The comparison tests put these
+in place of `app.insight.queries`' own and require the same dashboard, byte for byte."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    Integer,
+    Select,
+    String,
+    Text,
+    case,
+    cast,
+    distinct,
+    func,
+    literal,
+    select,
+    true,
+    union_all,
+)
+
+from app.buildings.models import Dwelling
+from app.cases.models import Case, HelpQuestion
+from app.insight.queries import AGE_BANDS, LARGEST_HOUSEHOLD, UNKNOWN, Scope, _all, dialect
+from app.residents.models import Resident
+from app.visits.models import LatestAnswer, Visit, VisitOutcome
+
+REPLACED = ("coverage", "latest_conversations", "help_question_themes", "case_funnel",
+            "age_bands", "household_sizes", "languages")
+
+
+def coverage(scope: Scope) -> list[Any]:
+    """(building_id, floor, dwellings, knocked, talked) per floor: dwellings with any visit,
+    and with a visit where someone talked (both read from indexes of the visits)."""
+    knocked = _visited_dwellings(scope).subquery("knocked")
+    talked = _visited_dwellings(scope, Visit.outcome == VisitOutcome.TALKED).subquery("talked")
+    return _all(
+        select(Dwelling.building_id, Dwelling.floor, func.count(),
+               func.count(knocked.c.dwelling_id), func.count(talked.c.dwelling_id))
+        .select_from(Dwelling)
+        .outerjoin(knocked, knocked.c.dwelling_id == Dwelling.id)
+        .outerjoin(talked, talked.c.dwelling_id == Dwelling.id)
+        .where(scope.where(Dwelling.building_id))
+        .group_by(Dwelling.building_id, Dwelling.floor)
+    )
+
+
+def _visited_dwellings(scope: Scope, *conditions: Any) -> Select[Any]:
+    query = (select(Visit.dwelling_id).where(*conditions, *scope.during(Visit.visited_at))
+             .distinct())
+    if scope.everything:
+        return query
+    return query.join(Dwelling, Dwelling.id == Visit.dwelling_id).where(
+        scope.where(Dwelling.building_id))
+
+
+def latest_conversations(scope: Scope) -> list[Any]:
+    """(list, value, building_id, households) from the latest conversation at the door of
+    each household (the latest visit where someone talked): the themes, offers and wishes
+    it named, and its willingness ('0'..'3'). What a household says now, counted once.
+
+    Recording a conversation keeps each household's latest answers as rows of their own
+    (`LatestAnswer`, with the building), so this counts rows instead of finding every
+    dwelling's latest visit and unpacking its JSON lists."""
+    return _all(
+        select(LatestAnswer.question, LatestAnswer.answer, LatestAnswer.building_id,
+               func.count())
+        .where(scope.where(LatestAnswer.building_id))
+        .group_by(LatestAnswer.building_id, LatestAnswer.question, LatestAnswer.answer)
+    )
+
+
+def help_question_themes(scope: Scope) -> list[Any]:
+    """(theme, building_id, residents) whose help question names the theme; anonymised
+    residents are left out."""
+    theme = dialect().json_elements(HelpQuestion.themes, "theme")
+    return _all(
+        select(theme.c.value, Dwelling.building_id, func.count(distinct(Case.resident_id)))
+        .select_from(HelpQuestion)
+        .join(Case, Case.id == HelpQuestion.case_id)
+        .join(Resident, Resident.id == Case.resident_id)
+        .join(Dwelling, Dwelling.id == Resident.dwelling_id)
+        .join(theme, true())
+        .where(Resident.anonymised_at.is_(None), scope.where(Dwelling.building_id))
+        .group_by(theme.c.value, Dwelling.building_id)
+    )
+
+
+def _cases(scope: Scope, *columns: Any) -> Select[Any]:
+    return (select(*columns).select_from(Case)
+            .join(Resident, Resident.id == Case.resident_id)
+            .join(Dwelling, Dwelling.id == Resident.dwelling_id)
+            .where(scope.where(Dwelling.building_id)))
+
+
+def case_funnel(scope: Scope) -> list[Any]:
+    """(building_id, state, outcome of closed cases, cases)."""
+    outcome = case((Case.state == "closed", func.coalesce(Case.outcome, UNKNOWN)), else_=None)
+    return _all(_cases(scope, Dwelling.building_id, Case.state, outcome, func.count())
+                .where(*scope.during(Case.opened_at))
+                .group_by(Dwelling.building_id, Case.state, outcome))
+
+
+def _residents(scope: Scope, *columns: Any) -> Select[Any]:
+    return (select(*columns).select_from(Resident)
+            .join(Dwelling, Dwelling.id == Resident.dwelling_id)
+            .where(Resident.anonymised_at.is_(None), scope.where(Dwelling.building_id)))
+
+
+def age_bands(scope: Scope, year: int) -> list[Any]:
+    """(building_id, age band, residents); anonymised residents are left out."""
+    age = year - Resident.birth_year
+    whens = [(age <= top, name) for name, _bottom, top in AGE_BANDS if top is not None]
+    band = case((Resident.birth_year.is_(None), UNKNOWN), *whens, else_=AGE_BANDS[-1][0])
+    return _all(_residents(scope, Dwelling.building_id, band, func.count())
+                .group_by(Dwelling.building_id, band))
+
+
+def household_sizes(scope: Scope) -> list[Any]:
+    """(building_id, size (LARGEST_HOUSEHOLD: that many or more), households)."""
+    size = case((Dwelling.household_size >= LARGEST_HOUSEHOLD, LARGEST_HOUSEHOLD),
+                else_=Dwelling.household_size)
+    return _all(select(Dwelling.building_id, size, func.count())
+                .where(Dwelling.household_size.is_not(None), scope.where(Dwelling.building_id))
+                .group_by(Dwelling.building_id, size))
+
+
+def languages(scope: Scope, shown: int) -> list[Any]:
+    """The `shown` languages most spoken in the scope (by at least 5 residents), as
+    (building_id, language, residents), and per building the residents who speak any other
+    language (building_id, None, residents). Anonymised residents are left out.
+
+    Residents are counted per building and list of languages first (most of them share a
+    list with their neighbours), so each distinct list is unpacked once, not once per
+    resident; a language named twice in one list counts its resident once."""
+    from policies.small_cells import THRESHOLD
+
+    sql = dialect()
+    listed = cast(Resident.languages, Text)
+    lists = _residents(scope, Dwelling.building_id.label("building_id"),
+                       listed.label("list"), func.count().label("residents")
+                       ).group_by(Dwelling.building_id, listed).cte("lists")
+    language = sql.json_elements(sql.json_of_text(lists.c.list), "language")
+    spoken = (select(lists.c.building_id, lists.c.list, lists.c.residents,
+                     language.c.value.label("language"))
+              .select_from(lists).join(language, true()).distinct().cte("spoken"))
+    residents = func.sum(spoken.c.residents)
+    ranked = (select(spoken.c.language).group_by(spoken.c.language)
+              .having(residents >= THRESHOLD)
+              .order_by(residents.desc(), spoken.c.language).limit(shown)).cte("ranked")
+    top = (select(spoken.c.building_id, spoken.c.language, cast(residents, Integer))
+           .join(ranked, ranked.c.language == spoken.c.language)
+           .group_by(spoken.c.building_id, spoken.c.language))
+    other_lists = (select(spoken.c.building_id, spoken.c.list, spoken.c.residents)
+                   .outerjoin(ranked, ranked.c.language == spoken.c.language)
+                   .where(ranked.c.language.is_(None)).distinct().subquery("other_lists"))
+    other = (select(other_lists.c.building_id, literal(None, String),
+                    cast(func.sum(other_lists.c.residents), Integer))
+             .group_by(other_lists.c.building_id))
+    return _all(union_all(top, other))
