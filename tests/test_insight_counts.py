@@ -193,3 +193,15 @@ def test_reconcile_reports_a_count_that_differs_and_repairs_it(app, ctx):
     assert f"{len(found)} differences repaired" in result.output
     assert differences() == {}
     assert dashboard(world.coordinator)  # reads again
+
+
+def test_taking_a_nobody_home_back_keeps_the_counts(ctx):
+    from app.visits.operations import take_back_visit
+
+    world = factories.build_world()
+    dwelling = factories.create_dwelling(world.building, floor=3)
+    wrong_door = record_visit(world.coach, dwelling, {"outcome": "not_home"})
+    db.session.flush()
+    assert differences() == {}
+    take_back_visit(world.coach, wrong_door)
+    assert differences() == {}
