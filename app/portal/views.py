@@ -24,11 +24,10 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_user
 from markupsafe import Markup
 
 from app.auth.access import require
-from app.auth.operations import end_web_sessions
 from app.auth.permissions import Permission, Role
 from app.auth.scope import resident_for_consents
 from app.db import db, utcnow
@@ -36,6 +35,7 @@ from app.portal import operations as ops
 from app.portal.forms import ActivateForm, ConfirmForm, MessageForm, SignInForm
 from app.portal.models import MessageKind
 from app.portal.reading import log_own_view, own_page
+from app.web.views import signed_out
 
 bp = Blueprint("portal", __name__, template_folder="templates")
 
@@ -62,14 +62,11 @@ def confine_residents() -> Any:
     seen = session.get(_SEEN)
     idle = not isinstance(seen, (int, float)) or now - seen > ops.IDLE_LIMIT.total_seconds()
     if idle or not ops.still_open(current_user):
-        end_web_sessions(current_user)
-        db.session.commit()
-        logout_user()
-        session.clear()
-        flash(_("You were signed out after 15 minutes without activity. Sign in again.")
-              if idle else _("Your access has ended. Ask your flatcoach if you want a new "
-                             "letter."))
-        return redirect(url_for("portal.sign_in"))
+        return signed_out(
+            current_user,
+            _("You were signed out after 15 minutes without activity. Sign in again.") if idle
+            else _("Your access has ended. Ask your flatcoach if you want a new letter."),
+            "portal.sign_in")
     session[_SEEN] = now
     return None
 
@@ -115,6 +112,30 @@ def _refused(form: Any, refused: ops.PortalRefused, default: str) -> None:
     field.errors = [*field.errors, refused.message]
 
 
+def _signing_in(form: Any, attempt: Callable[[], Any], field: str, refused_status: int,
+                template: str, welcome: str | None = None) -> Any:
+    """A sign-in form of the resident's: a failed attempt is counted (committed) and said at
+    `field`; a good one starts the session."""
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = attempt()
+        except ops.SignInThrottled as throttled:
+            db.session.commit()
+            getattr(form, field).errors = [_("Too many attempts. Try again in %(seconds)s "
+                                             "seconds.", seconds=throttled.retry_after)]
+            status = 429
+        except ops.PortalRefused as refused:
+            db.session.commit()
+            _refused(form, refused, field)
+            status = refused_status
+        else:
+            return _start_session(user, welcome)
+    elif form.is_submitted():
+        status = 422
+    return render_template(template, form=form), status
+
+
 @bp.route("/mijn/activeren", methods=["GET", "POST"])
 def activate() -> Any:
     """First use of the letter. The QR code carries the code after `#`, which never reaches
@@ -122,26 +143,11 @@ def activate() -> Any:
     if current_user.is_authenticated:
         return _signed_in_already()
     form = ActivateForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            user = ops.activate(form.account_number.data, form.code.data, form.pin.data,
-                                request.remote_addr or "")
-        except ops.SignInThrottled as throttled:
-            db.session.commit()
-            form.code.errors = [_("Too many attempts. Try again in %(seconds)s seconds.",
-                                  seconds=throttled.retry_after)]
-            status = 429
-        except ops.PortalRefused as refused:
-            db.session.commit()
-            _refused(form, refused, "code")
-            status = 422
-        else:
-            return _start_session(user, _("Welcome. From now on you sign in with your number "
-                                          "and your PIN."))
-    elif form.is_submitted():
-        status = 422
-    return render_template("portal/activate.html", form=form), status
+    return _signing_in(
+        form, lambda: ops.activate(form.account_number.data, form.code.data, form.pin.data,
+                                   request.remote_addr or ""),
+        "code", 422, "portal/activate.html",
+        _("Welcome. From now on you sign in with your number and your PIN."))
 
 
 @bp.route("/mijn/inloggen", methods=["GET", "POST"])
@@ -149,25 +155,10 @@ def sign_in() -> Any:
     if current_user.is_authenticated:
         return _signed_in_already()
     form = SignInForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            user = ops.sign_in(form.account_number.data, form.pin.data,
-                               request.remote_addr or "")
-        except ops.SignInThrottled as throttled:
-            db.session.commit()
-            form.pin.errors = [_("Too many attempts. Try again in %(seconds)s seconds.",
-                                 seconds=throttled.retry_after)]
-            status = 429
-        except ops.PortalRefused as refused:
-            db.session.commit()
-            _refused(form, refused, "pin")
-            status = 401
-        else:
-            return _start_session(user)
-    elif form.is_submitted():
-        status = 422
-    return render_template("portal/sign_in.html", form=form), status
+    return _signing_in(
+        form, lambda: ops.sign_in(form.account_number.data, form.pin.data,
+                                  request.remote_addr or ""),
+        "pin", 401, "portal/sign_in.html")
 
 
 @bp.route("/mijn/uitloggen", methods=["POST"])
@@ -175,14 +166,7 @@ def sign_in() -> Any:
 def sign_out() -> Any:
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    end_web_sessions(current_user)
-    db.session.commit()
-    logout_user()
-    session.clear()
-    flash(_("You have signed out."))
-    response = redirect(url_for("portal.sign_in"))
-    response.headers["Clear-Site-Data"] = '"cache", "storage"'
-    return response
+    return signed_out(current_user, _("You have signed out."), "portal.sign_in")
 
 
 @bp.route("/mijn")

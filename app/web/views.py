@@ -109,13 +109,18 @@ def password_link(token: str) -> Any:
 @login_required
 def logout() -> Any:
     record_event("logout", actor=current_user, object_type="user", object_id=current_user.id)
-    end_web_sessions(current_user)
+    return signed_out(current_user, _("You have been logged out."), "web.login")
+
+
+def signed_out(user: Any, message: str, endpoint: str) -> Any:
+    """Every web session of `user` ends, here and on any other device, and the browser
+    forgets what it kept: what a phone kept for the door round without a signal goes too."""
+    end_web_sessions(user)
     db.session.commit()
     logout_user()
     session.clear()
-    flash(_("You have been logged out."))
-    response = redirect(url_for("web.login"))
-    # What a phone kept for the door round without a signal goes with the session.
+    flash(message)
+    response = redirect(url_for(endpoint))
     response.headers["Clear-Site-Data"] = '"cache", "storage"'
     return response
 
