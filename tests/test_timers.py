@@ -227,8 +227,8 @@ def test_tick_does_everything_due_at_once_and_nothing_twice(world):
 
 
 def test_the_cli_prints_what_it_did(app, world):
-    factories.create_consent(world.resident, world.coach, world.buurtteam,
-                             valid_until=utcnow() + timedelta(milliseconds=1))
+    consent = factories.create_consent(world.resident, world.coach, world.buurtteam)
+    consent.valid_until = utcnow() - timedelta(milliseconds=1)  # given, and now past its end
     db.session.commit()
     result = app.test_cli_runner().invoke(args=["workflows", "tick"])
     assert result.exit_code == 0, result.output
