@@ -233,12 +233,22 @@ def _throttle(keys: tuple[str, str], now: datetime) -> None:
         raise SignInThrottled(wait)
 
 
-def _refuse_closed(access: ResidentAccess) -> None:
-    resident = db.session.get(Resident, access.resident_id)
+def _closed(access: ResidentAccess) -> str | None:
+    """Whether the access lets no one in now: "locked", "ended", or None while it holds."""
     if access.locked_at is not None:
+        return "locked"
+    resident = db.session.get(Resident, access.resident_id)
+    if resident is None or ended_reason(access, resident) is not None:
+        return "ended"
+    return None
+
+
+def _refuse_closed(access: ResidentAccess) -> None:
+    closed = _closed(access)
+    if closed == "locked":
         raise PortalRefused(_("Your access is blocked after too many wrong attempts. Ask your "
                               "flatcoach for a new letter."))
-    if resident is None or ended_reason(access, resident) is not None:
+    if closed == "ended":
         raise PortalRefused(_("This access has ended. Ask your flatcoach if you want a new "
                               "letter."))
 
@@ -282,9 +292,9 @@ def sign_in(account_number: str, pin: str, address: str, now: datetime | None = 
     _throttle(keys, now)
     access = _find(account_number)
     if access is None or access.activated_at is None:
+        # No PIN chosen yet: nothing to lock; the attempt counts per number and address.
         verify_dummy(pin)
-        _fail(access if access is not None and access.activated_at else None, keys,
-              "resident_sign_in_failed", now)
+        _fail(None, keys, "resident_sign_in_failed", now)
         raise PortalRefused(_("This number and PIN do not match."), "pin")
     if access.locked_at is None and not verify_password(access.user.password_hash, pin):
         _fail(access, keys, "resident_sign_in_failed", now)
@@ -301,10 +311,7 @@ def sign_in(account_number: str, pin: str, address: str, now: datetime | None = 
 def still_open(user: User) -> bool:
     """Checked on every request of a resident's session: the access has not ended since."""
     access = access_of(user.resident_id) if user.resident_id is not None else None
-    if access is None or access.user_id != user.id or access.locked_at is not None:
-        return False
-    resident = db.session.get(Resident, access.resident_id)
-    return resident is not None and ended_reason(access, resident) is None
+    return access is not None and access.user_id == user.id and _closed(access) is None
 
 
 def own_consent(user: User, consent_id: uuid.UUID) -> Consent:
