@@ -52,12 +52,12 @@ _SEEN = "resident_seen"
 @bp.before_app_request
 def confine_residents() -> Any:
     """The one gate for a resident's session (see the module's docstring)."""
+    if request.endpoint in _ASSETS:
+        return None  # open to everyone: no need to load who is asking
     if not current_user.is_authenticated or current_user.role != Role.RESIDENT:
         return None
     if request.endpoint not in RESIDENT_ENDPOINTS:
         abort(404)
-    if request.endpoint in _ASSETS:
-        return None
     now = utcnow().timestamp()
     seen = session.get(_SEEN)
     idle = not isinstance(seen, (int, float)) or now - seen > ops.IDLE_LIMIT.total_seconds()
