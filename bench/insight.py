@@ -671,7 +671,7 @@ def run(args: argparse.Namespace) -> list[Row]:
                         lambda kind: measure(kind, sizes, runs, baseline))
 
 
-def generate(url: str, n: int, password: str) -> None:
+def generate(url: str, n: int, password: str, buildings: int | None = None) -> None:
     application = product_app(url)
     with disposing(application):
         from sqlalchemy import func, select
@@ -683,7 +683,7 @@ def generate(url: str, n: int, password: str) -> None:
             if db.session.execute(select(func.count(User.id))).scalar_one():
                 raise SystemExit("The database is not empty: give a fresh one.")
         started = time.perf_counter()
-        counts = Generator(application, password=password).grow(n)
+        counts = Generator(application, password=password, buildings=buildings).grow(n)
         log(f"{NAME}: generated {', '.join(f'{k} {v:,}' for k, v in counts.items())} in "
             f"{time.perf_counter() - started:.0f} s; log in as coordinator@bench.test")
 
@@ -699,6 +699,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--database-url", help="with --generate: the (empty) database")
     parser.add_argument("--password", default="buurtpad-demo",
                         help="with --generate: the password of the bench users")
+    parser.add_argument("--buildings", type=int, metavar="B",
+                        help=f"with --generate: B buildings growing taller (the measured "
+                             f"neighbourhood has {BUILDINGS}), instead of a city of full ones")
     parser.add_argument("--million", action="store_true",
                         help="measure at 10 000 and 1 000 000 residents (about 15 minutes on "
                              "PostgreSQL; also BENCH_INSIGHT_MILLION=1)")
@@ -713,7 +716,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.generate:
         if not args.database_url:
             parser.error("--generate needs --database-url")
-        generate(args.database_url, args.generate, args.password)
+        generate(args.database_url, args.generate, args.password, args.buildings)
         return
     rows = run(args)
     print(format_table(rows), flush=True)

@@ -43,6 +43,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    bindparam,
     case,
     cast,
     delete,
@@ -97,8 +98,13 @@ def _periods_of_slot(slot: int, zone: tzinfo) -> tuple[str, str, str]:
 # --------------------------------------------------------------------------- contributions
 
 
-def _in(column: Any, ids: Collection[Any] | None) -> Any:
-    return true() if ids is None else column.in_(sorted(ids))
+_DWELLINGS = "dwelling_ids"
+_RESIDENTS = "resident_ids"
+
+
+def _in(column: Any, every: bool, name: str) -> Any:
+    """Every row, or those whose `column` is in the list passed as parameter `name`."""
+    return true() if every else column.in_(bindparam(name, expanding=True))
 
 
 def _no_moment() -> Any:
@@ -106,7 +112,7 @@ def _no_moment() -> Any:
     return cast(null(), UTCDateTime()).label("moment")
 
 
-def _dwelling_rows(ids: Collection[int] | None) -> list[Any]:
+def _dwelling_rows(every: bool) -> list[Any]:
     """The parts of what dwellings add, as rows of one shape (kind, building, category,
     detail, moment, dwelling, n) — grouped in the database where no period is needed."""
     size = case((Dwelling.household_size >= LARGEST_HOUSEHOLD, LARGEST_HOUSEHOLD),
@@ -116,29 +122,29 @@ def _dwelling_rows(ids: Collection[int] | None) -> list[Any]:
                         cast(Dwelling.floor, String).label("category"),
                         literal("", String).label("detail"), *nothing,
                         func.count().label("n"))
-                 .where(_in(Dwelling.id, ids)).group_by(Dwelling.building_id, Dwelling.floor))
+                 .where(_in(Dwelling.id, every, _DWELLINGS)).group_by(Dwelling.building_id, Dwelling.floor))
     households = (select(literal("household", String), Dwelling.building_id,
                          cast(size, String), literal("", String), *nothing, func.count())
-                  .where(_in(Dwelling.id, ids), Dwelling.household_size.is_not(None))
+                  .where(_in(Dwelling.id, every, _DWELLINGS), Dwelling.household_size.is_not(None))
                   .group_by(Dwelling.building_id, size))
     answers = (select(literal("answer", String), LatestAnswer.building_id,
                       LatestAnswer.question, LatestAnswer.answer, *nothing, func.count())
-               .where(_in(LatestAnswer.dwelling_id, ids))
+               .where(_in(LatestAnswer.dwelling_id, every, _DWELLINGS))
                .group_by(LatestAnswer.building_id, LatestAnswer.question, LatestAnswer.answer))
     return [dwellings, households, answers]
 
 
-def _visit_rows(ids: Collection[int] | None) -> Any:
+def _visit_rows(every: bool) -> Any:
     """('visit', building, floor, 'talked' or '', visited at, dwelling, 1) per visit."""
     talked = case((Visit.outcome == VisitOutcome.TALKED, "talked"), else_="")
     return (select(literal("visit", String), Dwelling.building_id,
                    cast(Dwelling.floor, String), talked, Visit.visited_at, Visit.dwelling_id,
                    literal(1, Integer))
             .join(Dwelling, Dwelling.id == Visit.dwelling_id)
-            .where(_in(Visit.dwelling_id, ids)))
+            .where(_in(Visit.dwelling_id, every, _DWELLINGS)))
 
 
-def _resident_rows(ids: Collection[Any] | None, sql: Dialect) -> Any:
+def _resident_rows(every: bool, sql: Dialect) -> Any:
     """What residents add as rows of one shape (kind, building, category, detail, moment,
     n): birth years, lists of languages and help-question themes grouped, and each case
     with the moment it was opened."""
@@ -149,12 +155,12 @@ def _resident_rows(ids: Collection[Any] | None, sql: Dialect) -> Any:
                     func.coalesce(cast(Resident.birth_year, String), "").label("category"),
                     *blank, func.count().label("n"))
              .join(Dwelling, Dwelling.id == Resident.dwelling_id)
-             .where(_in(Resident.id, ids), shown)
+             .where(_in(Resident.id, every, _RESIDENTS), shown)
              .group_by(Dwelling.building_id, Resident.birth_year))
     languages = (select(literal("languages", String), Dwelling.building_id, listed, *blank,
                         func.count())
                  .join(Dwelling, Dwelling.id == Resident.dwelling_id)
-                 .where(_in(Resident.id, ids), shown)
+                 .where(_in(Resident.id, every, _RESIDENTS), shown)
                  .group_by(Dwelling.building_id, listed))
     theme = sql.json_elements(HelpQuestion.themes, "theme")
     themes = (select(literal("help_theme", String), Dwelling.building_id, theme.c.value,
@@ -164,21 +170,35 @@ def _resident_rows(ids: Collection[Any] | None, sql: Dialect) -> Any:
               .join(Resident, Resident.id == Case.resident_id)
               .join(Dwelling, Dwelling.id == Resident.dwelling_id)
               .join(theme, true())
-              .where(_in(Resident.id, ids), shown)
+              .where(_in(Resident.id, every, _RESIDENTS), shown)
               .group_by(Dwelling.building_id, theme.c.value))
     outcome = case((Case.state == "closed", func.coalesce(Case.outcome, UNKNOWN)), else_="")
     cases = (select(literal("case", String), Dwelling.building_id, Case.state, outcome,
                     Case.opened_at, literal(1, Integer))
              .join(Resident, Resident.id == Case.resident_id)
              .join(Dwelling, Dwelling.id == Resident.dwelling_id)
-             .where(_in(Case.resident_id, ids)))
+             .where(_in(Case.resident_id, every, _RESIDENTS)))
     return union_all(years, languages, themes, cases)
 
 
-def _rows(connection: Connection, query: Any, stream: bool) -> Iterable[Any]:
+@cache
+def _of_dwellings(every: bool) -> Any:
+    """What dwellings add (every one: the visits in the order of their dwellings, apart)."""
+    if every:
+        return union_all(*_dwelling_rows(True)), _visit_rows(True).order_by(Visit.dwelling_id)
+    return union_all(*_dwelling_rows(False), _visit_rows(False))
+
+
+@cache
+def _of_residents(every: bool, dialect: str) -> Any:
+    return _resident_rows(every, Dialect(dialect))
+
+
+def _rows(connection: Connection, query: Any, stream: bool,
+          parameters: dict[str, Any] | None = None) -> Iterable[Any]:
     if stream:
-        return connection.execute(query.execution_options(yield_per=_STREAM))
-    return connection.execute(query).all()
+        return connection.execute(query.execution_options(yield_per=_STREAM), parameters)
+    return connection.execute(query, parameters).all()
 
 
 def contribution(dwellings: Collection[int] | None = (),
@@ -187,24 +207,26 @@ def contribution(dwellings: Collection[int] | None = (),
     """What the dwellings and residents given (None: all of them) add to the counts, read on
     `connection` (the session's by default; a migration passes its own).
 
-    A few dwellings and residents take one query each. All of them are read as a stream
-    (the visits in the order of their dwellings): memory follows the cells, not the rows."""
+    A few dwellings and residents take one query each, built once and given their ids as
+    a parameter: a command pays for running it, not for building it. All of them are read
+    as a stream (the visits in the order of their dwellings): memory follows the cells,
+    not the rows."""
     connection = connection or db.session.connection()
     found: Counter[Key] = Counter()
     if dwellings is None:
-        _add_dwellings(found, _rows(connection, union_all(*_dwelling_rows(None)), True))
-        _add_visits(found, _rows(connection, _visit_rows(None).order_by(Visit.dwelling_id),
-                                 True))
+        counted, visits = _of_dwellings(True)
+        _add_dwellings(found, _rows(connection, counted, True))
+        _add_visits(found, _rows(connection, visits, True))
     elif dwellings:
-        rows = _rows(connection, union_all(*_dwelling_rows(dwellings), _visit_rows(dwellings)),
-                     False)
+        rows = _rows(connection, _of_dwellings(False), False, {_DWELLINGS: sorted(dwellings)})
         _add_dwellings(found, (row for row in rows if row[0] != "visit"))
         _add_visits(found, sorted((row for row in rows if row[0] == "visit"),
                                   key=lambda row: row[5]))
     if residents is None or residents:
-        sql = Dialect(connection.dialect.name)
+        every = residents is None
+        parameters = None if every else {_RESIDENTS: sorted(residents, key=str)}
         for kind, building, category, detail, moment, n in _rows(
-                connection, _resident_rows(residents, sql), residents is None):
+                connection, _of_residents(every, connection.dialect.name), every, parameters):
             for period in (ALL_TIME,) if moment is None else periods_of(moment):
                 found[(building, kind, period, category, detail)] += n
     return found
