@@ -21,11 +21,11 @@ from app.audit import chain
 from app.audit.models import ProcessingLogEntry
 from app.audit.operations import current_request_id
 from app.auth.permissions import Role
-from app.auth.scope import residents_query
 from app.consent.models import Consent
 from app.convenants.operations import convenant_facts
 from app.db import db, utcnow
 from app.residents.models import Resident
+from app.residents.scope import residents_query
 from app.tracing import current_trace_id
 from policies import (
     REGISTER,
