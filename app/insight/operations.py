@@ -9,10 +9,10 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from app.audit.processing import log_processing
 from app.auth.models import User
 from app.auth.permissions import Role
 from app.buildings.scope import building_in_scope, coach_building_ids
-from app.consent.gateway import log_processing
 from app.db import db, utcnow
 from app.insight import queries
 from app.insight.panels import PANELS, Context, build
