@@ -15,11 +15,12 @@ from app.auth.models import User
 from app.auth.permissions import Permission
 from app.consent.gateway import consent_facts
 from app.consent.models import Consent
-from app.consent.operations import ConsentRefused, fire_consent, request_consent
+from app.consent.operations import fire_consent
 from app.consent.queries import consent_history
+from app.consent.recording import ConsentRefused, request_consent
 from app.consent.schemas import ConsentCreateSchema, ConsentSchema
 from app.consent.scope import consent_in_scope, consents_query
-from app.convenants.operations import convenant_facts
+from app.convenants.reading import convenant_facts
 from app.db import db, utcnow
 from app.organizations.models import Organization
 from app.pagination import paginate

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from app.audit.processing import keep_after_rollback, log_processing
 from app.auth.permissions import Role
 from app.consent.models import Consent
-from app.convenants.operations import convenant_facts
+from app.convenants.reading import convenant_facts
 from app.db import db, utcnow
 from app.residents.models import Resident
 from app.residents.scope import residents_query

@@ -17,8 +17,9 @@ from app.auth.access import require
 from app.auth.permissions import Permission
 from app.consent.forms import ConsentFilterForm, ConsentForm, end_of_day, notice_version
 from app.consent.models import Consent
-from app.consent.operations import ConsentRefused, fire_consent, request_consent
+from app.consent.operations import fire_consent
 from app.consent.queries import consent_history
+from app.consent.recording import ConsentRefused, request_consent
 from app.consent.schemas import ConsentCreateSchema
 from app.consent.scope import consent_in_scope, consents_query
 from app.db import db, utcnow

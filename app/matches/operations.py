@@ -37,7 +37,7 @@ from app.buildings.models import Dwelling
 from app.buildings.scope import coach_building_ids
 from app.consent.gateway import disclose
 from app.consent.models import Consent
-from app.consent.operations import request_consent
+from app.consent.recording import request_consent
 from app.db import db, utcnow
 from app.matches.models import Match
 from app.residents.models import Resident
