@@ -5,11 +5,12 @@ Every error, from any layer, is `{"code", "status", "message", "errors"}`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import suppress
 from typing import Any, NoReturn
 
 from apispec import BasePlugin
-from flask import jsonify, make_response, request
+from flask import current_app, g, jsonify, make_response, request
 from flask_babel import gettext as _
 from flask_smorest import Api, Blueprint
 from marshmallow import ValidationError
@@ -18,7 +19,9 @@ from webargs.core import missing
 from webargs.flaskparser import FlaskParser, abort, is_json_request
 from werkzeug.exceptions import HTTPException, ServiceUnavailable, UnprocessableEntity
 
+from app.db import db
 from app.input_rules import MAX_JSON_DEPTH, JSONTooDeep, loads, unstorable_fields
+from app.validation import BSN_MESSAGE
 
 ERROR_RESPONSES = {
     400: f"Bad request: malformed JSON, or JSON nested more than {MAX_JSON_DEPTH} levels deep",
@@ -81,15 +84,17 @@ class StandardErrorsPlugin(BasePlugin):
 
 
 class BuurtpadApi(Api):
+    # How an error outside /api is answered: the pages set their error page here, in
+    # `create_app`; without it every error is answered in the API's shape.
+    render_error_page: Callable[[HTTPException], Any] | None = None
+
     def _init_spec(self, *, extra_plugins: Any = None, **kwargs: Any) -> None:
         plugins = [*(extra_plugins or ()), StandardErrorsPlugin(self)]
         super()._init_spec(extra_plugins=plugins, **kwargs)
 
     def handle_http_exception(self, error: HTTPException) -> Any:
-        if not request.path.startswith("/api"):
-            from app.web.errors import render_error_page
-
-            return render_error_page(error)
+        if not request.path.startswith("/api") and self.render_error_page is not None:
+            return self.render_error_page(error)
         data = getattr(error, "data", None) or {}
         messages = data.get("messages")
         if isinstance(messages, dict):
@@ -110,43 +115,36 @@ class BuurtpadApi(Api):
             response.headers["Allow"] = ", ".join(error.valid_methods or [])
         return response, code
 
+    def answer_database_unavailable(self, error: OperationalError) -> Any:
+        """The database went away (restart, failover, lost connection) or is busy: answer 503
+        with Retry-After instead of 500. Nothing of the request was committed; the pool's
+        pre-ping replaces the broken connections on the next request."""
+        # The class and SQLSTATE say what happened (lost connection, deadlock, lock timeout);
+        # the message and the statement's values are left out: they may hold personal data.
+        current_app.logger.warning("database unavailable: %s (sqlstate %s) on %s %s",
+                                   type(error.orig).__name__,
+                                   getattr(error.orig, "sqlstate", None), request.method,
+                                   request.url_rule.rule if request.url_rule else "?")
 
-def answer_database_unavailable(error: OperationalError) -> Any:
-    """The database went away (restart, failover, lost connection) or is busy: answer 503 with
-    Retry-After instead of 500. Nothing of the request was committed; the pool's pre-ping
-    replaces the broken connections on the next request."""
-    from flask import current_app, g
+        # When the connection is gone the rollback fails too; the session is discarded at
+        # teardown.
+        with suppress(SQLAlchemyError):
+            db.session.rollback()
+        if "_login_user" not in g:
+            # The error page must not ask the database who is logged in.
+            g._login_user = current_app.login_manager.anonymous_user()
+        unavailable = ServiceUnavailable(
+            _("The database cannot be reached for a moment. Try again in a few seconds."))
+        response = make_response(self.handle_http_exception(unavailable))
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
 
-    from app.extensions import api, db, login_manager
-
-    # The class and SQLSTATE say what happened (lost connection, deadlock, lock timeout);
-    # the message and the statement's values are left out: they may hold personal data.
-    current_app.logger.warning("database unavailable: %s (sqlstate %s) on %s %s",
-                               type(error.orig).__name__,
-                               getattr(error.orig, "sqlstate", None), request.method,
-                               request.url_rule.rule if request.url_rule else "?")
-
-    # When the connection is gone the rollback fails too; the session is discarded at teardown.
-    with suppress(SQLAlchemyError):
+    def answer_bsn_refused(self, _error: Exception) -> Any:
+        """A BSN that slipped past the input types was stopped before a log could keep it: 422
+        in the one error shape (a page for the pages), and nothing of the request is
+        committed."""
         db.session.rollback()
-    if "_login_user" not in g:
-        # The error page must not ask the database who is logged in.
-        g._login_user = login_manager.anonymous_user()
-    unavailable = ServiceUnavailable(
-        _("The database cannot be reached for a moment. Try again in a few seconds."))
-    response = make_response(api.handle_http_exception(unavailable))
-    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-    return response
-
-
-def answer_bsn_refused(_error: Exception) -> Any:
-    """A BSN that slipped past the input types was stopped before a log could keep it: 422 in
-    the one error shape (a page for the pages), and nothing of the request is committed."""
-    from app.extensions import api, db
-    from app.validation import BSN_MESSAGE
-
-    db.session.rollback()
-    return api.handle_http_exception(UnprocessableEntity(str(BSN_MESSAGE)))
+        return self.handle_http_exception(UnprocessableEntity(str(BSN_MESSAGE)))
 
 
 class InputParser(FlaskParser):

@@ -23,6 +23,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.audit import chain
 from app.audit.models import NOTE_DIGEST, AuditEvent, ProcessingLogEntry, TransitionNote
 from app.audit.operations import record_event
+from app.audit.processing import keep_denials_after_rollback
 from app.db import db
 from app.statemachine import WorkflowSubject
 from workflows import allowed_triggers, fire
@@ -177,8 +178,6 @@ def transition_errors() -> Iterator[None]:
     """Wrap a request that fires triggers and commits: a refused trigger or a stale version
     leaves nothing changed — except the processing-log entries of denied disclosures,
     which are kept."""
-    from app.consent.gateway import keep_denials_after_rollback
-
     try:
         yield
     except WorkflowError as error:

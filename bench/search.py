@@ -55,9 +55,9 @@ def timings(application: Any, runs: int) -> dict[str, list[float]]:
     from sqlalchemy import select
 
     from app.auth.models import User
-    from app.auth.scope import resident_in_scope, residents_query
     from app.db import db
     from app.residents.models import Resident
+    from app.residents.scope import resident_in_scope, residents_query
     from app.search.operations import search
 
     with application.test_request_context():

@@ -201,7 +201,8 @@ def create_consent(resident: Resident, coach: User, organization: Organization, 
                    valid_until: Any = None) -> Any:
     """A consent of `resident` for `organization`, moved to `state` (requested, given, refused,
     withdrawn, expired, revoked)."""
-    from app.consent.operations import fire_consent, request_consent
+    from app.consent.operations import fire_consent
+    from app.consent.recording import request_consent
     from app.db import utcnow
     from policies import default_valid_until
 

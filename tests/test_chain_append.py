@@ -9,7 +9,7 @@ from sqlalchemy import event, func, select
 from app.audit import chain
 from app.audit.models import AuditEvent, ProcessingLogEntry
 from app.audit.operations import record_event
-from app.consent.gateway import log_processing
+from app.audit.processing import log_processing
 from app.db import db
 
 

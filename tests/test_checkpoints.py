@@ -23,7 +23,7 @@ from app import create_app
 from app.audit import chain, checkpoints
 from app.audit.models import ProcessingLogEntry
 from app.audit.operations import record_event
-from app.consent.gateway import log_processing
+from app.audit.processing import log_processing
 from app.db import db
 from tests.conftest import make_test_config
 

@@ -19,7 +19,8 @@ from app.audit.models import AuditEvent, ProcessingLogEntry, TransitionNote
 from app.cases.models import Case, CheckIn
 from app.cases.operations import fire_case, record_checkin, update_notes
 from app.consent.models import Consent
-from app.consent.operations import fire_consent, request_consent
+from app.consent.operations import fire_consent
+from app.consent.recording import request_consent
 from app.db import db, utcnow
 from app.handovers.models import Alert, AlertKind, Handover
 from app.handovers.operations import (

@@ -143,11 +143,17 @@ def objects_in_scope(app: Any, email: str) -> dict[str, Any]:
     the 404 of a random id into validation, guards and transitions."""
     from sqlalchemy import select
 
-    from app.auth import scope
     from app.auth.models import User
+    from app.buildings.scope import buildings_query
+    from app.buurtkamer.scope import activities_query
+    from app.cases.scope import cases_query
+    from app.consent.scope import consents_query
     from app.db import db
     from app.handovers.models import SafetyDisclosure
+    from app.handovers.scope import handovers_query
+    from app.matches.scope import matches_query
     from app.residents.models import Resident
+    from app.residents.scope import residents_query
 
     def first(query: Any) -> Any:
         row = db.session.execute(query.limit(1)).scalars().first()
@@ -156,16 +162,16 @@ def objects_in_scope(app: Any, email: str) -> dict[str, Any]:
     with app.app_context():
         user = db.session.execute(select(User).where(User.email == email)).scalar_one()
         residents = (select(Resident) if user.role == "privacy_officer"
-                     else scope.residents_query(user))
+                     else residents_query(user))
         found = {
-            "building_id": first(scope.buildings_query(user)),
+            "building_id": first(buildings_query(user)),
             "resident_id": first(residents),
-            "case_id": first(scope.cases_query(user)),
-            "handover_id": first(scope.handovers_query(user)),
-            "consent_id": first(scope.consents_query(user)),
+            "case_id": first(cases_query(user)),
+            "handover_id": first(handovers_query(user)),
+            "consent_id": first(consents_query(user)),
             "disclosure_id": first(select(SafetyDisclosure)),
-            "match_id": first(scope.matches_query(user)),
-            "activity_id": first(scope.activities_query(user)),
+            "match_id": first(matches_query(user)),
+            "activity_id": first(activities_query(user)),
             "organization_id": user.organization_id,
             "name": "case",
         }

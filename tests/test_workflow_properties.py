@@ -28,8 +28,9 @@ from app.auth.operations import issue_token
 from app.cases.operations import fire_case, set_help_question
 from app.consent.gateway import consent_facts, safety_facts
 from app.consent.models import Consent
-from app.consent.operations import fire_consent, request_consent
-from app.convenants.operations import convenant_facts
+from app.consent.operations import fire_consent
+from app.consent.recording import request_consent
+from app.convenants.reading import convenant_facts
 from app.db import db, utcnow
 from app.handovers.models import ReviewStatus, SafetyDisclosure
 from app.handovers.operations import (

@@ -3,13 +3,16 @@ from __future__ import annotations
 import secrets
 import uuid
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.permissions import Permission, Role, has_permission
 from app.db import db, enum_column, utcnow
-from app.organizations.models import Organization
+
+if TYPE_CHECKING:
+    from app.organizations.models import Organization
 
 
 def new_session_nonce() -> str:

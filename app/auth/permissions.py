@@ -2,7 +2,7 @@
 
 A view names the permission it needs; `app.auth.access.require` enforces it. What lies
 outside a caller's scope (another building, another organisation) is answered with 404
-by the scope functions in `app.auth.scope`, so existence is never revealed.
+by each feature's own `scope.py`, so existence is never revealed.
 """
 
 from __future__ import annotations

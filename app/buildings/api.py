@@ -9,8 +9,8 @@ from sqlalchemy import select
 from app.api_base import api_blueprint
 from app.auth.access import require
 from app.auth.permissions import Permission
-from app.auth.scope import building_in_scope, buildings_query
 from app.buildings.models import Dwelling
+from app.buildings.scope import building_in_scope, buildings_query
 from app.pagination import paginate
 
 blp = api_blueprint("buildings", __name__, "/buildings", "Buildings and their dwellings")

@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from app.auth.access import require
 from app.auth.permissions import Permission
-from app.auth.scope import building_in_scope, buildings_query
 from app.buildings.models import Dwelling
+from app.buildings.scope import building_in_scope, buildings_query
 from app.db import db
 from app.visits.forms import NotHomeForm
 from app.visits.models import Visit

@@ -11,14 +11,8 @@ from sqlalchemy import Select, case
 from app.api_base import api_blueprint
 from app.auth.access import require
 from app.auth.permissions import Permission
-from app.auth.scope import (
-    activities_query,
-    activity_in_scope,
-    building_in_scope,
-    consent_in_scope,
-    not_found,
-    resident_in_scope,
-)
+from app.auth.scope import not_found
+from app.buildings.scope import building_in_scope
 from app.buurtkamer.models import Activity
 from app.buurtkamer.operations import (
     ActivityRefused,
@@ -37,8 +31,11 @@ from app.buurtkamer.schemas import (
     OrganiserCreateSchema,
     OrganiserSchema,
 )
+from app.buurtkamer.scope import activities_query, activity_in_scope
+from app.consent.scope import consent_in_scope
 from app.db import db, utcnow
 from app.pagination import paginate
+from app.residents.scope import resident_in_scope
 from app.web.formkit import local_zone
 
 blp = api_blueprint("buurtkamer", __name__, "/activities",

@@ -22,7 +22,8 @@ from app.auth.permissions import Role
 from app.buildings.models import Building, CoachAssignment
 from app.buurtkamer.models import Activity, ActivityOrganiser
 from app.consent.models import Consent
-from app.consent.operations import ConsentRefused, fire_consent, request_consent
+from app.consent.operations import fire_consent
+from app.consent.recording import ConsentRefused, request_consent
 from app.db import db, utcnow
 from app.residents.models import Resident
 from app.web.labels import label

@@ -16,15 +16,9 @@ from werkzeug.exceptions import HTTPException
 
 from app.auth.access import require
 from app.auth.permissions import Permission
-from app.auth.scope import (
-    activities_query,
-    activity_in_scope,
-    building_in_scope,
-    buildings_query,
-    not_found,
-    residents_query,
-)
+from app.auth.scope import not_found
 from app.buildings.models import Dwelling
+from app.buildings.scope import building_in_scope, buildings_query
 from app.buurtkamer.forms import (
     RESIDENTS_ALONE,
     ActivityForm,
@@ -48,9 +42,11 @@ from app.buurtkamer.operations import (
 )
 from app.buurtkamer.reading import read_activity, shown
 from app.buurtkamer.schemas import ActivityCreateSchema, ActivityUpdateSchema
+from app.buurtkamer.scope import activities_query, activity_in_scope
 from app.consent.forms import notice_version
 from app.db import db, utcnow
 from app.residents.models import Resident
+from app.residents.scope import residents_query
 from app.transitions import transition_errors
 from app.web.formkit import REQUIRED, apply_schema, local_zone
 from app.web.pages import DB_ID, paginate, refusal_message

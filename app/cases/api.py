@@ -11,7 +11,6 @@ from sqlalchemy import desc, func, select
 from app.api_base import api_blueprint
 from app.auth.access import require
 from app.auth.permissions import Permission
-from app.auth.scope import case_in_scope, cases_query, resident_in_scope
 from app.cases.models import Case, CheckIn
 from app.cases.operations import (
     CaseAlreadyOpen,
@@ -32,8 +31,10 @@ from app.cases.schemas import (
     CheckInSchema,
     HelpQuestionInputSchema,
 )
+from app.cases.scope import case_in_scope, cases_query
 from app.db import db
 from app.pagination import paginate
+from app.residents.scope import resident_in_scope
 from app.schemas_common import TransitionRequestSchema, transition_arguments
 from app.transitions import anonymised_message, check_version, transition_errors
 

@@ -70,7 +70,7 @@ class Case(WorkflowSubject, db.Model):
     # In no particular order: `app.cases.checkins.in_order` sorts them for reading.
     checkins: Mapped[list[CheckIn]] = relationship(back_populates="case")
     # `no_more_contact(Case)` as it stood when the case was loaded, where the loading query
-    # asked for it (`app.auth.scope.case_in_scope`); None otherwise. A plain attribute, not
+    # asked for it (`app.cases.scope.case_in_scope`); None otherwise. A plain attribute, not
     # mapped: only what a case's answer shows reads it (`app.cases.schemas`); rules ask
     # `checkins.contact_ended`.
     no_more_contact_when_loaded = None

@@ -14,7 +14,6 @@ from werkzeug.exceptions import HTTPException
 
 from app.auth.access import require
 from app.auth.permissions import Permission
-from app.auth.scope import case_in_scope, cases_query
 from app.cases.forms import CheckInForm, HelpQuestionForm, NotesForm
 from app.cases.models import HELP_THEMES, Case
 from app.cases.operations import (
@@ -28,6 +27,7 @@ from app.cases.operations import (
     update_notes,
 )
 from app.cases.schemas import CaseNotesSchema, CheckInInputSchema, HelpQuestionInputSchema
+from app.cases.scope import case_in_scope, cases_query
 from app.db import db
 from app.residents.views import render_resident_page
 from app.transitions import anonymised_message, check_version, transition_errors

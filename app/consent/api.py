@@ -13,21 +13,18 @@ from app.api_base import api_blueprint
 from app.auth.access import require
 from app.auth.models import User
 from app.auth.permissions import Permission
-from app.auth.scope import (
-    consent_in_scope,
-    consents_query,
-    resident_for_consents,
-    resident_in_scope,
-)
 from app.consent.gateway import consent_facts
 from app.consent.models import Consent
-from app.consent.operations import ConsentRefused, fire_consent, request_consent
+from app.consent.operations import fire_consent
 from app.consent.queries import consent_history
+from app.consent.recording import ConsentRefused, request_consent
 from app.consent.schemas import ConsentCreateSchema, ConsentSchema
-from app.convenants.operations import convenant_facts
+from app.consent.scope import consent_in_scope, consents_query
+from app.convenants.reading import convenant_facts
 from app.db import db, utcnow
 from app.organizations.models import Organization
 from app.pagination import paginate
+from app.residents.scope import resident_for_consents, resident_in_scope
 from app.schemas_common import TransitionRequestSchema, transition_arguments
 from app.transitions import check_version, transition_errors
 from policies import (

@@ -3,8 +3,8 @@
 It gathers the facts (the resident's consents, a safety disclosure), asks the one policy
 decision (`policies.decide`) and appends the outcome to the processing log — allowed or
 denied. A denial must stay logged even when the request that caused it is rolled back,
-so denials are remembered for the request and re-appended after the rollback
-(`keep_denials_after_rollback`).
+so denials are remembered for the request and appended again after the rollback
+(`app.audit.processing.keep_denials_after_rollback`).
 """
 
 from __future__ import annotations
@@ -14,19 +14,15 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from flask import g, has_request_context
 from sqlalchemy import select
 
-from app.audit import chain
-from app.audit.models import ProcessingLogEntry
-from app.audit.operations import current_request_id
+from app.audit.processing import keep_after_rollback, log_processing
 from app.auth.permissions import Role
-from app.auth.scope import residents_query
 from app.consent.models import Consent
-from app.convenants.operations import convenant_facts
+from app.convenants.reading import convenant_facts
 from app.db import db, utcnow
 from app.residents.models import Resident
-from app.tracing import current_trace_id
+from app.residents.scope import residents_query
 from policies import (
     REGISTER,
     ConsentFacts,
@@ -107,51 +103,6 @@ def safety_facts(handover: Any) -> SafetyDisclosureFacts | None:
     )
 
 
-def log_processing(
-    *,
-    action: str,
-    activity: str,
-    decision: str,
-    actor: Any | None,
-    data_subject_id: Any | None,
-    categories: Iterable[str] = (),
-    legal_basis: str | None = None,
-    consent_id: Any | None = None,
-    safety_disclosure_id: Any | None = None,
-    recipient_organization_id: int | None = None,
-    object_type: str | None = None,
-    object_id: Any | None = None,
-    reasons: Iterable[str] = (),
-    convenant_id: str | None = None,
-    convenant_version: str | None = None,
-) -> ProcessingLogEntry:
-    register_entry = REGISTER[activity]
-    entry = ProcessingLogEntry(
-        action=action,
-        processing_activity=activity,
-        legal_basis=legal_basis,
-        decision=decision,
-        data_subject_id=str(data_subject_id) if data_subject_id is not None else None,
-        categories=sorted(str(c) for c in categories),
-        consent_id=str(consent_id) if consent_id else None,
-        safety_disclosure_id=str(safety_disclosure_id) if safety_disclosure_id else None,
-        actor_id=getattr(actor, "id", None),
-        actor_role=str(actor.role) if actor is not None else "system",
-        actor_organization_id=getattr(actor, "organization_id", None),
-        recipient_organization_id=recipient_organization_id,
-        object_type=object_type,
-        object_id=str(object_id) if object_id is not None else None,
-        confidentiality=str(register_entry.confidentiality),
-        retention_days=register_entry.retention_days,
-        reasons=list(reasons),
-        request_id=current_request_id(),
-        trace_id=current_trace_id(),
-        convenant_id=convenant_id,
-        convenant_version=convenant_version,
-    )
-    return chain.append(entry)
-
-
 def disclose(
     *,
     actor: Any,
@@ -219,12 +170,6 @@ def disclose(
         "convenant_version": decision.convenant_version,
     }
     log_processing(**fields)
-    if not decision.allowed and has_request_context():
-        g.setdefault("denied_disclosures", []).append(fields)
+    if not decision.allowed:
+        keep_after_rollback(fields)
     return decision
-
-
-def keep_denials_after_rollback() -> None:
-    """After a rollback, append the denials of this request again (and let the caller commit)."""
-    for fields in g.pop("denied_disclosures", []):
-        log_processing(**fields)

@@ -1,10 +1,9 @@
-"""Consent: recorded exactly, changed only through its workflow, and when it stops being
-valid every handover relying on it is withdrawn and every open match relying on it is
-declined, in the same transaction."""
+"""Consent changes only through its workflow, and when it stops being valid every handover
+relying on it is withdrawn and every open match relying on it is declined, in the same
+transaction. Asking for a consent is `app.consent.recording`."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import Any
 
@@ -13,51 +12,16 @@ from sqlalchemy import select
 
 from app.consent.models import Consent
 from app.db import db, utcnow
+from app.handovers.models import Handover
+from app.handovers.operations import fire_handover
+from app.matches.models import Match
+from app.matches.operations import fire_match
 from app.transitions import apply
 from policies.consent import can_still_be_given
 from workflows.handover import HANDOVER_ACTIVE_STATES
 from workflows.match import MATCH
 
 ENDING_TRIGGERS = {"withdraw", "expire", "revoke"}
-
-
-class ConsentRefused(Exception):
-    """A consent that cannot be recorded; `field` names the input it concerns."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
-
-
-def request_consent(coach: Any, resident_id: uuid.UUID, data: dict[str, Any]) -> Consent:
-    if data.get("recipient_organization_id") is not None:
-        from app.convenants.operations import recipient_refusal
-
-        refusal = recipient_refusal(data["recipient_organization_id"], data["purpose"],
-                                    data["data_categories"], utcnow().date())
-        if refusal:
-            raise ConsentRefused("recipient_organization_id", refusal)
-    consent = Consent(
-        resident_id=resident_id,
-        purpose=data["purpose"],
-        recipient_organization_id=data.get("recipient_organization_id"),
-        recipient_resident_id=data.get("recipient_resident_id"),
-        data_categories=list(data["data_categories"]),
-        valid_until=data["valid_until"],
-        recorded_by_id=coach.id,
-    )
-    db.session.add(consent)
-    db.session.flush()
-    from app.audit.operations import record_event
-
-    record_event("consent_requested", actor=coach, object_type="consent", object_id=consent.id,
-                 details={"purpose": consent.purpose,
-                          "recipient_organization_id": consent.recipient_organization_id,
-                          **({"recipient_resident_id": str(consent.recipient_resident_id)}
-                             if consent.recipient_resident_id is not None else {}),
-                          "data_categories": consent.data_categories})
-    return consent
 
 
 def fire_consent(consent: Consent, trigger: str, actor: Any | None,
@@ -86,9 +50,6 @@ def fire_consent(consent: Consent, trigger: str, actor: Any | None,
 
 def withdraw_relying_handovers(consent: Consent, cause: str) -> None:
     """Access that relied on the consent ends at once: its non-final handovers are withdrawn."""
-    from app.handovers.models import Handover
-    from app.handovers.operations import fire_handover
-
     handovers = db.session.execute(
         select(Handover).where(
             Handover.consent_id == consent.id,
@@ -103,9 +64,6 @@ def withdraw_relying_handovers(consent: Consent, cause: str) -> None:
 def decline_relying_matches(consent: Consent, cause: str) -> None:
     """Residents are put in touch only while both consent: every open match relying on the
     consent is declined by the system."""
-    from app.matches.models import Match
-    from app.matches.operations import fire_match
-
     matches = db.session.execute(
         select(Match).where(
             (Match.offering_consent_id == consent.id) | (Match.seeking_consent_id == consent.id),

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.audit.models import AuditEvent
 from app.consent.gateway import consent_facts
-from app.convenants.operations import convenant_facts
+from app.convenants.reading import convenant_facts
 from app.db import db, utcnow
 from policies import Action, ConsentFacts, ConvenantFacts, Decision, DisclosureRequest, decide
 

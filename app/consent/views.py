@@ -15,22 +15,19 @@ from werkzeug.exceptions import HTTPException
 from app.audit.operations import record_event
 from app.auth.access import require
 from app.auth.permissions import Permission
-from app.auth.scope import (
-    consent_in_scope,
-    consents_query,
-    matches_query,
-    resident_in_scope,
-    residents_query,
-)
 from app.consent.forms import ConsentFilterForm, ConsentForm, end_of_day, notice_version
 from app.consent.models import Consent
-from app.consent.operations import ConsentRefused, fire_consent, request_consent
+from app.consent.operations import fire_consent
 from app.consent.queries import consent_history
+from app.consent.recording import ConsentRefused, request_consent
 from app.consent.schemas import ConsentCreateSchema
+from app.consent.scope import consent_in_scope, consents_query
 from app.db import db, utcnow
 from app.handovers.models import Handover
 from app.matches.models import Match
+from app.matches.scope import matches_query
 from app.residents.models import Resident
+from app.residents.scope import resident_in_scope, residents_query
 from app.transitions import transition_errors, triggers_for
 from app.web.formkit import REQUIRED, TransitionForm, apply_schema
 from app.web.labels import label

@@ -1,5 +1,6 @@
-"""Keeping the convenant register: facts for the policy decision, parties joining and
-leaving (logged), and the withdrawal of the handovers a departed party no longer may receive."""
+"""Keeping the convenant register: parties joining and leaving (logged), and the withdrawal
+of the handovers a departed party no longer may receive. What the policy decision reads of
+the register is in `app.convenants.reading`."""
 
 from __future__ import annotations
 
@@ -8,16 +9,17 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from flask import g, has_request_context
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from app.audit.operations import record_event
 from app.convenants.models import Convenant, ConvenantParty
+from app.convenants.reading import convenant_facts, forget_convenant_facts
 from app.db import db, utcnow
-from policies import REGISTER, ConvenantFacts, convenant_cover
-from policies import ConvenantParty as PartyFacts
+from app.handovers.models import Handover
+from app.handovers.operations import fire_handover
+from policies import REGISTER, convenant_cover
+from workflows.handover import HANDOVER_ACTIVE_STATES
 
 
 class ConvenantRefused(Exception):
@@ -27,52 +29,6 @@ class ConvenantRefused(Exception):
         super().__init__(message)
         self.field = field
         self.message = message
-
-
-def convenant_facts() -> tuple[ConvenantFacts, ...]:
-    """Every convenant with its parties, as the policy decision reads them: one statement,
-    once per request (a list of activities asks the decision once per organiser shown)."""
-    if has_request_context() and _CACHE in g:
-        return g.get(_CACHE)
-    convenants = db.session.execute(
-        select(Convenant).options(joinedload(Convenant.parties))).unique().scalars().all()
-    facts = tuple(_facts(c) for c in convenants)
-    if has_request_context():
-        setattr(g, _CACHE, facts)
-    return facts
-
-
-_CACHE = "convenant_facts"
-
-
-def _changed() -> None:
-    """The register changed in this request: the next decision reads it afresh."""
-    if has_request_context():
-        g.pop(_CACHE, None)
-
-
-def _facts(convenant: Convenant) -> ConvenantFacts:
-    return ConvenantFacts(
-        id=str(convenant.id), title=convenant.title, version=convenant.version,
-        valid_from=convenant.valid_from, valid_until=convenant.valid_until,
-        activities={purpose: frozenset(categories)
-                    for purpose, categories in convenant.activities.items()},
-        parties=tuple(PartyFacts(organization_id=str(p.organization_id), joined_on=p.joined_on,
-                                 left_on=p.left_on, role=p.role, contact=p.contact,
-                                 legal_bases=dict(p.legal_bases))
-                      for p in convenant.parties))
-
-
-def recipient_refusal(organization_id: int, purpose: str, categories: Iterable[str],
-                      day: date) -> str | None:
-    """Why consent to share with this organisation cannot be recorded (in Dutch), or None:
-    a consent to a recipient that no convenant lets receive it would never allow a share."""
-    cover = convenant_cover(convenant_facts(), str(organization_id), purpose, categories, day)
-    if cover.covered:
-        return None
-    return _("This organisation is not a party to a samenwerkingsconvenant that covers this "
-             "purpose and these kinds of data. Ask the privacy officer; without a convenant "
-             "nothing can be shared with it.")
 
 
 def create_convenant(officer: Any, *, title: str, version: str, text: str, valid_from: date,
@@ -100,7 +56,7 @@ def create_convenant(officer: Any, *, title: str, version: str, text: str, valid
                           activities={p: sorted(c) for p, c in activities.items()})
     db.session.add(convenant)
     db.session.flush()
-    _changed()
+    forget_convenant_facts()
     record_event("convenant_created", actor=officer, object_type="convenant",
                  object_id=convenant.id, details={"version": version,
                                                   "text_sha256": convenant.text_sha256})
@@ -120,7 +76,7 @@ def join(officer: Any, convenant: Convenant, *, organization_id: int, joined_on:
                            contact=contact, legal_bases=bases)
     convenant.parties.append(party)  # the loaded collection stays what the database holds
     db.session.flush()
-    _changed()
+    forget_convenant_facts()
     record_event("convenant_party_joined", actor=officer, object_type="convenant",
                  object_id=convenant.id, details={"organization_id": organization_id,
                                                   "joined_on": joined_on.isoformat()})
@@ -136,7 +92,7 @@ def leave(officer: Any, party: ConvenantParty, left_on: date, now: datetime | No
     if left_on < party.joined_on:
         raise ConvenantRefused("left_on", _("An organisation cannot leave before it joined."))
     party.left_on = left_on
-    _changed()
+    forget_convenant_facts()
     record_event("convenant_party_left", actor=officer, object_type="convenant",
                  object_id=party.convenant_id, details={"organization_id": party.organization_id,
                                                         "left_on": left_on.isoformat()})
@@ -147,10 +103,6 @@ def leave(officer: Any, party: ConvenantParty, left_on: date, now: datetime | No
 def end_shares_of(party: ConvenantParty, now: datetime) -> list[str]:
     """Withdraw (as the system) every handover to the party's organisation that no
     convenant covers any more; returns their ids. Idempotent."""
-    from app.handovers.models import Handover
-    from app.handovers.operations import fire_handover
-    from workflows.handover import HANDOVER_ACTIVE_STATES
-
     facts = convenant_facts()
     withdrawn = []
     handovers = db.session.execute(

@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from app.buildings.models import Building, CoachAssignment, Dwelling
 from app.cases.operations import fire_case, open_case, set_help_question, update_notes
-from app.consent.operations import fire_consent, request_consent
+from app.consent.operations import fire_consent
+from app.consent.recording import request_consent
 from app.db import db, utcnow
 from app.handovers.operations import create_handover, fire_handover
 from app.residents.models import Resident

@@ -21,10 +21,10 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from app.audit.processing import log_processing
 from app.auth.models import User
 from app.buurtkamer.models import ACTIVITY_THEMES
 from app.cases.models import HELP_THEMES
-from app.consent.gateway import log_processing
 from app.db import db, utcnow
 from app.funding import queries
 from app.funding.models import FundingStream

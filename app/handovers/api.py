@@ -11,7 +11,8 @@ from sqlalchemy import desc
 from app.api_base import api_blueprint
 from app.auth.access import require
 from app.auth.permissions import Permission
-from app.auth.scope import case_in_scope, consent_in_scope, handover_in_scope, handovers_query
+from app.cases.scope import case_in_scope
+from app.consent.scope import consent_in_scope
 from app.db import db
 from app.handovers.models import Handover
 from app.handovers.operations import (
@@ -31,6 +32,7 @@ from app.handovers.schemas import (
     SafetyDisclosureInputSchema,
     SafetyDisclosureSchema,
 )
+from app.handovers.scope import handover_in_scope, handovers_query
 from app.organizations.models import Organization
 from app.pagination import paginate
 from app.schemas_common import TransitionRequestSchema, transition_arguments

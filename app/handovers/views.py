@@ -15,14 +15,15 @@ from werkzeug.exceptions import HTTPException
 from app.auth.access import require
 from app.auth.models import User
 from app.auth.permissions import Permission, Role
-from app.auth.scope import case_in_scope, consents_query, handover_in_scope, handovers_query
 from app.cases.models import Case
+from app.cases.scope import case_in_scope
 from app.consent.models import Consent
 from app.consent.queries import (
     consents_to_offer_under,
     offer_decision,
     valid_consents_for_organisations,
 )
+from app.consent.scope import consents_query
 from app.db import db, utcnow
 from app.handovers.forms import HandoverForm, ReofferForm, SafetyDisclosureForm
 from app.handovers.models import Handover, SafetyDisclosure
@@ -40,6 +41,7 @@ from app.handovers.schemas import (
     ReofferSchema,
     SafetyDisclosureInputSchema,
 )
+from app.handovers.scope import handover_in_scope, handovers_query
 from app.organizations.models import Organization
 from app.transitions import transition_errors
 from app.web.formkit import TransitionForm, apply_schema

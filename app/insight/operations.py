@@ -9,10 +9,10 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from app.audit.processing import log_processing
 from app.auth.models import User
 from app.auth.permissions import Role
-from app.auth.scope import building_in_scope, coach_building_ids
-from app.consent.gateway import log_processing
+from app.buildings.scope import building_in_scope, coach_building_ids
 from app.db import db, utcnow
 from app.insight import queries
 from app.insight.panels import PANELS, Context, build
@@ -87,8 +87,8 @@ def _log(user: User, action: str, building_id: int | None, panels: list[str],
 
 
 def building_choices(user: User) -> list[tuple[int, str]]:
-    from app.auth.scope import buildings_query
     from app.buildings.models import Building
+    from app.buildings.scope import buildings_query
 
     return [(b.id, b.name) for b in db.session.execute(
         buildings_query(user).with_only_columns(Building.id, Building.name)).all()]

@@ -10,7 +10,7 @@ from sqlalchemy import desc, or_
 from app.api_base import api_blueprint
 from app.auth.access import require
 from app.auth.permissions import Permission
-from app.auth.scope import building_in_scope, match_in_scope, matches_query, resident_in_scope
+from app.buildings.scope import building_in_scope
 from app.db import db
 from app.matches.models import Match
 from app.matches.operations import (
@@ -31,7 +31,9 @@ from app.matches.schemas import (
     SuggestionQuerySchema,
     SuggestionSchema,
 )
+from app.matches.scope import match_in_scope, matches_query
 from app.pagination import paginate
+from app.residents.scope import resident_in_scope
 from app.schemas_common import transition_arguments
 from app.transitions import check_version, transition_errors, triggers_for
 

@@ -33,11 +33,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased, joinedload
 
 from app.audit.operations import record_event
-from app.auth.scope import coach_building_ids
 from app.buildings.models import Dwelling
+from app.buildings.scope import coach_building_ids
 from app.consent.gateway import disclose
 from app.consent.models import Consent
-from app.consent.operations import request_consent
+from app.consent.recording import request_consent
 from app.db import db, utcnow
 from app.matches.models import Match
 from app.residents.models import Resident

@@ -16,13 +16,8 @@ from wtforms import HiddenField
 
 from app.auth.access import require
 from app.auth.permissions import Permission
-from app.auth.scope import (
-    buildings_query,
-    match_in_scope,
-    matches_query,
-    not_found,
-    resident_in_scope,
-)
+from app.auth.scope import not_found
+from app.buildings.scope import buildings_query
 from app.consent.forms import notice_version
 from app.consent.models import Consent
 from app.consent.operations import fire_consent
@@ -38,7 +33,9 @@ from app.matches.operations import (
     with_residents,
 )
 from app.matches.schemas import MatchCreateSchema
+from app.matches.scope import match_in_scope, matches_query
 from app.residents.models import Resident
+from app.residents.scope import resident_in_scope
 from app.transitions import triggers_for
 from app.web.formkit import Form, TransitionForm, apply_schema
 from app.web.labels import label

@@ -15,12 +15,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app.auth.permissions import Role
-from app.auth.scope import residents_query
 from app.consent.models import Consent
 from app.db import db
 from app.handovers.models import Handover
 from app.notifications.models import Notification, NotificationKind
 from app.residents.models import Resident
+from app.residents.scope import residents_query
 from app.web.labels import label
 
 K = NotificationKind

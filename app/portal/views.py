@@ -29,12 +29,12 @@ from markupsafe import Markup
 
 from app.auth.access import require
 from app.auth.permissions import Permission, Role
-from app.auth.scope import resident_for_consents
 from app.db import db, utcnow
 from app.portal import operations as ops
 from app.portal.forms import ActivateForm, ConfirmForm, MessageForm, SignInForm
 from app.portal.models import MessageKind
 from app.portal.reading import log_own_view, own_page
+from app.residents.scope import resident_for_consents
 from app.web.views import signed_out
 
 bp = Blueprint("portal", __name__, template_folder="templates")

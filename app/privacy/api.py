@@ -11,9 +11,9 @@ from marshmallow import Schema, fields
 from app.api_base import api_blueprint
 from app.auth.access import require
 from app.auth.permissions import Permission
-from app.auth.scope import resident_for_privacy_officer
 from app.db import db
 from app.privacy.operations import LegalHold, erase, export
+from app.residents.scope import resident_for_privacy_officer
 
 blp = api_blueprint("privacy", __name__, "/residents", "Data subject requests (GDPR)")
 

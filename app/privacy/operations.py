@@ -14,12 +14,13 @@ from sqlalchemy import delete, exists, or_, select, update
 
 from app.audit.models import ProcessingLogEntry, TransitionNote
 from app.audit.operations import record_event
+from app.audit.processing import log_processing
 from app.auth.operations import end_all_sessions
 from app.buurtkamer.operations import forget_organiser, organised_by
 from app.cases import checkins
 from app.cases.models import Case
 from app.cases.operations import fire_case
-from app.consent.gateway import disclose, log_processing
+from app.consent.gateway import disclose
 from app.consent.models import Consent
 from app.consent.operations import fire_consent
 from app.consent.queries import consent_history

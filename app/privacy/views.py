@@ -17,7 +17,6 @@ from sqlalchemy import String, cast, func, or_, select
 from app.audit.models import ProcessingLogEntry
 from app.auth.access import require
 from app.auth.permissions import Permission
-from app.auth.scope import resident_for_privacy_officer
 from app.buildings.models import Dwelling
 from app.cases.models import Case
 from app.consent.gateway import disclose
@@ -27,6 +26,7 @@ from app.privacy.access import access_report
 from app.privacy.forms import ErasureForm, ResidentSearchForm
 from app.privacy.operations import LegalHold, erase, export, legal_hold
 from app.residents.models import Resident
+from app.residents.scope import resident_for_privacy_officer
 from app.visits.models import Visit
 from policies import Action
 

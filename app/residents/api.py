@@ -10,8 +10,9 @@ from sqlalchemy import select
 from app.api_base import api_blueprint
 from app.auth.access import require
 from app.auth.permissions import Permission
-from app.auth.scope import building_in_scope, dwelling_in_scope, not_found, resident_in_scope
+from app.auth.scope import not_found
 from app.buildings.models import Dwelling
+from app.buildings.scope import building_in_scope, dwelling_in_scope
 from app.db import db
 from app.pagination import paginate
 from app.residents.duplicates import (
@@ -30,6 +31,7 @@ from app.residents.schemas import (
     ResidentCreateSchema,
     ResidentSchema,
 )
+from app.residents.scope import resident_in_scope
 from app.validation import ID_MAX
 
 blp = api_blueprint("residents", __name__, "/residents", "Residents of the coach's buildings")

@@ -14,8 +14,8 @@ from sqlalchemy import Select, delete, func, select, update
 
 from app.audit.operations import record_event
 from app.auth.models import User
-from app.auth.scope import coach_building_ids
 from app.buildings.models import Dwelling
+from app.buildings.scope import coach_building_ids
 from app.db import db, utcnow
 from app.insight import counts as insight_counts
 from app.residents.models import DuplicateState, PossibleDuplicate, Resident

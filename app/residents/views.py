@@ -14,7 +14,6 @@ from sqlalchemy import desc, select
 
 from app.auth.access import require
 from app.auth.permissions import Permission
-from app.auth.scope import consents_query, resident_in_scope
 from app.cases import checkins
 from app.cases.forms import CheckInForm
 from app.cases.models import Case
@@ -22,9 +21,11 @@ from app.cases.next_step import next_step
 from app.cases.operations import CaseAlreadyOpen, open_case
 from app.consent.models import Consent
 from app.consent.queries import valid_consents_for_organisations
+from app.consent.scope import consents_query
 from app.db import db, utcnow
 from app.organizations.models import Organization
 from app.residents.models import Resident
+from app.residents.scope import resident_in_scope
 from app.residents.timeline import timeline_query
 from app.transitions import triggers_for
 from app.visits.models import Visit

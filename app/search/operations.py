@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlalchemy import and_, select
 
-from app.auth.scope import coach_building_ids
 from app.buildings.models import Building, Dwelling
+from app.buildings.scope import coach_building_ids
 from app.db import contains_text, db
 from app.residents.models import Resident
 

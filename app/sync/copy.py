@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import select
 
 from app.auth.models import User
-from app.auth.scope import buildings_query
 from app.buildings.models import Dwelling
+from app.buildings.scope import buildings_query
 from app.db import db
 from app.residents.models import Resident
 from app.visits.models import Visit, VisitOutcome

@@ -18,8 +18,8 @@ from werkzeug.exceptions import NotFound
 
 from app.auth.models import User
 from app.auth.permissions import Permission
-from app.auth.scope import dwelling_in_scope
 from app.buildings.models import Dwelling
+from app.buildings.scope import dwelling_in_scope
 from app.db import db, utcnow
 from app.residents.duplicates import open_flags_of
 from app.residents.operations import register_resident

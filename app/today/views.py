@@ -14,13 +14,16 @@ from sqlalchemy import select
 
 from app.auth.access import require
 from app.auth.permissions import Permission
-from app.auth.scope import activities_query, cases_query, handovers_query, visits_query
 from app.buurtkamer.models import Activity
+from app.buurtkamer.scope import activities_query
 from app.cases.checkins import planned_condition
 from app.cases.models import Case, CheckIn
+from app.cases.scope import cases_query
 from app.db import db, utcnow
 from app.handovers.models import Alert, AlertKind, Handover
+from app.handovers.scope import handovers_query
 from app.visits.queries import doors_to_come_back_to
+from app.visits.scope import visits_query
 from app.web.formkit import local_zone
 from workflows.case import CHECKIN_CASE_STATE
 

@@ -9,13 +9,14 @@ from sqlalchemy import desc
 from app.api_base import api_blueprint
 from app.auth.access import require
 from app.auth.permissions import Permission
-from app.auth.scope import building_in_scope, dwelling_in_scope, visits_query
 from app.buildings.models import Dwelling
+from app.buildings.scope import building_in_scope, dwelling_in_scope
 from app.db import db
 from app.pagination import paginate
 from app.visits.models import Visit
 from app.visits.operations import VisitInvalid, record_visit
 from app.visits.schemas import VisitCreateSchema, VisitQuerySchema, VisitSchema
+from app.visits.scope import visits_query
 
 blp = api_blueprint("visits", __name__, "/visits", "Door-knock visits")
 

@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from app.auth.access import require
 from app.auth.permissions import Permission
-from app.auth.scope import dwelling_in_scope
 from app.buildings.models import Dwelling
+from app.buildings.scope import dwelling_in_scope
 from app.cases.models import Case
 from app.db import db
 from app.residents.duplicates import DuplicateRefused, flag_in_scope, flags_query, keep_apart, merge

@@ -26,7 +26,7 @@ from app.auth.operations import (
 )
 from app.auth.password_links import PasswordRefused, set_password_with_link, user_of_link
 from app.auth.permissions import Role
-from app.auth.scope import buildings_query
+from app.buildings.scope import buildings_query
 from app.db import db
 from app.i18n import remember_in_cookie
 from app.security import redirect_target
@@ -141,8 +141,8 @@ def set_language(code: str) -> Any:
 @login_required
 def home() -> Any:
     """Each role lands on what it needs first; the feature pages are one tap away."""
-    from app.auth.scope import handovers_query
     from app.handovers.models import Handover
+    from app.handovers.scope import handovers_query
     from app.visits.queries import building_progress
 
     buildings = []
