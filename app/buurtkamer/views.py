@@ -50,8 +50,8 @@ from app.buurtkamer.reading import read_activity, shown
 from app.buurtkamer.schemas import ActivityCreateSchema, ActivityUpdateSchema
 from app.consent.forms import notice_version
 from app.db import db, utcnow
+from app.lifecycle.firing import transition_errors
 from app.residents.models import Resident
-from app.transitions import transition_errors
 from app.web.formkit import REQUIRED, apply_schema, local_zone
 from app.web.pages import DB_ID, paginate, refusal_message
 

@@ -33,9 +33,9 @@ from app.cases.schemas import (
     HelpQuestionInputSchema,
 )
 from app.db import db
+from app.lifecycle.firing import anonymised_message, check_version, transition_errors
+from app.lifecycle.schemas import TransitionRequestSchema, transition_arguments
 from app.pagination import paginate
-from app.schemas_common import TransitionRequestSchema, transition_arguments
-from app.transitions import anonymised_message, check_version, transition_errors
 
 blp = api_blueprint("cases", __name__, "/cases", "Cases: a resident's path, as a state machine")
 

@@ -12,8 +12,8 @@ from app.cases import checkins
 from app.cases.models import Case, CheckIn, HelpQuestion
 from app.db import db, utcnow
 from app.insight import counts as insight_counts
+from app.lifecycle.firing import anonymised_message, apply
 from app.residents.models import Resident
-from app.transitions import anonymised_message, apply
 from workflows.case import (
     CASE_OPEN_STATES,
     CHECKIN_CASE_STATE,

@@ -29,8 +29,8 @@ from app.cases.operations import (
 )
 from app.cases.schemas import CaseNotesSchema, CheckInInputSchema, HelpQuestionInputSchema
 from app.db import db
+from app.lifecycle.firing import anonymised_message, check_version, transition_errors
 from app.residents.views import render_resident_page
-from app.transitions import anonymised_message, check_version, transition_errors
 from app.visits.queries import conversations
 from app.web.formkit import TransitionForm, apply_schema
 from app.web.labels import label

@@ -26,10 +26,10 @@ from app.consent.queries import consent_history
 from app.consent.schemas import ConsentCreateSchema, ConsentSchema
 from app.convenants.operations import convenant_facts
 from app.db import db, utcnow
+from app.lifecycle.firing import check_version, transition_errors
+from app.lifecycle.schemas import TransitionRequestSchema, transition_arguments
 from app.organizations.models import Organization
 from app.pagination import paginate
-from app.schemas_common import TransitionRequestSchema, transition_arguments
-from app.transitions import check_version, transition_errors
 from policies import (
     ConsentEvent,
     Party,

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from app.consent.models import Consent
 from app.db import db, utcnow
-from app.transitions import apply
+from app.lifecycle.firing import apply
 from policies.consent import can_still_be_given
 from workflows.handover import HANDOVER_ACTIVE_STATES
 from workflows.match import MATCH

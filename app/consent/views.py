@@ -29,9 +29,9 @@ from app.consent.queries import consent_history
 from app.consent.schemas import ConsentCreateSchema
 from app.db import db, utcnow
 from app.handovers.models import Handover
+from app.lifecycle.firing import transition_errors, triggers_for
 from app.matches.models import Match
 from app.residents.models import Resident
-from app.transitions import transition_errors, triggers_for
 from app.web.formkit import REQUIRED, TransitionForm, apply_schema
 from app.web.labels import label
 from app.web.pages import (

@@ -31,10 +31,10 @@ from app.handovers.schemas import (
     SafetyDisclosureInputSchema,
     SafetyDisclosureSchema,
 )
+from app.lifecycle.firing import check_version, transition_errors
+from app.lifecycle.schemas import TransitionRequestSchema, transition_arguments
 from app.organizations.models import Organization
 from app.pagination import paginate
-from app.schemas_common import TransitionRequestSchema, transition_arguments
-from app.transitions import check_version, transition_errors
 
 blp = api_blueprint("handovers", __name__, "", "Warm handovers to partner organisations")
 

@@ -19,9 +19,9 @@ from app.consent.queries import consent_to_offer_under
 from app.db import db, utcnow
 from app.directory.operations import ServiceNotOffered, service_for_handover
 from app.handovers.models import Alert, Handover, ReviewStatus, SafetyDisclosure
+from app.lifecycle.firing import anonymised_message, apply
 from app.notifications.models import NotificationKind
 from app.notifications.operations import notify, professionals_of
-from app.transitions import anonymised_message, apply
 from policies import Action
 from workflows.handover import HANDOVER_ACTIVE_STATES
 from workflows.timers import intro_reminder_due, offer_reminder_due, offer_response_due

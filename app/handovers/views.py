@@ -40,8 +40,8 @@ from app.handovers.schemas import (
     ReofferSchema,
     SafetyDisclosureInputSchema,
 )
+from app.lifecycle.firing import transition_errors
 from app.organizations.models import Organization
-from app.transitions import transition_errors
 from app.web.formkit import TransitionForm, apply_schema
 from app.web.labels import label
 from app.web.pages import (

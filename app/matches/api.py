@@ -12,6 +12,8 @@ from app.auth.access import require
 from app.auth.permissions import Permission
 from app.auth.scope import building_in_scope, match_in_scope, matches_query, resident_in_scope
 from app.db import db
+from app.lifecycle.firing import check_version, transition_errors, triggers_for
+from app.lifecycle.schemas import transition_arguments
 from app.matches.models import Match
 from app.matches.operations import (
     MatchNotAllowed,
@@ -32,8 +34,6 @@ from app.matches.schemas import (
     SuggestionSchema,
 )
 from app.pagination import paginate
-from app.schemas_common import transition_arguments
-from app.transitions import check_version, transition_errors, triggers_for
 
 blp = api_blueprint("matches", __name__, "/matches", "Residents connected on what they offer and wish for, after both consent")
 

@@ -39,9 +39,9 @@ from app.consent.gateway import disclose
 from app.consent.models import Consent
 from app.consent.operations import request_consent
 from app.db import db, utcnow
+from app.lifecycle.firing import apply
 from app.matches.models import Match
 from app.residents.models import Resident
-from app.transitions import apply
 from app.visits.models import Visit, VisitOutcome
 from app.visits.schemas import OFFER_KINDS
 from policies import Action, Decision, default_valid_until

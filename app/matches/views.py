@@ -27,6 +27,7 @@ from app.consent.forms import notice_version
 from app.consent.models import Consent
 from app.consent.operations import fire_consent
 from app.db import db, utcnow
+from app.lifecycle.firing import triggers_for
 from app.matches.models import Match
 from app.matches.operations import (
     MatchNotAllowed,
@@ -39,7 +40,6 @@ from app.matches.operations import (
 )
 from app.matches.schemas import MatchCreateSchema
 from app.residents.models import Resident
-from app.transitions import triggers_for
 from app.web.formkit import Form, TransitionForm, apply_schema
 from app.web.labels import label
 from app.web.pages import (

@@ -17,8 +17,8 @@ from werkzeug.exceptions import HTTPException
 
 from app.audit.models import AuditEvent
 from app.db import db
-from app.statemachine import WorkflowSubject
-from app.transitions import check_version, transition_errors
+from app.lifecycle.firing import check_version, transition_errors
+from app.lifecycle.subject import WorkflowSubject
 from app.web.formkit import TransitionForm
 from app.web.labels import choices
 
@@ -145,7 +145,7 @@ def run_transition(subject: WorkflowSubject, form: TransitionForm,
                    fire: Callable[[dict[str, Any]], None],
                    prepare: Callable[[], str | None] | None = None) -> TransitionOutcome:
     """Validate the form, then fire through the same version check and error handling as
-    the API (`app.transitions.transition_errors`), and commit once.
+    the API (`app.lifecycle.firing.transition_errors`), and commit once.
 
     On a stale version the form keeps what the user typed but carries the current version,
     so sending it again is a deliberate retry against the state now shown."""

@@ -24,7 +24,7 @@ from app.audit import chain
 from app.audit.models import NOTE_DIGEST, AuditEvent, ProcessingLogEntry, TransitionNote
 from app.audit.operations import record_event
 from app.db import db
-from app.statemachine import WorkflowSubject
+from app.lifecycle.subject import WorkflowSubject
 from workflows import allowed_triggers, fire
 from workflows.engine import (
     FiredTransition,
