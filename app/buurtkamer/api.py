@@ -21,7 +21,6 @@ from app.auth.scope import (
 )
 from app.buurtkamer.models import Activity
 from app.buurtkamer.operations import (
-    ActivityRefused,
     add_organiser,
     change_activity,
     plan_activity,
@@ -38,6 +37,7 @@ from app.buurtkamer.schemas import (
     OrganiserSchema,
 )
 from app.db import db, utcnow
+from app.errors import Refused
 from app.pagination import paginate
 from app.web.formkit import local_zone
 
@@ -46,8 +46,7 @@ blp = api_blueprint("buurtkamer", __name__, "/activities",
                     "counted")
 
 
-
-def refuse(refused: ActivityRefused) -> Any:
+def refuse(refused: Refused) -> Any:
     db.session.rollback()
     abort(422, message=refused.message, errors={refused.field: [refused.message]})
 
@@ -105,7 +104,7 @@ def create_activity(data: dict[str, Any]) -> Any:
     data.setdefault("organising_coach_id", current_user.id)
     try:
         activity = plan_activity(current_user, building, data)
-    except ActivityRefused as refused:
+    except Refused as refused:
         refuse(refused)
     result = read_activity(current_user, activity)
     db.session.commit()
@@ -139,7 +138,7 @@ def update_activity(data: dict[str, Any], activity_id: int) -> Any:
     activity = activity_in_scope(current_user, activity_id)
     try:
         change_activity(current_user, activity, data)
-    except ActivityRefused as refused:
+    except Refused as refused:
         refuse(refused)
     result = read_activity(current_user, activity)
     db.session.commit()  # the change and the processing-log entries of the names shown
@@ -164,7 +163,7 @@ def create_organiser(data: dict[str, Any], activity_id: int) -> Any:
     consent = consent_in_scope(current_user, data["consent_id"])
     try:
         organiser = add_organiser(current_user, activity, resident, consent)
-    except ActivityRefused as refused:
+    except Refused as refused:
         refuse(refused)
     result = show_organiser(current_user, activity, organiser, running_organization_id(activity))
     db.session.commit()  # the organiser and the processing-log entry of the name shown

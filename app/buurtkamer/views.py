@@ -34,7 +34,6 @@ from app.buurtkamer.forms import (
 )
 from app.buurtkamer.models import Activity
 from app.buurtkamer.operations import (
-    ActivityRefused,
     add_organiser,
     add_organiser_consenting_now,
     building_coaches,
@@ -50,6 +49,7 @@ from app.buurtkamer.reading import read_activity, shown
 from app.buurtkamer.schemas import ActivityCreateSchema, ActivityUpdateSchema
 from app.consent.forms import notice_version
 from app.db import db, utcnow
+from app.errors import Refused
 from app.lifecycle.firing import transition_errors
 from app.residents.models import Resident
 from app.web.formkit import REQUIRED, apply_schema, local_zone
@@ -124,7 +124,7 @@ def new() -> Any:
     building = building_in_scope(current_user, data["building_id"])
     try:
         activity = plan_activity(current_user, building, data)
-    except ActivityRefused as refused:
+    except Refused as refused:
         db.session.rollback()
         _field_error(form, refused)
         return render_template("buurtkamer/form.html", form=form, activity=None), 422
@@ -133,7 +133,7 @@ def new() -> Any:
     return redirect(url_for("buurtkamer_pages.activity", activity_id=activity.id))
 
 
-def _field_error(form: Any, refused: ActivityRefused) -> None:
+def _field_error(form: Any, refused: Refused) -> None:
     field = getattr(form, refused.field, None)
     if field is not None and hasattr(field, "errors"):
         field.errors = [*field.errors, refused.message]
@@ -205,7 +205,7 @@ def edit(activity_id: int) -> Any:
         return render_template("buurtkamer/form.html", form=form, activity=activity), 422
     try:
         edit_activity(current_user, activity, data)
-    except ActivityRefused as refused:
+    except Refused as refused:
         db.session.rollback()
         _field_error(form, refused)
         return render_template("buurtkamer/form.html", form=form, activity=activity), 422
@@ -223,7 +223,7 @@ def participation(activity_id: int) -> Any:
         return render_activity_page(activity, participation=form, status=422)
     try:
         record_participation(current_user, activity, form.participant_count.data)
-    except ActivityRefused as refused:
+    except Refused as refused:
         db.session.rollback()
         form.participant_count.errors = [*form.participant_count.errors, refused.message]
         return render_activity_page(activity, participation=form, status=422)
@@ -241,7 +241,7 @@ def cancel(activity_id: int) -> Any:
         return redirect(url_for("buurtkamer_pages.activity", activity_id=activity.id))
     try:
         cancel_activity(current_user, activity)
-    except ActivityRefused as refused:
+    except Refused as refused:
         db.session.rollback()
         flash(refused.message)
         return redirect(url_for("buurtkamer_pages.activity", activity_id=activity.id))
@@ -284,13 +284,14 @@ def organisers(activity_id: int) -> Any:
             else:
                 found = find_naming_consent(resident, activity)
                 if found is None:
-                    raise ActivityRefused(
-                        _("%(name)s has no valid consent to be named as organiser by the "
-                          "organisation running this activity. If the resident agrees now, "
-                          "record it below.", name=resident.display_name), "resident_id")
+                    raise Refused(
+                        message=_("%(name)s has no valid consent to be named as organiser by "
+                                  "the organisation running this activity. If the resident "
+                                  "agrees now, record it below.", name=resident.display_name),
+                        field="resident_id")
                 add_organiser(current_user, activity, resident, found)
             db.session.commit()
-    except ActivityRefused as refused:
+    except Refused as refused:
         db.session.rollback()
         _field_error(form, refused)
         return render_activity_page(activity, organiser=form, status=422)

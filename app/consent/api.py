@@ -21,11 +21,12 @@ from app.auth.scope import (
 )
 from app.consent.gateway import consent_facts
 from app.consent.models import Consent
-from app.consent.operations import ConsentRefused, fire_consent, request_consent
+from app.consent.operations import fire_consent, request_consent
 from app.consent.queries import consent_history
 from app.consent.schemas import ConsentCreateSchema, ConsentSchema
 from app.convenants.operations import convenant_facts
 from app.db import db, utcnow
+from app.errors import Refused
 from app.lifecycle.firing import check_version, transition_errors
 from app.lifecycle.schemas import TransitionRequestSchema, transition_arguments
 from app.organizations.models import Organization
@@ -72,7 +73,7 @@ def create_consent(data: dict[str, Any], resident_id: uuid.UUID) -> Any:
         data["valid_until"] = default_valid_until(utcnow())
     try:
         consent = request_consent(current_user, resident.id, data)
-    except ConsentRefused as refused:
+    except Refused as refused:
         abort(422, message=refused.message, errors={refused.field: [refused.message]})
     db.session.commit()
     return consent

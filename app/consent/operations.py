@@ -13,21 +13,13 @@ from sqlalchemy import select
 
 from app.consent.models import Consent
 from app.db import db, utcnow
+from app.errors import Refused
 from app.lifecycle.firing import apply
 from policies.consent import can_still_be_given
 from workflows.handover import HANDOVER_ACTIVE_STATES
 from workflows.match import MATCH
 
 ENDING_TRIGGERS = {"withdraw", "expire", "revoke"}
-
-
-class ConsentRefused(Exception):
-    """A consent that cannot be recorded; `field` names the input it concerns."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
 
 
 def request_consent(coach: Any, resident_id: uuid.UUID, data: dict[str, Any]) -> Consent:
@@ -37,7 +29,7 @@ def request_consent(coach: Any, resident_id: uuid.UUID, data: dict[str, Any]) ->
         refusal = recipient_refusal(data["recipient_organization_id"], data["purpose"],
                                     data["data_categories"], utcnow().date())
         if refusal:
-            raise ConsentRefused("recipient_organization_id", refusal)
+            raise Refused(message=refusal, field="recipient_organization_id")
     consent = Consent(
         resident_id=resident_id,
         purpose=data["purpose"],

@@ -24,10 +24,11 @@ from app.auth.scope import (
 )
 from app.consent.forms import ConsentFilterForm, ConsentForm, end_of_day, notice_version
 from app.consent.models import Consent
-from app.consent.operations import ConsentRefused, fire_consent, request_consent
+from app.consent.operations import fire_consent, request_consent
 from app.consent.queries import consent_history
 from app.consent.schemas import ConsentCreateSchema
 from app.db import db, utcnow
+from app.errors import Refused
 from app.handovers.models import Handover
 from app.lifecycle.firing import transition_errors, triggers_for
 from app.matches.models import Match
@@ -86,7 +87,7 @@ def new(resident_id: uuid.UUID) -> Any:
             consent = request_consent(current_user, resident.id, data)
             fire_consent(consent, answer, current_user, arguments)
             db.session.commit()
-    except ConsentRefused as refused:
+    except Refused as refused:
         form.recipient_organization_id.errors = [*form.recipient_organization_id.errors,
                                                  refused.message]
         return render_template("consent/new.html", **context), 422

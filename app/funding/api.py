@@ -16,11 +16,11 @@ from app.auth.access import require
 from app.auth.permissions import Permission
 from app.auth.scope import not_found
 from app.db import db, utcnow
+from app.errors import Refused
 from app.funding.account import PeriodUnknown, period_of, view_account
 from app.funding.export import account_csv
 from app.funding.models import FundingStream
 from app.funding.operations import (
-    FundingRefused,
     change_stream,
     create_stream,
     local_day,
@@ -49,7 +49,7 @@ def _stream(stream_id: int) -> FundingStream:
     return stream
 
 
-def _refuse(refused: FundingRefused) -> Any:
+def _refuse(refused: Refused) -> Any:
     db.session.rollback()
     abort(422, message=refused.message, errors={refused.field: [refused.message]})
 
@@ -81,7 +81,7 @@ def create(data: dict[str, Any]) -> Any:
         stream = create_stream(current_user, data)
         set_tags(current_user, stream, activity_ids=data.get("activity_ids"),
                  deployments=data.get("deployments"))
-    except FundingRefused as refused:
+    except Refused as refused:
         _refuse(refused)
     db.session.commit()
     return stream
@@ -113,7 +113,7 @@ def update(data: dict[str, Any], stream_id: int) -> Any:
             change_stream(current_user, stream, fields)
         set_tags(current_user, stream, activity_ids=data.get("activity_ids"),
                  deployments=data.get("deployments"))
-    except FundingRefused as refused:
+    except Refused as refused:
         _refuse(refused)
     db.session.commit()
     return stream

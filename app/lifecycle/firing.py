@@ -24,6 +24,7 @@ from app.audit import chain
 from app.audit.models import NOTE_DIGEST, AuditEvent, ProcessingLogEntry, TransitionNote
 from app.audit.operations import record_event
 from app.db import db
+from app.errors import StaleVersion
 from app.lifecycle.subject import WorkflowSubject
 from workflows import allowed_triggers, fire
 from workflows.engine import (
@@ -40,10 +41,6 @@ SYSTEM = "system"
 # Arguments typed by people: kept as erasable notes beside the log, not in it.
 FREE_TEXT_ARGUMENTS = ("reason", "place", "notice_version")
 Guard = Callable[[Any, Mapping[str, Any]], "str | None"]
-
-
-class StaleVersion(Exception):
-    """The caller's version is not the object's: someone changed it in the meantime."""
 
 
 def _loggable(arguments: Mapping[str, Any]) -> dict[str, Any]:

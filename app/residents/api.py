@@ -13,9 +13,9 @@ from app.auth.permissions import Permission
 from app.auth.scope import building_in_scope, dwelling_in_scope, not_found, resident_in_scope
 from app.buildings.models import Dwelling
 from app.db import db
+from app.errors import Refused
 from app.pagination import paginate
 from app.residents.duplicates import (
-    DuplicateRefused,
     flag_in_scope,
     flags_query,
     keep_apart,
@@ -94,7 +94,7 @@ def resolve_duplicate(data: dict[str, Any], flag_id: int) -> Any:
             merge(current_user, flag)
         else:
             keep_apart(current_user, flag)
-    except DuplicateRefused as refused:
+    except Refused as refused:
         db.session.rollback()
         abort(422, message=refused.message, errors={"decision": [refused.message]})
     db.session.commit()
