@@ -58,11 +58,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     api.init_app(app)
     from sqlalchemy.exc import OperationalError
 
-    from app.api_base import answer_bsn_refused, answer_database_unavailable
+    from app.api_base import answer_bsn_refused, answer_database_unavailable, answer_refused
+    from app.errors import Refused
     from policies.errors import BsnNotAllowed
 
     app.register_error_handler(OperationalError, answer_database_unavailable)
     app.register_error_handler(BsnNotAllowed, answer_bsn_refused)
+    app.register_error_handler(Refused, answer_refused)
     _register_blueprints(app)
     _register_commands(app)
     if not app.debug and not app.testing:

@@ -16,8 +16,14 @@ from marshmallow import ValidationError
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from webargs.core import missing
 from webargs.flaskparser import FlaskParser, abort, is_json_request
-from werkzeug.exceptions import HTTPException, ServiceUnavailable, UnprocessableEntity
+from werkzeug.exceptions import (
+    HTTPException,
+    ServiceUnavailable,
+    UnprocessableEntity,
+    default_exceptions,
+)
 
+from app.errors import Refused
 from app.input_rules import MAX_JSON_DEPTH, JSONTooDeep, loads, unstorable_fields
 
 ERROR_RESPONSES = {
@@ -147,6 +153,20 @@ def answer_bsn_refused(_error: Exception) -> Any:
 
     db.session.rollback()
     return api.handle_http_exception(UnprocessableEntity(str(BSN_MESSAGE)))
+
+
+def answer_refused(refused: Refused) -> Any:
+    """An operation's refusal in the one error shape: its status, its message and its
+    `errors` (a page for the pages, where a view did not show it on a form). Nothing of the
+    request is committed."""
+    from app.extensions import api, db
+
+    db.session.rollback()
+    error = default_exceptions[refused.status]()
+    # The shape flask-smorest's `abort` gives an HTTP error: one handler answers both.
+    error.data = {"message": refused.message,  # type: ignore[attr-defined]
+                  "errors": refused.errors}
+    return api.handle_http_exception(error)
 
 
 class InputParser(FlaskParser):

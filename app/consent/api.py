@@ -26,7 +26,6 @@ from app.consent.queries import consent_history
 from app.consent.schemas import ConsentCreateSchema, ConsentSchema
 from app.convenants.operations import convenant_facts
 from app.db import db, utcnow
-from app.errors import Refused
 from app.lifecycle.firing import check_version, transition_errors
 from app.lifecycle.schemas import TransitionRequestSchema, transition_arguments
 from app.organizations.models import Organization
@@ -71,10 +70,7 @@ def create_consent(data: dict[str, Any], resident_id: uuid.UUID) -> Any:
               errors={"recipient_organization_id": [_("Unknown recipient organisation.")]})
     if data.get("valid_until") is None:
         data["valid_until"] = default_valid_until(utcnow())
-    try:
-        consent = request_consent(current_user, resident.id, data)
-    except Refused as refused:
-        abort(422, message=refused.message, errors={refused.field: [refused.message]})
+    consent = request_consent(current_user, resident.id, data)
     db.session.commit()
     return consent
 
