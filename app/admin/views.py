@@ -54,7 +54,7 @@ from app.organizations.models import Organization, OrganizationKind
 from app.residents.models import Resident
 from app.visits.queries import building_progress
 from app.web.formkit import MAX_INT
-from app.web.pages import DB_ID, paginate
+from app.web.pages import DB_ID, paginate, show_refusal
 from workflows.case import CASE_OPEN_STATES
 
 bp = Blueprint("admin_pages", __name__, template_folder="templates", url_prefix="/admin")
@@ -62,11 +62,7 @@ bp = Blueprint("admin_pages", __name__, template_folder="templates", url_prefix=
 
 def _refused(form: FlaskForm, refused: Refused) -> None:
     db.session.rollback()
-    target = getattr(form, refused.field, None)
-    if target is not None and hasattr(target, "errors"):
-        target.errors = [*target.errors, refused.message]
-    else:
-        form.form_errors.append(refused.message)
+    show_refusal(refused, form)
 
 
 # What each role sees and may do: shown beside the role choice, and as the consequence of a

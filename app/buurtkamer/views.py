@@ -12,7 +12,6 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
-from werkzeug.exceptions import HTTPException
 
 from app.auth.access import require
 from app.auth.permissions import Permission
@@ -53,7 +52,7 @@ from app.errors import Refused
 from app.lifecycle.firing import transition_errors
 from app.residents.models import Resident
 from app.web.formkit import REQUIRED, apply_schema, local_zone
-from app.web.pages import DB_ID, paginate, refusal_message
+from app.web.pages import DB_ID, paginate, show_refusal
 
 bp = Blueprint("buurtkamer_pages", __name__, template_folder="templates")
 
@@ -126,19 +125,11 @@ def new() -> Any:
         activity = plan_activity(current_user, building, data)
     except Refused as refused:
         db.session.rollback()
-        _field_error(form, refused)
+        show_refusal(refused, form)
         return render_template("buurtkamer/form.html", form=form, activity=None), 422
     db.session.commit()
     flash(_("Activity planned."))
     return redirect(url_for("buurtkamer_pages.activity", activity_id=activity.id))
-
-
-def _field_error(form: Any, refused: Refused) -> None:
-    field = getattr(form, refused.field, None)
-    if field is not None and hasattr(field, "errors"):
-        field.errors = [*field.errors, refused.message]
-    else:
-        form.form_errors.append(refused.message)
 
 
 def _candidate_organisers(activity: Activity) -> list[Resident]:
@@ -207,7 +198,7 @@ def edit(activity_id: int) -> Any:
         edit_activity(current_user, activity, data)
     except Refused as refused:
         db.session.rollback()
-        _field_error(form, refused)
+        show_refusal(refused, form)
         return render_template("buurtkamer/form.html", form=form, activity=activity), 422
     db.session.commit()
     flash(_("Activity saved."))
@@ -293,10 +284,7 @@ def organisers(activity_id: int) -> Any:
             db.session.commit()
     except Refused as refused:
         db.session.rollback()
-        _field_error(form, refused)
-        return render_activity_page(activity, organiser=form, status=422)
-    except HTTPException as error:
-        form.form_errors.append(refusal_message(error))
+        show_refusal(refused, form)
         return render_activity_page(activity, organiser=form, status=422)
     if answer == "ask":
         flash(_("Consent asked. Record the resident's answer on the consent's page, then add "

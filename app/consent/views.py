@@ -10,7 +10,6 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import desc, select
-from werkzeug.exceptions import HTTPException
 
 from app.audit.operations import record_event
 from app.auth.access import require
@@ -40,8 +39,8 @@ from app.web.pages import (
     csv_response,
     latest_seq,
     paginate,
-    refusal_message,
     run_transition,
+    show_refusal,
     stream_scalars,
     transition_form,
     with_argument_choices,
@@ -87,12 +86,8 @@ def new(resident_id: uuid.UUID) -> Any:
             consent = request_consent(current_user, resident.id, data)
             fire_consent(consent, answer, current_user, arguments)
             db.session.commit()
-    except Refused as refused:
-        form.recipient_organization_id.errors = [*form.recipient_organization_id.errors,
-                                                 refused.message]
-        return render_template("consent/new.html", **context), 422
-    except HTTPException as error:
-        form.form_errors.append(refusal_message(error))
+    except Refused as refused:  # the recipient, or the answer recorded with the request
+        show_refusal(refused, form)
         return render_template("consent/new.html", **context), 422
     flash(_("Consent recorded: %(state)s.", state=label(consent.state, "consent_state")))
     return redirect(url_for("residents_pages.resident", resident_id=resident.id))

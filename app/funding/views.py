@@ -41,7 +41,7 @@ from app.funding.schemas import StreamCreateSchema
 from app.insight.views import cell_text, chart
 from app.organizations.models import Organization
 from app.web.formkit import apply_schema
-from app.web.pages import DB_ID
+from app.web.pages import DB_ID, show_refusal
 from policies import Action
 
 bp = Blueprint("funding_pages", __name__, template_folder="templates")
@@ -75,11 +75,7 @@ def _organizations() -> list[tuple[int, str]]:
 
 def _refused(form: FlaskForm, refused: Refused) -> None:
     db.session.rollback()
-    target = getattr(form, FIELD_OF.get(refused.field, refused.field), None)
-    if target is None:
-        form.form_errors.append(refused.message)
-    else:
-        target.errors = [*target.errors, refused.message]
+    show_refusal(refused, form, FIELD_OF.get(refused.field or "", refused.field))
 
 
 # --------------------------------------------------------------------------- the streams

@@ -10,7 +10,6 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import desc, select
-from werkzeug.exceptions import HTTPException
 
 from app.auth.access import require
 from app.auth.models import User
@@ -24,6 +23,7 @@ from app.consent.queries import (
     valid_consents_for_organisations,
 )
 from app.db import db, utcnow
+from app.errors import Refused
 from app.handovers.forms import HandoverForm, ReofferForm, SafetyDisclosureForm
 from app.handovers.models import Handover, SafetyDisclosure
 from app.handovers.operations import (
@@ -48,7 +48,6 @@ from app.web.pages import (
     TransitionOutcome,
     latest_seq,
     paginate,
-    refusal_message,
     run_transition,
     transition_form,
     with_argument_choices,
@@ -138,9 +137,9 @@ def new(case_id: uuid.UUID) -> Any:
         db.session.rollback()
         form.form_errors.append(refused.message)
         return _render_new(case, form, valid, 422)
-    except HTTPException as error:  # refused at the offer: nothing is kept
+    except Refused as refused:  # refused at the offer: nothing is kept
         db.session.rollback()
-        form.form_errors.append(refusal_message(error))
+        form.form_errors.append(refused.message)
         return _render_new(case, form, valid, 422)
     db.session.commit()
     if offering:

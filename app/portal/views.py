@@ -36,6 +36,7 @@ from app.portal import operations as ops
 from app.portal.forms import ActivateForm, ConfirmForm, MessageForm, SignInForm
 from app.portal.models import MessageKind
 from app.portal.reading import log_own_view, own_page
+from app.web.pages import show_refusal
 from app.web.views import signed_out
 
 bp = Blueprint("portal", __name__, template_folder="templates")
@@ -109,8 +110,7 @@ def _signed_in_already() -> Any:
 
 
 def _refused(form: Any, refused: Refused, default: str) -> None:
-    field = getattr(form, refused.field or default)
-    field.errors = [*field.errors, refused.message]
+    show_refusal(refused, form, refused.field or default)
 
 
 def _signing_in(form: Any, attempt: Callable[[], Any], field: str, refused_status: int,
