@@ -133,11 +133,7 @@ def new(case_id: uuid.UUID) -> Any:
         if offering:
             with transition_errors():
                 fire_handover(handover, "offer", current_user, {})
-    except HandoverNotAllowed as refused:
-        db.session.rollback()
-        form.form_errors.append(refused.message)
-        return _render_new(case, form, valid, 422)
-    except Refused as refused:  # refused at the offer: nothing is kept
+    except Refused as refused:  # refused here, or at the offer: nothing is kept
         db.session.rollback()
         form.form_errors.append(refused.message)
         return _render_new(case, form, valid, 422)

@@ -4,7 +4,6 @@ import uuid
 from typing import Any
 
 from flask_login import current_user
-from flask_smorest import abort
 from sqlalchemy import desc, or_
 
 from app.api_base import api_blueprint
@@ -16,7 +15,6 @@ from app.lifecycle.firing import check_version, transition_errors, triggers_for
 from app.lifecycle.schemas import transition_arguments
 from app.matches.models import Match
 from app.matches.operations import (
-    MatchNotAllowed,
     contact_card,
     count_suggestions,
     fire_match,
@@ -81,11 +79,7 @@ def create_match(data: dict[str, Any]) -> Any:
     refused through `POST /api/v1/consents/{id}/transitions`."""
     offering = resident_in_scope(current_user, data["offering_resident_id"])
     seeking = resident_in_scope(current_user, data["seeking_resident_id"])
-    try:
-        match = propose_match(current_user, offering, seeking, data["offer"])
-    except MatchNotAllowed as refused:
-        db.session.rollback()
-        abort(422, message=refused.message, errors={refused.field: [refused.message]})
+    match = propose_match(current_user, offering, seeking, data["offer"])
     db.session.commit()
     return match_view(match)
 

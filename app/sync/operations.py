@@ -27,7 +27,7 @@ from app.residents.operations import register_resident
 from app.sync.models import SyncKind, SyncReceipt
 from app.sync.rules import recorded_at_problem
 from app.sync.schemas import SyncItemSchema
-from app.visits.operations import VisitInvalid, record_visit
+from app.visits.operations import record_visit
 
 APPLIED, ALREADY_APPLIED, REFUSED = "applied", "already_applied", "refused"
 
@@ -194,10 +194,7 @@ def _make(user: User, kind: SyncKind, dwelling: Dwelling, payload: dict[str, Any
         if not user.can(Permission.RESIDENTS_CREATE):
             raise Refused(message=_("Your role does not allow this action."))
         return register_resident(user, dwelling, payload)
-    try:
-        return record_visit(user, dwelling, payload, visited_at=recorded_at)
-    except VisitInvalid as invalid:
-        raise Refused(message=invalid.message, field=invalid.field) from None
+    return record_visit(user, dwelling, payload, visited_at=recorded_at)
 
 
 def _resident_of_visit(batch: Batch, payload: dict[str, Any]) -> dict[str, Any]:
