@@ -156,7 +156,7 @@ def workflow_refusal(error: WorkflowError) -> Refused:
     status = 403 if isinstance(error, RoleNotAllowed) else 422
     message = localised_message(error)
     field = error.argument if isinstance(error, MissingArgument) else "trigger"
-    return Refused(message, status=status,
+    return Refused(message=message, status=status,
                    errors={field: [message], "allowed_triggers": list(error.allowed_triggers)})
 
 
