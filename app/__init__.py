@@ -58,12 +58,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     api.init_app(app)
     from sqlalchemy.exc import OperationalError
 
+    from app.errors import Refused
     from app.web.errors import render_error_page
     from policies.errors import BsnNotAllowed
 
     api.render_error_page = render_error_page
     app.register_error_handler(OperationalError, api.answer_database_unavailable)
     app.register_error_handler(BsnNotAllowed, api.answer_bsn_refused)
+    app.register_error_handler(Refused, api.answer_refused)
     _register_blueprints(app)
     _register_commands(app)
     if not app.debug and not app.testing:

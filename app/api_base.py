@@ -17,9 +17,15 @@ from marshmallow import ValidationError
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from webargs.core import missing
 from webargs.flaskparser import FlaskParser, abort, is_json_request
-from werkzeug.exceptions import HTTPException, ServiceUnavailable, UnprocessableEntity
+from werkzeug.exceptions import (
+    HTTPException,
+    ServiceUnavailable,
+    UnprocessableEntity,
+    default_exceptions,
+)
 
 from app.db import db
+from app.errors import Refused
 from app.input_rules import MAX_JSON_DEPTH, JSONTooDeep, loads, unstorable_fields
 from app.validation import BSN_MESSAGE
 
@@ -145,6 +151,17 @@ class BuurtpadApi(Api):
         committed."""
         db.session.rollback()
         return self.handle_http_exception(UnprocessableEntity(str(BSN_MESSAGE)))
+
+    def answer_refused(self, refused: Refused) -> Any:
+        """An operation's refusal in the one error shape: its status, its message and its
+        `errors` (a page for the pages, where a view did not show it on a form). Nothing of
+        the request is committed."""
+        db.session.rollback()
+        error = default_exceptions[refused.status]()
+        # The shape flask-smorest's `abort` gives an HTTP error: one handler answers both.
+        error.data = {"message": refused.message,  # type: ignore[attr-defined]
+                      "errors": refused.errors}
+        return self.handle_http_exception(error)
 
 
 class InputParser(FlaskParser):

@@ -11,7 +11,7 @@ samples. Its peak is compared between the two sizes; the process RSS is read acr
 timed runs.
 
 The workflow engine holds no references: 100 000 in-memory `Case` objects are fired on
-directly (`workflows.fire`, as `app.transitions.apply` does); `machine_for(CASE).models`
+directly (`workflows.fire`, as `app.lifecycle.firing.apply` does); `machine_for(CASE).models`
 must stay empty, every case must be collectable afterwards (nothing traced is left), and
 the transient tracemalloc peak while firing (above what is still allocated at the end) must
 not grow with the number of cases.

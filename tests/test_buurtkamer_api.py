@@ -594,11 +594,12 @@ def test_organisers_live_in_the_activitys_building(login, world):
 
 
 def test_no_consent_is_asked_to_organise_a_cancelled_activity(ctx, world):
-    from app.buurtkamer.operations import ActivityRefused, request_naming_consent
+    from app.buurtkamer.operations import request_naming_consent
+    from app.errors import Refused
 
     activity = factories.create_activity(world.building, world.coach, cancelled=True)
 
-    with pytest.raises(ActivityRefused, match="afgelast"):  # Dutch first
+    with pytest.raises(Refused, match="afgelast"):  # Dutch first
         request_naming_consent(world.coach, activity, world.resident)
     assert db.session.execute(select(Consent)).first() is None
 

@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 
 from app.audit.models import AuditEvent
 from app.db import db
-from app.residents.duplicates import DuplicateRefused, merge, normalised_name
+from app.errors import Refused
+from app.residents.duplicates import merge, normalised_name
 from app.residents.models import DuplicateState, PossibleDuplicate, Resident
 from app.residents.operations import register_resident
 from app.visits.models import Visit
@@ -166,7 +167,7 @@ def test_a_registration_with_a_case_of_its_own_is_not_merged(coach, world):
     assert response.json["message"].startswith("The newer registration already has a case")
     assert db.session.get(PossibleDuplicate, flag.id).state == DuplicateState.OPEN
     assert events("residents_merged") == []
-    with pytest.raises(DuplicateRefused):
+    with pytest.raises(Refused):
         merge(world.coach, db.session.get(PossibleDuplicate, flag.id))
 
 

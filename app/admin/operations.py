@@ -20,6 +20,7 @@ from app.auth.permissions import Role
 from app.buildings.models import Building, CoachAssignment, Dwelling, Neighbourhood
 from app.cases.models import Case
 from app.db import db
+from app.errors import Refused
 from app.handovers.models import Handover
 from app.insight import counts as insight_counts
 from app.organizations.models import Organization, OrganizationKind
@@ -27,26 +28,17 @@ from workflows.case import CASE_OPEN_STATES
 from workflows.handover import HANDOVER_ACTIVE_STATES
 
 
-class AdminRefused(Exception):
-    """A change that cannot be made; `field` names the input concerned."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
-
-
 def create_user(admin: Any, *, email: str, name: str, role: Role,
                 organization_id: int | None, password: str, phone: str | None = None) -> User:
     email = email.strip().lower()
     if find_user_by_email(email) is not None:
-        raise AdminRefused("email", _("A user with this email address already exists."))
+        raise Refused(message=_("A user with this email address already exists."), field="email")
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AdminRefused("password", _("Use at least %(count)d characters.",
-                                         count=MIN_PASSWORD_LENGTH))
+        raise Refused(message=_("Use at least %(count)d characters.",
+                                count=MIN_PASSWORD_LENGTH), field="password")
     if role == Role.PROFESSIONAL and organization_id is None:
-        raise AdminRefused("organization_id",
-                           _("A professional works for an organisation: choose it."))
+        raise Refused(message=_("A professional works for an organisation: choose it."),
+                      field="organization_id")
     user = User(email=email, name=name.strip(), role=role, organization_id=organization_id,
                 phone=phone)
     set_password(user, password)
@@ -113,11 +105,12 @@ def hand_over(admin: Any, user: User, successor: User | None) -> Holdings:
     if held.empty:
         return held
     if successor is None:
-        raise AdminRefused("successor_id", _(
-            "Choose a colleague who takes over the buildings, cases and handovers."))
+        raise Refused(message=_(
+            "Choose a colleague who takes over the buildings, cases and handovers."),
+            field="successor_id")
     if successor.id not in {colleague.id for colleague in successors(user)}:
-        raise AdminRefused("successor_id", _(
-            "Choose an active colleague of the same role and organisation."))
+        raise Refused(message=_(
+            "Choose an active colleague of the same role and organisation."), field="successor_id")
     for building in held.buildings:
         if db.session.get(CoachAssignment, (successor.id, building.id)) is None:
             db.session.add(CoachAssignment(user_id=successor.id, building_id=building.id))
@@ -145,9 +138,9 @@ def hand_over(admin: Any, user: User, successor: User | None) -> Holdings:
 def deactivate_user(admin: Any, user: User, successor: User | None = None) -> Holdings:
     """The user can no longer log in; what they hold goes to `successor` first."""
     if user.id == admin.id:
-        raise AdminRefused("user", _("You cannot deactivate your own account."))
+        raise Refused(message=_("You cannot deactivate your own account."), field="user")
     if not user.active:
-        raise AdminRefused("user", _("This user is deactivated already."))
+        raise Refused(message=_("This user is deactivated already."), field="user")
     held = hand_over(admin, user, successor)
     user.active = False
     end_all_sessions(user)
@@ -166,19 +159,19 @@ def update_user(admin: Any, user: User, *, name: str, role: Role, organization_i
     rights. Returns the names of the fields that changed."""
     name = name.strip()
     if not name:
-        raise AdminRefused("name", _("This field is required."))
+        raise Refused(message=_("This field is required."), field="name")
     if role == Role.PROFESSIONAL and organization_id is None:
-        raise AdminRefused("organization_id",
-                           _("A professional works for an organisation: choose it."))
+        raise Refused(message=_("A professional works for an organisation: choose it."),
+                      field="organization_id")
     if organization_id is not None and db.session.get(Organization, organization_id) is None:
-        raise AdminRefused("organization_id", _("Choose from the options shown."))
+        raise Refused(message=_("Choose from the options shown."), field="organization_id")
     changed = [fieldname for fieldname, old, new in (
         ("name", user.name, name), ("role", user.role, role),
         ("organization_id", user.organization_id, organization_id),
         ("phone", user.phone, phone)) if old != new]
     moves = {"role", "organization_id"} & set(changed)
     if moves and user.id == admin.id:
-        raise AdminRefused("role", _("You cannot change your own role or organisation."))
+        raise Refused(message=_("You cannot change your own role or organisation."), field="role")
     if moves:
         hand_over(admin, user, successor)
     user.name, user.role, user.organization_id, user.phone = name, role, organization_id, phone
@@ -196,7 +189,7 @@ def reactivate_user(admin: Any, user: User) -> None:
     """Let a deactivated user log in again with their password; nothing else comes back
     (sessions and tokens ended at deactivation stay ended)."""
     if user.active:
-        raise AdminRefused("user", _("This user is active already."))
+        raise Refused(message=_("This user is active already."), field="user")
     user.active = True
     record_event("user_reactivated", actor=admin, object_type="user", object_id=user.id)
 
@@ -214,17 +207,18 @@ def create_building(admin: Any, *, name: str, neighbourhood: str, city: str, str
              "city": city.strip(), "street": street.strip()}
     for field, value in texts.items():
         if not value:  # only spaces were typed
-            raise AdminRefused(field, _("This field is required."))
+            raise Refused(message=_("This field is required."), field=field)
     name, neighbourhood, city, street = texts.values()
     compact = "".join(postcode.split()).upper()
     postcode = f"{compact[:4]} {compact[4:]}"  # as the post writes it: 3564 GD
     if db.session.execute(select(Building.id).where(Building.name == name)).first():
-        raise AdminRefused("name", _("A building with this name already exists."))
+        raise Refused(message=_("A building with this name already exists."), field="name")
     if not 1 <= floors <= MAX_FLOORS:
-        raise AdminRefused("floors", _("Between 1 and %(count)d floors.", count=MAX_FLOORS))
+        raise Refused(message=_("Between 1 and %(count)d floors.", count=MAX_FLOORS),
+                      field="floors")
     if not 1 <= dwellings_per_floor <= MAX_DWELLINGS_PER_FLOOR:
-        raise AdminRefused("dwellings_per_floor", _("Between 1 and %(count)d dwellings per floor.",
-                                                    count=MAX_DWELLINGS_PER_FLOOR))
+        raise Refused(message=_("Between 1 and %(count)d dwellings per floor.",
+                                count=MAX_DWELLINGS_PER_FLOOR), field="dwellings_per_floor")
     hood = db.session.execute(
         select(Neighbourhood).where(Neighbourhood.name == neighbourhood)
     ).scalar_one_or_none()
@@ -238,7 +232,8 @@ def create_building(admin: Any, *, name: str, neighbourhood: str, city: str, str
         with db.session.begin_nested():
             db.session.add(building)
     except IntegrityError:
-        raise AdminRefused("name", _("A building with this name already exists.")) from None
+        raise Refused(message=_("A building with this name already exists."),
+                      field="name") from None
     number = first_number
     for floor in range(1, floors + 1):
         for _slot in range(dwellings_per_floor):
@@ -259,7 +254,7 @@ def create_organization(admin: Any, *, name: str, kind: OrganizationKind) -> Org
     exists = db.session.execute(
         select(Organization.id).where(Organization.name == name)).scalar_one_or_none()
     if exists is not None:
-        raise AdminRefused("name", _("An organisation with this name already exists."))
+        raise Refused(message=_("An organisation with this name already exists."), field="name")
     organization = Organization(name=name, kind=kind)
     db.session.add(organization)
     db.session.flush()
@@ -270,9 +265,9 @@ def create_organization(admin: Any, *, name: str, kind: OrganizationKind) -> Org
 
 def assign_coach(admin: Any, building: Building, coach: User) -> None:
     if coach.role != Role.FLATCOACH or not coach.active:
-        raise AdminRefused("user_id", _("Only an active flatcoach can be assigned."))
+        raise Refused(message=_("Only an active flatcoach can be assigned."), field="user_id")
     if db.session.get(CoachAssignment, (coach.id, building.id)) is not None:
-        raise AdminRefused("user_id", _("This coach already works this building."))
+        raise Refused(message=_("This coach already works this building."), field="user_id")
     db.session.add(CoachAssignment(user_id=coach.id, building_id=building.id))
     db.session.flush()
     record_event("coach_assigned", actor=admin, object_type="building", object_id=building.id,
@@ -282,7 +277,7 @@ def assign_coach(admin: Any, building: Building, coach: User) -> None:
 def unassign_coach(admin: Any, building: Building, coach: User) -> None:
     assignment = db.session.get(CoachAssignment, (coach.id, building.id))
     if assignment is None:
-        raise AdminRefused("user_id", _("This coach does not work this building."))
+        raise Refused(message=_("This coach does not work this building."), field="user_id")
     db.session.delete(assignment)
     db.session.flush()
     record_event("coach_unassigned", actor=admin, object_type="building",
@@ -295,7 +290,7 @@ def resolve_escalation(admin: Any, alert: Any, note: str, now: Any = None) -> No
     from app.db import utcnow
 
     if alert.resolved_at is not None:
-        raise AdminRefused("note", _("This escalation has been resolved already."))
+        raise Refused(message=_("This escalation has been resolved already."), field="note")
     alert.resolved_at = now or utcnow()
     alert.resolved_by_id = admin.id
     alert.resolution_note = note

@@ -26,7 +26,6 @@ from app.admin.forms import (
     set_successor_choices,
 )
 from app.admin.operations import (
-    AdminRefused,
     Holdings,
     assign_coach,
     create_building,
@@ -48,25 +47,22 @@ from app.auth.scope import not_found, staff_member, staff_query
 from app.buildings.models import Building, CoachAssignment, Dwelling
 from app.cases.models import Case
 from app.db import db
+from app.errors import Refused
 from app.funding.tags import streams_of_assignments
 from app.handovers.models import Alert, AlertKind, Handover
 from app.organizations.models import Organization, OrganizationKind
 from app.residents.models import Resident
 from app.visits.queries import building_progress
 from app.web.formkit import MAX_INT
-from app.web.pages import DB_ID, paginate
+from app.web.pages import DB_ID, paginate, show_refusal
 from workflows.case import CASE_OPEN_STATES
 
 bp = Blueprint("admin_pages", __name__, template_folder="templates", url_prefix="/admin")
 
 
-def _refused(form: FlaskForm, refused: AdminRefused) -> None:
+def _refused(form: FlaskForm, refused: Refused) -> None:
     db.session.rollback()
-    target = getattr(form, refused.field, None)
-    if target is not None and hasattr(target, "errors"):
-        target.errors = [*target.errors, refused.message]
-    else:
-        form.form_errors.append(refused.message)
+    show_refusal(refused, form)
 
 
 # What each role sees and may do: shown beside the role choice, and as the consequence of a
@@ -179,7 +175,7 @@ def user(user_id: int) -> Any:
         changed = update_user(current_user, person, name=form.name.data, role=role,
                               organization_id=organization_id,
                               successor=_chosen_user(form.successor_id.data), phone=phone)
-    except AdminRefused as refused:
+    except Refused as refused:
         _refused(form, refused)
         return _render_user(person, form, status=422)
     db.session.commit()
@@ -225,7 +221,7 @@ def new_user() -> Any:
                            organization_id=int(form.organization_id.data)
                            if form.organization_id.data else None,
                            password=form.password.data, phone=phone)
-    except AdminRefused as refused:
+    except Refused as refused:
         _refused(form, refused)
         return render_template("admin/user_new.html", form=form), 422
     db.session.commit()
@@ -243,7 +239,7 @@ def _change_user(user_id: int, change: Any, done: str) -> Any:
         return redirect(url_for("admin_pages.users"))
     try:
         change(current_user, user)
-    except AdminRefused as refused:
+    except Refused as refused:
         db.session.rollback()
         flash(refused.message)
         return redirect(url_for("admin_pages.users"))
@@ -263,7 +259,7 @@ def deactivate(user_id: int) -> Any:
         return _render_user(person, deactivate_form=form, status=422)
     try:
         held = deactivate_user(current_user, person, _chosen_user(form.successor_id.data))
-    except AdminRefused as refused:
+    except Refused as refused:
         _refused(form, refused)
         return _render_user(person, deactivate_form=form, status=422)
     db.session.commit()
@@ -293,7 +289,7 @@ def organizations() -> Any:
             try:
                 organization = create_organization(current_user, name=form.name.data,
                                                    kind=OrganizationKind(form.kind.data))
-            except AdminRefused as refused:
+            except Refused as refused:
                 _refused(form, refused)
             else:
                 db.session.commit()
@@ -333,7 +329,7 @@ def new_building() -> Any:
             city=form.city.data, street=form.street.data, postcode=form.postcode.data,
             floors=form.floors.data, dwellings_per_floor=form.dwellings_per_floor.data,
             first_number=form.first_number.data, number_step=int(form.number_step.data))
-    except AdminRefused as refused:
+    except Refused as refused:
         _refused(form, refused)
         return render_template("admin/building_new.html", form=form), 422
     db.session.commit()
@@ -388,7 +384,7 @@ def assign(building_id: int) -> Any:
         return _render_building(building, form, 422)
     try:
         assign_coach(current_user, building, coach)
-    except AdminRefused as refused:
+    except Refused as refused:
         _refused(form, refused)
         return _render_building(building, form, 422)
     db.session.commit()
@@ -407,7 +403,7 @@ def unassign(building_id: int, user_id: int) -> Any:
         return _render_building(building, status=400)
     try:
         unassign_coach(current_user, building, coach)
-    except AdminRefused as refused:
+    except Refused as refused:
         db.session.rollback()
         flash(refused.message)
         return redirect(url_for("admin_pages.building", building_id=building.id))
@@ -459,7 +455,7 @@ def resolve(alert_id: int) -> Any:
         return escalations(failed=form, failed_id=alert.id), 422
     try:
         resolve_escalation(current_user, alert, form.note.data.strip())
-    except AdminRefused as refused:
+    except Refused as refused:
         flash(refused.message)
         return redirect(url_for("admin_pages.escalations"))
     db.session.commit()

@@ -120,7 +120,7 @@ def lock_head(model: Any) -> ChainHead | None:
     head is remembered until it ends, savepoints included).
 
     Lock order: the processing log's head, then the audit log's, then the rows a
-    transition changes (`app.transitions.apply` takes both heads first), so two requests
+    transition changes (`app.lifecycle.firing.apply` takes both heads first), so two requests
     never wait on each other in a circle."""
     session = db.session
     locked = session.info.setdefault(_LOCKED_HEADS, {})

@@ -22,6 +22,7 @@ from app.auth.models import User
 from app.auth.operations import set_password
 from app.auth.passwords import MIN_PASSWORD_LENGTH
 from app.db import db
+from app.errors import Refused
 
 LINK_LIFETIME = timedelta(hours=24)
 _SALT = "buurtpad-password-link"
@@ -57,15 +58,10 @@ def user_of_link(token: str) -> User | None:
     return user
 
 
-class PasswordRefused(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
 def set_password_with_link(user: User, password: str) -> None:
     """The user's own new password; the link it came with is used up by it."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise PasswordRefused(_("Use at least %(count)d characters.", count=MIN_PASSWORD_LENGTH))
+        raise Refused(message=_("Use at least %(count)d characters.", count=MIN_PASSWORD_LENGTH),
+                      field="password")
     set_password(user, password)
     record_event("password_reset_completed", actor=user, object_type="user", object_id=user.id)

@@ -5,7 +5,6 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask_login import current_user
-from flask_smorest import abort
 from sqlalchemy import Select, case
 
 from app.api_base import api_blueprint
@@ -15,7 +14,6 @@ from app.auth.scope import not_found
 from app.buildings.scope import building_in_scope
 from app.buurtkamer.models import Activity
 from app.buurtkamer.operations import (
-    ActivityRefused,
     add_organiser,
     change_activity,
     plan_activity,
@@ -41,12 +39,6 @@ from app.web.formkit import local_zone
 blp = api_blueprint("buurtkamer", __name__, "/activities",
                     "Buurtkamer activities: organised by residents or a coach, participation "
                     "counted")
-
-
-
-def refuse(refused: ActivityRefused) -> Any:
-    db.session.rollback()
-    abort(422, message=refused.message, errors={refused.field: [refused.message]})
 
 
 def day_start(day: date) -> datetime:
@@ -100,10 +92,7 @@ def create_activity(data: dict[str, Any]) -> Any:
     coach organises it; with `null` residents organise it on their own."""
     building = building_in_scope(current_user, data["building_id"])
     data.setdefault("organising_coach_id", current_user.id)
-    try:
-        activity = plan_activity(current_user, building, data)
-    except ActivityRefused as refused:
-        refuse(refused)
+    activity = plan_activity(current_user, building, data)
     result = read_activity(current_user, activity)
     db.session.commit()
     return result
@@ -134,10 +123,7 @@ def update_activity(data: dict[str, Any], activity_id: int) -> Any:
     """Change title, theme, start, place or organising coach; `cancelled: true` cancels;
     `participant_count` records how many people came (once the activity has started)."""
     activity = activity_in_scope(current_user, activity_id)
-    try:
-        change_activity(current_user, activity, data)
-    except ActivityRefused as refused:
-        refuse(refused)
+    change_activity(current_user, activity, data)
     result = read_activity(current_user, activity)
     db.session.commit()  # the change and the processing-log entries of the names shown
     return result
@@ -159,10 +145,7 @@ def create_organiser(data: dict[str, Any], activity_id: int) -> Any:
     activity = activity_in_scope(current_user, activity_id)
     resident = resident_in_scope(current_user, data["resident_id"])
     consent = consent_in_scope(current_user, data["consent_id"])
-    try:
-        organiser = add_organiser(current_user, activity, resident, consent)
-    except ActivityRefused as refused:
-        refuse(refused)
+    organiser = add_organiser(current_user, activity, resident, consent)
     result = show_organiser(current_user, activity, organiser, running_organization_id(activity))
     db.session.commit()  # the organiser and the processing-log entry of the name shown
     return {"activity_id": activity.id, **result}

@@ -23,8 +23,9 @@ from app.buildings.models import Building, CoachAssignment
 from app.buurtkamer.models import Activity, ActivityOrganiser
 from app.consent.models import Consent
 from app.consent.operations import fire_consent
-from app.consent.recording import ConsentRefused, request_consent
+from app.consent.recording import request_consent
 from app.db import db, utcnow
+from app.errors import Refused
 from app.residents.models import Resident
 from app.web.labels import label
 from policies import default_valid_until
@@ -36,15 +37,6 @@ EDITABLE = ("title", "theme", "starts_at", "place", "organising_coach_id")
 # An activity is planned up to a year ahead, or noted up to a month after it took place.
 PLAN_AHEAD = timedelta(days=366)
 NOTE_AFTER = timedelta(days=31)
-
-
-class ActivityRefused(Exception):
-    """The activity cannot change this way; `field` names the input concerned."""
-
-    def __init__(self, message: str, field: str = "_schema") -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 # --- who runs an activity --------------------------------------------------------------------
@@ -85,8 +77,8 @@ def _check_organising_coach(building_id: int, coach_id: int | None) -> None:
     if coach_id is None:
         return
     if coach_id not in {coach.id for coach in building_coaches(building_id)}:
-        raise ActivityRefused(_("The organising coach must be a flatcoach of this building."),
-                              "organising_coach_id")
+        raise Refused(message=_("The organising coach must be a flatcoach of this building."),
+                      field="organising_coach_id")
 
 
 # --- planning, changing, cancelling, counting ------------------------------------------------
@@ -126,9 +118,11 @@ def change_activity(coach: Any, activity: Activity, data: Mapping[str, Any],
     if activity.cancelled_at is not None:
         if cancel is True and not edits and count is None:
             return activity  # cancelled already: nothing changes
-        raise ActivityRefused(_("This activity is cancelled; plan a new one instead."))
+        raise Refused(message=_("This activity is cancelled; plan a new one instead."),
+                      field="_schema")
     if cancel is True and count is not None:
-        raise ActivityRefused(_("Cancel the activity or record who came, not both."))
+        raise Refused(message=_("Cancel the activity or record who came, not both."),
+                      field="_schema")
     if edits:
         edit_activity(coach, activity, edits, now)
     if count is not None:
@@ -142,7 +136,8 @@ def edit_activity(coach: Any, activity: Activity, edits: Mapping[str, Any],
                   now: datetime | None = None) -> Activity:
     now = now or utcnow()
     if activity.cancelled_at is not None:
-        raise ActivityRefused(_("This activity is cancelled; plan a new one instead."))
+        raise Refused(message=_("This activity is cancelled; plan a new one instead."),
+                      field="_schema")
     changed = sorted(name for name, value in edits.items() if getattr(activity, name) != value)
     if not changed:
         return activity
@@ -152,11 +147,11 @@ def edit_activity(coach: Any, activity: Activity, edits: Mapping[str, Any],
     # Only a new start must lie in the window: an activity noted long ago keeps its date
     # while its title or place is corrected.
     if "starts_at" in changed and (problem := start_outside_window(edits["starts_at"], now)):
-        raise ActivityRefused(problem, "starts_at")
+        raise Refused(message=problem, field="starts_at")
     if ("starts_at" in changed and activity.participant_count is not None
             and edits["starts_at"] > now):
-        raise ActivityRefused(_("Participation has been recorded: the activity cannot move "
-                                "into the future."), "starts_at")
+        raise Refused(message=_("Participation has been recorded: the activity cannot move "
+                                "into the future."), field="starts_at")
     for name in changed:
         setattr(activity, name, edits[name])
     db.session.flush()
@@ -176,10 +171,11 @@ def _keep_organisers_consent(activity: Activity, coach_id: int | None) -> None:
     coach = db.session.get(User, coach_id or activity.created_by_id)
     after = coach.organization_id if coach is not None else None
     if after != before:
-        raise ActivityRefused(
-            _("The residents who organise this activity consented to being named by the "
-              "organisation running it now, not by another one. Remove them as organisers "
-              "first, or choose a coach of the same organisation."), "organising_coach_id")
+        raise Refused(
+            message=_("The residents who organise this activity consented to being named by "
+                      "the organisation running it now, not by another one. Remove them as "
+                      "organisers first, or choose a coach of the same organisation."),
+            field="organising_coach_id")
 
 
 def record_participation(coach: Any, activity: Activity, count: int,
@@ -187,11 +183,11 @@ def record_participation(coach: Any, activity: Activity, count: int,
     """How many people came: a number, never names; once the activity has started."""
     now = now or utcnow()
     if activity.cancelled_at is not None:
-        raise ActivityRefused(_("This activity is cancelled: there is no participation to "
-                                "record."), "participant_count")
+        raise Refused(message=_("This activity is cancelled: there is no participation to "
+                                "record."), field="participant_count")
     if activity.starts_at > now:
-        raise ActivityRefused(_("Participation can be recorded once the activity has started."),
-                              "participant_count")
+        raise Refused(message=_("Participation can be recorded once the activity has started."),
+                      field="participant_count")
     previous = activity.participant_count
     activity.participant_count = count
     db.session.flush()
@@ -206,8 +202,8 @@ def cancel_activity(coach: Any, activity: Activity, now: datetime | None = None)
     if activity.cancelled_at is not None:
         return activity
     if activity.participant_count is not None:
-        raise ActivityRefused(_("Participation has been recorded: this activity took place "
-                                "and cannot be cancelled."), "cancelled")
+        raise Refused(message=_("Participation has been recorded: this activity took place "
+                                "and cannot be cancelled."), field="cancelled")
     activity.cancelled_at = now
     db.session.flush()
     record_event("activity_cancelled", actor=coach, object_type="activity",
@@ -271,13 +267,13 @@ def _check_may_organise(activity: Activity, resident: Resident) -> None:
     """Residents of the activity's building organise it, so that every coach who manages
     the activity also works with them; each at most once."""
     if resident.anonymised_at is not None:
-        raise ActivityRefused(_("This resident has been anonymised."), "resident_id")
+        raise Refused(message=_("This resident has been anonymised."), field="resident_id")
     if resident.dwelling.building_id != activity.building_id:
-        raise ActivityRefused(_("Only residents of this building organise its activities."),
-                              "resident_id")
+        raise Refused(message=_("Only residents of this building organise its activities."),
+                      field="resident_id")
     if any(organiser.resident_id == resident.id for organiser in activity.organisers):
-        raise ActivityRefused(_("This resident already organises this activity."),
-                              "resident_id")
+        raise Refused(message=_("This resident already organises this activity."),
+                      field="resident_id")
 
 
 def add_organiser(coach: Any, activity: Activity, resident: Resident, consent: Consent,
@@ -285,15 +281,18 @@ def add_organiser(coach: Any, activity: Activity, resident: Resident, consent: C
     """Name `resident` as organiser under `consent` — only if it allows that now."""
     now = now or utcnow()
     if activity.cancelled_at is not None:
-        raise ActivityRefused(_("This activity is cancelled; plan a new one instead."))
+        raise Refused(message=_("This activity is cancelled; plan a new one instead."),
+                      field="_schema")
     _check_may_organise(activity, resident)
     gaps = naming_consent_gaps(consent, resident, activity, now)
     if gaps:
-        raise ActivityRefused(
-            _("A resident is named as organiser only with their consent, and this consent does "
-              "not allow it: %(problems)s. Ask the resident for consent to connect residents, "
-              "for the organisation running the activity, including their name.",
-              problems="; ".join(describe_gap(gap, consent) for gap in gaps)), "consent_id")
+        raise Refused(
+            message=_("A resident is named as organiser only with their consent, and this "
+                      "consent does not allow it: %(problems)s. Ask the resident for consent to "
+                      "connect residents, for the organisation running the activity, including "
+                      "their name.",
+                      problems="; ".join(describe_gap(gap, consent) for gap in gaps)),
+            field="consent_id")
     organiser = ActivityOrganiser(resident_id=resident.id, consent_id=consent.id)
     activity.organisers.append(organiser)
     db.session.flush()
@@ -316,8 +315,8 @@ def _naming_consent_request(coach: Any, activity: Activity, resident: Resident,
                             now: datetime) -> Consent:
     organization_id = running_organization_id(activity)
     if organization_id is None:
-        raise ActivityRefused(_("The coach running this activity belongs to no organisation, "
-                                "so there is no one to consent to."))
+        raise Refused(message=_("The coach running this activity belongs to no organisation, "
+                                "so there is no one to consent to."), field="_schema")
     try:
         return request_consent(coach, resident.id, {
             "purpose": RESIDENT_CONNECTION,
@@ -325,8 +324,8 @@ def _naming_consent_request(coach: Any, activity: Activity, resident: Resident,
             "data_categories": list(NAMING_CATEGORIES),
             "valid_until": default_valid_until(now),
         })
-    except ConsentRefused as refused:
-        raise ActivityRefused(refused.message) from refused
+    except Refused as refused:
+        raise Refused(message=refused.message, field="_schema") from refused
 
 
 def request_naming_consent(coach: Any, activity: Activity, resident: Resident,
@@ -335,7 +334,8 @@ def request_naming_consent(coach: Any, activity: Activity, resident: Resident,
     answer later on the consent's page, then name them."""
     now = now or utcnow()
     if activity.cancelled_at is not None:
-        raise ActivityRefused(_("This activity is cancelled; plan a new one instead."))
+        raise Refused(message=_("This activity is cancelled; plan a new one instead."),
+                      field="_schema")
     _check_may_organise(activity, resident)
     return _naming_consent_request(coach, activity, resident, now)
 
@@ -347,7 +347,8 @@ def add_organiser_consenting_now(coach: Any, activity: Activity, resident: Resid
     consent workflow) and relied on to name them as organiser."""
     now = now or utcnow()
     if activity.cancelled_at is not None:
-        raise ActivityRefused(_("This activity is cancelled; plan a new one instead."))
+        raise Refused(message=_("This activity is cancelled; plan a new one instead."),
+                      field="_schema")
     _check_may_organise(activity, resident)
     consent = _naming_consent_request(coach, activity, resident, now)
     fire_consent(consent, "give", coach, {"method": method, "notice_version": notice_version},

@@ -12,7 +12,6 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
-from werkzeug.exceptions import HTTPException
 
 from app.auth.access import require
 from app.auth.permissions import Permission
@@ -28,7 +27,6 @@ from app.buurtkamer.forms import (
 )
 from app.buurtkamer.models import Activity
 from app.buurtkamer.operations import (
-    ActivityRefused,
     add_organiser,
     add_organiser_consenting_now,
     building_coaches,
@@ -45,11 +43,12 @@ from app.buurtkamer.schemas import ActivityCreateSchema, ActivityUpdateSchema
 from app.buurtkamer.scope import activities_query, activity_in_scope
 from app.consent.forms import notice_version
 from app.db import db, utcnow
+from app.errors import Refused
+from app.lifecycle.firing import transition_errors
 from app.residents.models import Resident
 from app.residents.scope import residents_query
-from app.transitions import transition_errors
 from app.web.formkit import REQUIRED, apply_schema, local_zone
-from app.web.pages import DB_ID, paginate, refusal_message
+from app.web.pages import DB_ID, paginate, show_refusal
 
 bp = Blueprint("buurtkamer_pages", __name__, template_folder="templates")
 
@@ -120,21 +119,13 @@ def new() -> Any:
     building = building_in_scope(current_user, data["building_id"])
     try:
         activity = plan_activity(current_user, building, data)
-    except ActivityRefused as refused:
+    except Refused as refused:
         db.session.rollback()
-        _field_error(form, refused)
+        show_refusal(refused, form)
         return render_template("buurtkamer/form.html", form=form, activity=None), 422
     db.session.commit()
     flash(_("Activity planned."))
     return redirect(url_for("buurtkamer_pages.activity", activity_id=activity.id))
-
-
-def _field_error(form: Any, refused: ActivityRefused) -> None:
-    field = getattr(form, refused.field, None)
-    if field is not None and hasattr(field, "errors"):
-        field.errors = [*field.errors, refused.message]
-    else:
-        form.form_errors.append(refused.message)
 
 
 def _candidate_organisers(activity: Activity) -> list[Resident]:
@@ -201,9 +192,9 @@ def edit(activity_id: int) -> Any:
         return render_template("buurtkamer/form.html", form=form, activity=activity), 422
     try:
         edit_activity(current_user, activity, data)
-    except ActivityRefused as refused:
+    except Refused as refused:
         db.session.rollback()
-        _field_error(form, refused)
+        show_refusal(refused, form)
         return render_template("buurtkamer/form.html", form=form, activity=activity), 422
     db.session.commit()
     flash(_("Activity saved."))
@@ -219,7 +210,7 @@ def participation(activity_id: int) -> Any:
         return render_activity_page(activity, participation=form, status=422)
     try:
         record_participation(current_user, activity, form.participant_count.data)
-    except ActivityRefused as refused:
+    except Refused as refused:
         db.session.rollback()
         form.participant_count.errors = [*form.participant_count.errors, refused.message]
         return render_activity_page(activity, participation=form, status=422)
@@ -237,7 +228,7 @@ def cancel(activity_id: int) -> Any:
         return redirect(url_for("buurtkamer_pages.activity", activity_id=activity.id))
     try:
         cancel_activity(current_user, activity)
-    except ActivityRefused as refused:
+    except Refused as refused:
         db.session.rollback()
         flash(refused.message)
         return redirect(url_for("buurtkamer_pages.activity", activity_id=activity.id))
@@ -280,18 +271,16 @@ def organisers(activity_id: int) -> Any:
             else:
                 found = find_naming_consent(resident, activity)
                 if found is None:
-                    raise ActivityRefused(
-                        _("%(name)s has no valid consent to be named as organiser by the "
-                          "organisation running this activity. If the resident agrees now, "
-                          "record it below.", name=resident.display_name), "resident_id")
+                    raise Refused(
+                        message=_("%(name)s has no valid consent to be named as organiser by "
+                                  "the organisation running this activity. If the resident "
+                                  "agrees now, record it below.", name=resident.display_name),
+                        field="resident_id")
                 add_organiser(current_user, activity, resident, found)
             db.session.commit()
-    except ActivityRefused as refused:
+    except Refused as refused:
         db.session.rollback()
-        _field_error(form, refused)
-        return render_activity_page(activity, organiser=form, status=422)
-    except HTTPException as error:
-        form.form_errors.append(refusal_message(error))
+        show_refusal(refused, form)
         return render_activity_page(activity, organiser=form, status=422)
     if answer == "ask":
         flash(_("Consent asked. Record the resident's answer on the consent's page, then add "

@@ -13,8 +13,6 @@ from app.auth.access import require
 from app.auth.permissions import Permission
 from app.cases.models import Case, CheckIn
 from app.cases.operations import (
-    CaseAlreadyOpen,
-    CheckInNotAllowed,
     fire_case,
     open_case,
     record_checkin,
@@ -33,10 +31,10 @@ from app.cases.schemas import (
 )
 from app.cases.scope import case_in_scope, cases_query
 from app.db import db
+from app.lifecycle.firing import anonymised_message, check_version, transition_errors
+from app.lifecycle.schemas import TransitionRequestSchema, transition_arguments
 from app.pagination import paginate
 from app.residents.scope import resident_in_scope
-from app.schemas_common import TransitionRequestSchema, transition_arguments
-from app.transitions import anonymised_message, check_version, transition_errors
 
 blp = api_blueprint("cases", __name__, "/cases", "Cases: a resident's path, as a state machine")
 
@@ -53,11 +51,7 @@ def create_case(data: dict[str, Any]) -> Any:
     resident = resident_in_scope(current_user, data["resident_id"])
     if resident.anonymised_at is not None:
         abort(422, message=_("This resident has been anonymised."))
-    try:
-        case = open_case(current_user, resident)
-    except CaseAlreadyOpen as refused:
-        abort(422, message=refused.message,
-              errors={"resident_id": [refused.message]})
+    case = open_case(current_user, resident)
     db.session.commit()
     return case
 
@@ -152,13 +146,9 @@ def create_checkin(data: dict[str, Any], case_id: uuid.UUID) -> Any:
     `exploring` (trigger `new_question`) with its help question as it was; `no_more_contact`
     ends the check-ins of the case."""
     case = case_in_scope(current_user, case_id)
-    try:
-        with transition_errors():
-            checkin = record_checkin(current_user, case, data)
-            db.session.commit()
-    except CheckInNotAllowed as refused:
-        db.session.rollback()
-        abort(422, message=refused.message)
+    with transition_errors():
+        checkin = record_checkin(current_user, case, data)
+        db.session.commit()
     return checkin
 
 

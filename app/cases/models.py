@@ -9,8 +9,8 @@ from sqlalchemy import ColumnElement, ForeignKey, String, Text, exists
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import db, enum_column, utcnow
+from app.lifecycle.subject import WorkflowSubject
 from app.residents.models import Resident
-from app.statemachine import WorkflowSubject
 from workflows import CASE
 from workflows.case import NO_MORE_CONTACT
 

@@ -11,9 +11,10 @@ from app.audit.operations import record_event
 from app.cases import checkins
 from app.cases.models import Case, CheckIn, HelpQuestion
 from app.db import db, utcnow
+from app.errors import Refused
 from app.insight import counts as insight_counts
+from app.lifecycle.firing import anonymised_message, apply
 from app.residents.models import Resident
-from app.transitions import anonymised_message, apply
 from workflows.case import (
     CASE_OPEN_STATES,
     CHECKIN_CASE_STATE,
@@ -27,16 +28,12 @@ NOTE_FIELDS = ("household_notes", "living_situation_notes", "finances_notes", "h
                "safety_notes", "coach_notes", "household_size")
 
 
-class CaseAlreadyOpen(Exception):
+class CaseAlreadyOpen(Refused):
     """A resident has one open case at a time; new needs become handovers of that case."""
 
     def __init__(self, case: Case) -> None:
-        super().__init__("resident already has an open case")
+        super().__init__(_("This resident already has an open case."), field="resident_id")
         self.case = case
-
-    @property
-    def message(self) -> str:
-        return _("This resident already has an open case.")
 
 
 def open_case_of(resident: Resident, *, excluding: Case | None = None) -> Case | None:
@@ -200,10 +197,8 @@ def on_handover_ended(case: Case) -> None:
         case.paused_from = "question_formulated"
 
 
-class CheckInNotAllowed(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class CheckInNotAllowed(Refused):
+    """No check-in now; told apart from a refused trigger of the check-in's transition."""
 
 
 def record_checkin(coach: Any, case: Case, data: Mapping[str, Any],
@@ -213,12 +208,13 @@ def record_checkin(coach: Any, case: Case, data: Mapping[str, Any],
     exploring with its help question as it was; no more contact ends the cadence."""
     now = now or utcnow()
     if case.anonymised:
-        raise CheckInNotAllowed(anonymised_message())
+        raise CheckInNotAllowed(message=anonymised_message())
     if checkins.contact_ended(case):
-        raise CheckInNotAllowed(_("The resident wants no more contact: no more check-ins."))
+        raise CheckInNotAllowed(message=_("The resident wants no more contact: no more check-ins."))
     if case.state != CHECKIN_CASE_STATE:
-        raise CheckInNotAllowed(_("Check-ins are recorded while help runs (the case is "
-                                  "supported); the case is now %(state)s.", state=case.state))
+        raise CheckInNotAllowed(message=_("Check-ins are recorded while help runs (the case is "
+                                          "supported); the case is now %(state)s.",
+                                          state=case.state))
     checkin, missed = checkins.answered_by_one_now(case, now)
     for earlier in missed:
         earlier.ended_at = now

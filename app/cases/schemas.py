@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 from app.cases.checkins import contact_ended_for_answer
 from app.cases.models import HELP_THEMES, Urgency
 from app.db import utcnow
-from app.transitions import triggers_for
+from app.lifecycle.firing import triggers_for
 from app.validation import InputSchema, Text, choice
 from workflows.case import CASE_STATES, CHECKIN_OUTCOMES
 from workflows.timers import checkin_on_time

@@ -10,7 +10,6 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import desc
-from werkzeug.exceptions import HTTPException
 
 from app.auth.access import require
 from app.auth.permissions import Permission
@@ -29,16 +28,17 @@ from app.cases.operations import (
 from app.cases.schemas import CaseNotesSchema, CheckInInputSchema, HelpQuestionInputSchema
 from app.cases.scope import case_in_scope, cases_query
 from app.db import db
+from app.errors import Refused, StaleVersion
+from app.lifecycle.firing import anonymised_message, check_version, transition_errors
 from app.residents.views import render_resident_page
-from app.transitions import anonymised_message, check_version, transition_errors
 from app.visits.queries import conversations
 from app.web.formkit import TransitionForm, apply_schema
 from app.web.labels import label
 from app.web.pages import (
     paginate,
-    refusal_message,
     run_transition,
     set_hidden,
+    show_refusal,
     with_argument_choices,
 )
 from app.web.templating import when
@@ -93,10 +93,10 @@ def question_ready(case_id: uuid.UUID) -> Any:
             check_version(case, form.version.data)
             mark_question_ready(current_user, case)
             db.session.commit()
-    except HTTPException as refused:
+    except Refused as refused:
         db.session.rollback()
-        flash(refusal_message(refused))
-        return render_resident_page(case.resident, status=refused.code or 422)
+        show_refusal(refused)
+        return render_resident_page(case.resident, status=refused.status)
     flash(_("Case: %(state)s.", state=label(case.state, "case_state")))
     return _back(case)
 
@@ -167,9 +167,9 @@ def help_question(case_id: uuid.UUID) -> Any:
             with transition_errors():
                 save_help_question_as_ready(current_user, case, data)
                 db.session.commit()
-        except HTTPException as refused:
+        except Refused as refused:
             db.session.rollback()
-            form.form_errors.append(refusal_message(refused))
+            form.form_errors.append(refused.message)
             return _question_page(case, form, 422)
         flash(_("Help question saved and ready: %(state)s.",
                 state=label(case.state, "case_state")))
@@ -232,9 +232,7 @@ def notes(case_id: uuid.UUID) -> Any:
             check_version(case, data.pop("version"))
             update_notes(current_user, case, data)
             db.session.commit()
-    except HTTPException as error:  # the API's 409 for a stale version
-        if error.code != 409:
-            raise
+    except StaleVersion:
         db.session.expire_all()
         set_hidden(form.version, case.version)
         changed = [name for name in ("household_size", *NotesForm.NOTE_FIELDS)

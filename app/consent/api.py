@@ -17,16 +17,16 @@ from app.consent.gateway import consent_facts
 from app.consent.models import Consent
 from app.consent.operations import fire_consent
 from app.consent.queries import consent_history
-from app.consent.recording import ConsentRefused, request_consent
+from app.consent.recording import request_consent
 from app.consent.schemas import ConsentCreateSchema, ConsentSchema
 from app.consent.scope import consent_in_scope, consents_query
 from app.convenants.reading import convenant_facts
 from app.db import db, utcnow
+from app.lifecycle.firing import check_version, transition_errors
+from app.lifecycle.schemas import TransitionRequestSchema, transition_arguments
 from app.organizations.models import Organization
 from app.pagination import paginate
 from app.residents.scope import resident_for_consents, resident_in_scope
-from app.schemas_common import TransitionRequestSchema, transition_arguments
-from app.transitions import check_version, transition_errors
 from policies import (
     ConsentEvent,
     Party,
@@ -67,10 +67,7 @@ def create_consent(data: dict[str, Any], resident_id: uuid.UUID) -> Any:
               errors={"recipient_organization_id": [_("Unknown recipient organisation.")]})
     if data.get("valid_until") is None:
         data["valid_until"] = default_valid_until(utcnow())
-    try:
-        consent = request_consent(current_user, resident.id, data)
-    except ConsentRefused as refused:
-        abort(422, message=refused.message, errors={refused.field: [refused.message]})
+    consent = request_consent(current_user, resident.id, data)
     db.session.commit()
     return consent
 

@@ -9,9 +9,9 @@ from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import db, utcnow
+from app.lifecycle.subject import WorkflowSubject
 from app.organizations.models import Organization
 from app.residents.models import Resident
-from app.statemachine import WorkflowSubject
 from policies.consent import ConsentState, is_valid
 from workflows import CONSENT
 

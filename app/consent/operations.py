@@ -14,9 +14,9 @@ from app.consent.models import Consent
 from app.db import db, utcnow
 from app.handovers.models import Handover
 from app.handovers.operations import fire_handover
+from app.lifecycle.firing import apply
 from app.matches.models import Match
 from app.matches.operations import fire_match
-from app.transitions import apply
 from policies.consent import can_still_be_given
 from workflows.handover import HANDOVER_ACTIVE_STATES
 from workflows.match import MATCH

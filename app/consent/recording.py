@@ -10,15 +10,7 @@ from app.audit.operations import record_event
 from app.consent.models import Consent
 from app.convenants.reading import recipient_refusal
 from app.db import db, utcnow
-
-
-class ConsentRefused(Exception):
-    """A consent that cannot be recorded; `field` names the input it concerns."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
+from app.errors import Refused
 
 
 def request_consent(coach: Any, resident_id: uuid.UUID, data: dict[str, Any]) -> Consent:
@@ -26,7 +18,7 @@ def request_consent(coach: Any, resident_id: uuid.UUID, data: dict[str, Any]) ->
         refusal = recipient_refusal(data["recipient_organization_id"], data["purpose"],
                                     data["data_categories"], utcnow().date())
         if refusal:
-            raise ConsentRefused("recipient_organization_id", refusal)
+            raise Refused(message=refusal, field="recipient_organization_id")
     consent = Consent(
         resident_id=resident_id,
         purpose=data["purpose"],

@@ -7,7 +7,7 @@ from flask_login import current_user
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from app.db import utcnow
-from app.transitions import triggers_for
+from app.lifecycle.firing import triggers_for
 from app.validation import InputSchema, PlausibleDateTime, choice, row_id
 from policies import REGISTER, DataCategory, LegalBasis
 

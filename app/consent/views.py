@@ -10,7 +10,6 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import desc, select
-from werkzeug.exceptions import HTTPException
 
 from app.audit.operations import record_event
 from app.auth.access import require
@@ -19,16 +18,17 @@ from app.consent.forms import ConsentFilterForm, ConsentForm, end_of_day, notice
 from app.consent.models import Consent
 from app.consent.operations import fire_consent
 from app.consent.queries import consent_history
-from app.consent.recording import ConsentRefused, request_consent
+from app.consent.recording import request_consent
 from app.consent.schemas import ConsentCreateSchema
 from app.consent.scope import consent_in_scope, consents_query
 from app.db import db, utcnow
+from app.errors import Refused
 from app.handovers.models import Handover
+from app.lifecycle.firing import transition_errors, triggers_for
 from app.matches.models import Match
 from app.matches.scope import matches_query
 from app.residents.models import Resident
 from app.residents.scope import resident_in_scope, residents_query
-from app.transitions import transition_errors, triggers_for
 from app.web.formkit import REQUIRED, TransitionForm, apply_schema
 from app.web.labels import label
 from app.web.pages import (
@@ -36,8 +36,8 @@ from app.web.pages import (
     csv_response,
     latest_seq,
     paginate,
-    refusal_message,
     run_transition,
+    show_refusal,
     stream_scalars,
     transition_form,
     with_argument_choices,
@@ -83,12 +83,8 @@ def new(resident_id: uuid.UUID) -> Any:
             consent = request_consent(current_user, resident.id, data)
             fire_consent(consent, answer, current_user, arguments)
             db.session.commit()
-    except ConsentRefused as refused:
-        form.recipient_organization_id.errors = [*form.recipient_organization_id.errors,
-                                                 refused.message]
-        return render_template("consent/new.html", **context), 422
-    except HTTPException as error:
-        form.form_errors.append(refusal_message(error))
+    except Refused as refused:  # the recipient, or the answer recorded with the request
+        show_refusal(refused, form)
         return render_template("consent/new.html", **context), 422
     flash(_("Consent recorded: %(state)s.", state=label(consent.state, "consent_state")))
     return redirect(url_for("residents_pages.resident", resident_id=resident.id))

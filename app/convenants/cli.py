@@ -11,8 +11,9 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from app.convenants.operations import ConvenantRefused, create_convenant, join
+from app.convenants.operations import create_convenant, join
 from app.db import db
+from app.errors import Refused
 from app.organizations.models import Organization
 
 convenant_cli = AppGroup("convenant", help="The samenwerkingsconvenant register.")
@@ -36,11 +37,12 @@ def create_command(path: Path) -> None:
             organization = db.session.execute(select(Organization).where(
                 Organization.name == party["organization"])).scalar_one_or_none()
             if organization is None:
-                raise ConvenantRefused("parties", f"unknown organisation {party['organization']!r}")
+                raise Refused(message=f"unknown organisation {party['organization']!r}",
+                              field="parties")
             join(None, convenant, organization_id=organization.id,
                  joined_on=date.fromisoformat(party["joined_on"]), role=party.get("role", ""),
                  contact=party.get("contact", ""))
-    except (ConvenantRefused, KeyError, ValueError) as error:
+    except (Refused, KeyError, ValueError) as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from error
     db.session.commit()

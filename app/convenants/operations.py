@@ -16,19 +16,11 @@ from app.audit.operations import record_event
 from app.convenants.models import Convenant, ConvenantParty
 from app.convenants.reading import convenant_facts, forget_convenant_facts
 from app.db import db, utcnow
+from app.errors import Refused
 from app.handovers.models import Handover
 from app.handovers.operations import fire_handover
 from policies import REGISTER, convenant_cover
 from workflows.handover import HANDOVER_ACTIVE_STATES
-
-
-class ConvenantRefused(Exception):
-    """A change to the register that its rules do not allow; the message is for the user."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
 
 
 def create_convenant(officer: Any, *, title: str, version: str, text: str, valid_from: date,
@@ -36,20 +28,20 @@ def create_convenant(officer: Any, *, title: str, version: str, text: str, valid
                      ) -> Convenant:
     unknown = sorted(set(activities) - set(REGISTER))
     if unknown:
-        raise ConvenantRefused("activities", _("Unknown processing activity: %(ids)s.",
-                                                ids=", ".join(unknown)))
+        raise Refused(message=_("Unknown processing activity: %(ids)s.",
+                                 ids=", ".join(unknown)), field="activities")
     for purpose, categories in activities.items():
         outside = sorted(set(categories) - set(REGISTER[purpose].categories))
         if outside:
-            raise ConvenantRefused("activities", _(
+            raise Refused(message=_(
                 "Purpose %(purpose)s does not process: %(categories)s.", purpose=purpose,
-                categories=", ".join(outside)))
+                categories=", ".join(outside)), field="activities")
     if valid_until is not None and valid_until < valid_from:
-        raise ConvenantRefused("valid_until", _("The end lies before the start."))
+        raise Refused(message=_("The end lies before the start."), field="valid_until")
     exists = db.session.execute(select(Convenant.id).where(
         Convenant.title == title, Convenant.version == version)).first()
     if exists:
-        raise ConvenantRefused("version", _("This version of the convenant exists already."))
+        raise Refused(message=_("This version of the convenant exists already."), field="version")
     convenant = Convenant(title=title, version=version, text=text,
                           text_sha256=hashlib.sha256(text.encode()).hexdigest(),
                           valid_from=valid_from, valid_until=valid_until,
@@ -67,8 +59,8 @@ def join(officer: Any, convenant: Convenant, *, organization_id: int, joined_on:
          role: str = "", contact: str = "", legal_bases: Mapping[str, str] | None = None
          ) -> ConvenantParty:
     if any(p.organization_id == organization_id for p in convenant.parties):
-        raise ConvenantRefused("organization_id",
-                               _("This organisation is a party to this convenant already."))
+        raise Refused(message=_("This organisation is a party to this convenant already."),
+                      field="organization_id")
     bases = dict(legal_bases or {})
     for purpose in convenant.activities:
         bases.setdefault(purpose, str(REGISTER[purpose].legal_basis))
@@ -88,9 +80,9 @@ def leave(officer: Any, party: ConvenantParty, left_on: date, now: datetime | No
     """The party stops receiving from `left_on`. When that day has come, the handovers that
     relied on its membership are withdrawn now (the timers do it on the day otherwise)."""
     if party.left_on is not None:
-        raise ConvenantRefused("left_on", _("This organisation has left already."))
+        raise Refused(message=_("This organisation has left already."), field="left_on")
     if left_on < party.joined_on:
-        raise ConvenantRefused("left_on", _("An organisation cannot leave before it joined."))
+        raise Refused(message=_("An organisation cannot leave before it joined."), field="left_on")
     party.left_on = left_on
     forget_convenant_facts()
     record_event("convenant_party_left", actor=officer, object_type="convenant",

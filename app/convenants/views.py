@@ -17,8 +17,9 @@ from app.auth.access import require
 from app.auth.permissions import Permission
 from app.convenants.forms import JoinForm, LeaveForm
 from app.convenants.models import Convenant, ConvenantParty
-from app.convenants.operations import ConvenantRefused, join, leave
+from app.convenants.operations import join, leave
 from app.db import db, utcnow
+from app.errors import Refused
 from app.organizations.models import Organization
 from app.web.formkit import local_zone
 from policies import REGISTER, in_order
@@ -105,7 +106,7 @@ def add_party(convenant_id: uuid.UUID) -> Any:
             join(current_user, item, organization_id=int(form.organization_id.data),
                  joined_on=form.joined_on.data, role=form.role.data.strip(),
                  contact=form.contact.data.strip())
-        except ConvenantRefused as refused:
+        except Refused as refused:
             form.organization_id.errors = [*form.organization_id.errors, refused.message]
         else:
             db.session.commit()
@@ -126,7 +127,7 @@ def leave_party(convenant_id: uuid.UUID, party_id: int) -> Any:
     if form.validate_on_submit():
         try:
             withdrawn = leave(current_user, party, form.left_on.data)
-        except ConvenantRefused as refused:
+        except Refused as refused:
             form.left_on.errors = [*form.left_on.errors, refused.message]
         else:
             db.session.commit()

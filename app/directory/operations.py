@@ -28,6 +28,7 @@ from app.directory.models import (
     PartnerService,
     PartnerServiceAtLocation,
 )
+from app.errors import Refused
 
 MODELS: dict[str, Any] = {"organization": PartnerOrganization, "service": PartnerService,
                           "location": PartnerLocation,
@@ -266,11 +267,8 @@ def export_document() -> dict[str, list[dict[str, Any]]]:
 
 # --- the service a handover names -------------------------------------------------------------
 
-class ServiceNotOffered(Exception):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
+class ServiceNotOffered(Refused):
+    """The service (or location) named for a handover is not offered there."""
 
 
 def service_for_handover(organization_id: int, service_id: uuid.UUID | None,
@@ -281,20 +279,21 @@ def service_for_handover(organization_id: int, service_id: uuid.UUID | None,
     offered. Raises ServiceNotOffered naming the field otherwise."""
     if service_id is None:
         if location_id is not None:
-            raise ServiceNotOffered("location_id", _("Name the service offered there too."))
+            raise ServiceNotOffered(message=_("Name the service offered there too."),
+                                    field="location_id")
         return None, None
     service = db.session.get(PartnerService, service_id)
     if service is None or service.partner.organization_id != organization_id:
-        raise ServiceNotOffered("service_id", _("This organisation offers no such service in "
-                                                "the sociale kaart."))
+        raise ServiceNotOffered(message=_("This organisation offers no such service in "
+                                          "the sociale kaart."), field="service_id")
     if service.status != "active":
-        raise ServiceNotOffered("service_id", _("This service is not active."))
+        raise ServiceNotOffered(message=_("This service is not active."), field="service_id")
     if location_id is None:
         return service, None
     at = next((sal for sal in service.at_locations if sal.location_id == location_id), None)
     if at is None:
-        raise ServiceNotOffered("location_id", _("The service is not offered at that "
-                                                 "location."))
+        raise ServiceNotOffered(message=_("The service is not offered at that "
+                                          "location."), field="location_id")
     return service, at.location
 
 

@@ -20,7 +20,6 @@ from app.funding.account import PeriodUnknown, period_of, view_account
 from app.funding.export import account_csv
 from app.funding.models import FundingStream
 from app.funding.operations import (
-    FundingRefused,
     change_stream,
     create_stream,
     local_day,
@@ -49,11 +48,6 @@ def _stream(stream_id: int) -> FundingStream:
     return stream
 
 
-def _refuse(refused: FundingRefused) -> Any:
-    db.session.rollback()
-    abort(422, message=refused.message, errors={refused.field: [refused.message]})
-
-
 @blp.route("")
 @require(Permission.FUNDING_MANAGE)
 @blp.response(200, StreamSchema(many=True))
@@ -77,12 +71,9 @@ def create(data: dict[str, Any]) -> Any:
     """Record a stream: a funder (`funder_organization_id`, or `funder_name` for a funder
     outside the register), a name, the period, an optional budget, the help themes it funds,
     and what it pays for: `deployments` (coach assignments) and `activity_ids`."""
-    try:
-        stream = create_stream(current_user, data)
-        set_tags(current_user, stream, activity_ids=data.get("activity_ids"),
-                 deployments=data.get("deployments"))
-    except FundingRefused as refused:
-        _refuse(refused)
+    stream = create_stream(current_user, data)
+    set_tags(current_user, stream, activity_ids=data.get("activity_ids"),
+             deployments=data.get("deployments"))
     db.session.commit()
     return stream
 
@@ -108,13 +99,10 @@ def update(data: dict[str, Any], stream_id: int) -> Any:
     naming a funder organisation clears an external funder's name and the other way round."""
     stream = _stream(stream_id)
     fields = {name: value for name, value in data.items() if name not in TAGS}
-    try:
-        if fields:
-            change_stream(current_user, stream, fields)
-        set_tags(current_user, stream, activity_ids=data.get("activity_ids"),
-                 deployments=data.get("deployments"))
-    except FundingRefused as refused:
-        _refuse(refused)
+    if fields:
+        change_stream(current_user, stream, fields)
+    set_tags(current_user, stream, activity_ids=data.get("activity_ids"),
+             deployments=data.get("deployments"))
     db.session.commit()
     return stream
 

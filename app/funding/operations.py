@@ -16,21 +16,13 @@ from app.buildings.models import CoachAssignment
 from app.buurtkamer.models import Activity
 from app.cases.models import HELP_THEMES
 from app.db import db
+from app.errors import Refused
 from app.funding.models import ActivityFunding, FundedDeployment, FundingStream
 from app.organizations.models import Organization
 from app.web.formkit import local_zone
 
 STREAM_FIELDS = ("name", "funder_organization_id", "funder_name", "starts_on", "ends_on",
                  "budget_euros", "themes")
-
-
-class FundingRefused(Exception):
-    """A change the rules of funding streams do not allow; the message is for the user."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
 
 
 # --------------------------------------------------------------------------- the stream
@@ -69,27 +61,28 @@ def _apply(stream: FundingStream, values: Mapping[str, Any]) -> None:
     """Check a whole stream as it would be, then set it."""
     name = (values.get("name") or "").strip()
     if not name:
-        raise FundingRefused("name", _("Give the funding stream a name."))
+        raise Refused(message=_("Give the funding stream a name."), field="name")
     organization_id = values.get("funder_organization_id")
     funder_name = (values.get("funder_name") or "").strip()
     if (organization_id is None) == (not funder_name):
-        raise FundingRefused("funder_organization_id", _(
+        raise Refused(message=_(
             "Choose the funding organisation, or name an external funder such as a fund: "
-            "one of the two."))
+            "one of the two."), field="funder_organization_id")
     if organization_id is not None and db.session.get(Organization, organization_id) is None:
-        raise FundingRefused("funder_organization_id", _("Unknown organisation."))
+        raise Refused(message=_("Unknown organisation."), field="funder_organization_id")
     starts_on, ends_on = values.get("starts_on"), values.get("ends_on")
     if starts_on is None or ends_on is None:
-        raise FundingRefused("starts_on", _("Give the period: from and until."))
+        raise Refused(message=_("Give the period: from and until."), field="starts_on")
     if ends_on < starts_on:
-        raise FundingRefused("ends_on", _("The end lies before the start."))
+        raise Refused(message=_("The end lies before the start."), field="ends_on")
     themes = list(dict.fromkeys(values.get("themes") or []))
     unknown = sorted(set(themes) - set(HELP_THEMES))
     if unknown:
-        raise FundingRefused("themes", _("Unknown theme: %(themes)s.", themes=", ".join(unknown)))
+        raise Refused(message=_("Unknown theme: %(themes)s.", themes=", ".join(unknown)),
+                      field="themes")
     budget = values.get("budget_euros")
     if budget is not None and budget < 0:
-        raise FundingRefused("budget_euros", _("A budget is not negative."))
+        raise Refused(message=_("A budget is not negative."), field="budget_euros")
     if stream.id is not None:
         _tags_within(stream, starts_on, ends_on)
     stream.name = name
@@ -103,16 +96,16 @@ def _apply(stream: FundingStream, values: Mapping[str, Any]) -> None:
 def _tags_within(stream: FundingStream, starts_on: date, ends_on: date) -> None:
     """A new period must still hold what is tagged with the stream."""
     if any(d.starts_on < starts_on or d.ends_on > ends_on for d in stream.deployments):
-        raise FundingRefused("starts_on", _(
+        raise Refused(message=_(
             "A coach deployment of this stream lies outside the new period: change or remove "
-            "it first."))
+            "it first."), field="starts_on")
     outside = db.session.execute(
         select(Activity.starts_at).join(ActivityFunding, ActivityFunding.activity_id == Activity.id)
         .where(ActivityFunding.stream_id == stream.id)).scalars().all()
     if any(not starts_on <= local_day(moment) <= ends_on for moment in outside):
-        raise FundingRefused("starts_on", _(
+        raise Refused(message=_(
             "An activity of this stream lies outside the new period: remove it from the "
-            "stream first."))
+            "stream first."), field="starts_on")
 
 
 def _summary(stream: FundingStream) -> dict[str, Any]:
@@ -139,20 +132,21 @@ def tag_deployment(coordinator: Any, stream: FundingStream, *, coach_id: int, bu
                    ) -> FundedDeployment:
     """The stream pays for this coach assignment, for the stream's period or part of it."""
     if db.session.get(CoachAssignment, (coach_id, building_id)) is None:
-        raise FundingRefused("deployment", _(
-            "This coach does not work this building: assign the coach first."))
+        raise Refused(message=_(
+            "This coach does not work this building: assign the coach first."), field="deployment")
     starts_on = starts_on or stream.starts_on
     ends_on = ends_on or stream.ends_on
     if ends_on < starts_on:
-        raise FundingRefused("ends_on", _("The end lies before the start."))
+        raise Refused(message=_("The end lies before the start."), field="ends_on")
     if starts_on < stream.starts_on or ends_on > stream.ends_on:
-        raise FundingRefused("starts_on", _(
+        raise Refused(message=_(
             "The deployment lies outside the stream's period (%(start)s up to and including "
             "%(end)s).", start=stream.starts_on.strftime("%d-%m-%Y"),
-            end=stream.ends_on.strftime("%d-%m-%Y")))
+            end=stream.ends_on.strftime("%d-%m-%Y")), field="starts_on")
     if any(d.coach_id == coach_id and d.building_id == building_id for d in stream.deployments):
-        raise FundingRefused("deployment", _(
-            "This coach's work in this building is funded by this stream already."))
+        raise Refused(message=_(
+            "This coach's work in this building is funded by this stream already."),
+            field="deployment")
     deployment = FundedDeployment(coach_id=coach_id, building_id=building_id,
                                   starts_on=starts_on, ends_on=ends_on)
     stream.deployments.append(deployment)
@@ -178,12 +172,13 @@ def untag_deployment(coordinator: Any, stream: FundingStream,
 
 def tag_activity(coordinator: Any, stream: FundingStream, activity: Activity) -> None:
     if activity.cancelled_at is not None:
-        raise FundingRefused("activity_id", _("A cancelled activity is not funded."))
+        raise Refused(message=_("A cancelled activity is not funded."), field="activity_id")
     if not stream.starts_on <= local_day(activity.starts_at) <= stream.ends_on:
-        raise FundingRefused("activity_id", _(
-            "The activity takes place outside the stream's period."))
+        raise Refused(message=_(
+            "The activity takes place outside the stream's period."), field="activity_id")
     if db.session.get(ActivityFunding, (activity.id, stream.id)) is not None:
-        raise FundingRefused("activity_id", _("This activity is funded by this stream already."))
+        raise Refused(message=_("This activity is funded by this stream already."),
+                      field="activity_id")
     stream.activities.append(ActivityFunding(activity_id=activity.id))
     db.session.flush()
     record_event("funding_tagged", actor=coordinator, object_type=stream.object_type,
@@ -193,7 +188,7 @@ def tag_activity(coordinator: Any, stream: FundingStream, activity: Activity) ->
 def untag_activity(coordinator: Any, stream: FundingStream, activity_id: int) -> None:
     tag = db.session.get(ActivityFunding, (activity_id, stream.id))
     if tag is None:
-        raise FundingRefused("activity_id", _("This activity is not funded by this stream."))
+        raise Refused(message=_("This activity is not funded by this stream."), field="activity_id")
     stream.activities.remove(tag)
     db.session.flush()
     record_event("funding_untagged", actor=coordinator, object_type=stream.object_type,
@@ -218,8 +213,8 @@ def set_tags(coordinator: Any, stream: FundingStream, *,
                 continue
             activity = db.session.get(Activity, activity_id)
             if activity is None:
-                raise FundingRefused("activity_ids", _("Unknown activity: %(id)s.",
-                                                       id=activity_id))
+                raise Refused(message=_("Unknown activity: %(id)s.",
+                                        id=activity_id), field="activity_ids")
             tag_activity(coordinator, stream, activity)
     if deployments is not None:
         wanted_deployments = {(d["coach_id"], d["building_id"]): d for d in deployments}

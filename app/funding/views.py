@@ -22,12 +22,12 @@ from app.auth.scope import not_found
 from app.buildings.models import Building, CoachAssignment
 from app.buurtkamer.models import Activity
 from app.db import db, utcnow
+from app.errors import Refused
 from app.funding.account import AccountPeriod, PeriodUnknown, period_of, periods, view_account
 from app.funding.export import account_csv
 from app.funding.forms import AccountFilter, ActivityTagForm, DeploymentForm, StreamForm
 from app.funding.models import ActivityFunding, FundedDeployment, FundingStream
 from app.funding.operations import (
-    FundingRefused,
     change_stream,
     create_stream,
     day_start,
@@ -41,7 +41,7 @@ from app.funding.schemas import StreamCreateSchema
 from app.insight.views import cell_text, chart
 from app.organizations.models import Organization
 from app.web.formkit import apply_schema
-from app.web.pages import DB_ID
+from app.web.pages import DB_ID, show_refusal
 from policies import Action
 
 bp = Blueprint("funding_pages", __name__, template_folder="templates")
@@ -73,13 +73,9 @@ def _organizations() -> list[tuple[int, str]]:
         select(Organization.id, Organization.name).order_by(Organization.name)).all()]
 
 
-def _refused(form: FlaskForm, refused: FundingRefused) -> None:
+def _refused(form: FlaskForm, refused: Refused) -> None:
     db.session.rollback()
-    target = getattr(form, FIELD_OF.get(refused.field, refused.field), None)
-    if target is None:
-        form.form_errors.append(refused.message)
-    else:
-        target.errors = [*target.errors, refused.message]
+    show_refusal(refused, form, FIELD_OF.get(refused.field or "", refused.field))
 
 
 # --------------------------------------------------------------------------- the streams
@@ -104,7 +100,7 @@ def new() -> Any:
     if form.validate() and (data := apply_schema(form, StreamCreateSchema(), _input(form))):
         try:
             stream = create_stream(current_user, data)
-        except FundingRefused as refused:
+        except Refused as refused:
             _refused(form, refused)
         else:
             db.session.commit()
@@ -141,7 +137,7 @@ def edit(stream_id: int) -> Any:
         data.setdefault("funder_name", "")
         try:
             change_stream(current_user, stream, data)
-        except FundingRefused as refused:
+        except Refused as refused:
             _refused(form, refused)
         else:
             db.session.commit()
@@ -211,7 +207,7 @@ def add_deployment(stream_id: int) -> Any:
         try:
             tag_deployment(current_user, item, coach_id=coach_id, building_id=building_id,
                            starts_on=form.starts_on.data, ends_on=form.ends_on.data)
-        except FundingRefused as refused:
+        except Refused as refused:
             _refused(form, refused)
         else:
             db.session.commit()
@@ -246,9 +242,9 @@ def add_activity(stream_id: int) -> Any:
         activity = db.session.get(Activity, int(form.activity_id.data))
         try:
             if activity is None:
-                raise FundingRefused("activity_id", _("Choose an activity from the list."))
+                raise Refused(message=_("Choose an activity from the list."), field="activity_id")
             tag_activity(current_user, item, activity)
-        except FundingRefused as refused:
+        except Refused as refused:
             _refused(form, refused)
         else:
             db.session.commit()

@@ -16,7 +16,6 @@ from app.consent.scope import consent_in_scope
 from app.db import db
 from app.handovers.models import Handover
 from app.handovers.operations import (
-    HandoverNotAllowed,
     create_handover,
     fire_handover,
     make_safety_disclosure,
@@ -33,10 +32,10 @@ from app.handovers.schemas import (
     SafetyDisclosureSchema,
 )
 from app.handovers.scope import handover_in_scope, handovers_query
+from app.lifecycle.firing import check_version, transition_errors
+from app.lifecycle.schemas import TransitionRequestSchema, transition_arguments
 from app.organizations.models import Organization
 from app.pagination import paginate
-from app.schemas_common import TransitionRequestSchema, transition_arguments
-from app.transitions import check_version, transition_errors
 
 blp = api_blueprint("handovers", __name__, "", "Warm handovers to partner organisations")
 
@@ -66,11 +65,7 @@ def create_handover_view(data: dict[str, Any], case_id: uuid.UUID) -> Any:
         if consent.recipient_organization_id is None:
             abort(422, message=_("This consent is for sharing with another resident."),
                   errors={"consent_id": [_("This consent is for sharing with another resident.")]})
-    try:
-        handover = create_handover(current_user, case, data)
-    except HandoverNotAllowed as refused:
-        db.session.rollback()
-        abort(422, message=refused.message)
+    handover = create_handover(current_user, case, data)
     db.session.commit()
     return handover_view(handover)
 
@@ -140,11 +135,7 @@ def reoffer_handover(data: dict[str, Any], handover_id: uuid.UUID) -> Any:
     if db.session.get(Organization, data["organization_id"]) is None:
         abort(422, message=_("Unknown organisation."),
               errors={"organization_id": [_("Unknown organisation.")]})
-    try:
-        draft = reoffer(current_user, handover, data["organization_id"])
-    except HandoverNotAllowed as refused:
-        db.session.rollback()
-        abort(422, message=refused.message)
+    draft = reoffer(current_user, handover, data["organization_id"])
     db.session.commit()
     return handover_view(draft)
 
@@ -159,10 +150,6 @@ def create_safety_disclosure(data: dict[str, Any], handover_id: uuid.UUID) -> An
     """Share without consent on grounds of safety: written justification, basis
     `vital_interest` or `legal_obligation`; lands in the privacy officer's review queue."""
     handover = handover_in_scope(current_user, handover_id)
-    try:
-        disclosure = make_safety_disclosure(current_user, handover, data)
-    except HandoverNotAllowed as refused:
-        db.session.rollback()
-        abort(422, message=refused.message)
+    disclosure = make_safety_disclosure(current_user, handover, data)
     db.session.commit()
     return disclosure

@@ -11,8 +11,8 @@ from app.cases.models import Case
 from app.db import db, enum_column, utcnow
 from app.directory.models import PartnerLocation, PartnerService
 from app.directory.reading import service_label
+from app.lifecycle.subject import WorkflowSubject
 from app.organizations.models import Organization
-from app.statemachine import WorkflowSubject
 from workflows import HANDOVER
 from workflows.handover import HANDOVER_ACTIVE_STATES
 

@@ -18,10 +18,11 @@ from app.consent.gateway import disclose
 from app.consent.queries import consent_to_offer_under
 from app.db import db, utcnow
 from app.directory.operations import ServiceNotOffered, service_for_handover
+from app.errors import Refused
 from app.handovers.models import Alert, Handover, ReviewStatus, SafetyDisclosure
+from app.lifecycle.firing import anonymised_message, apply
 from app.notifications.models import NotificationKind
 from app.notifications.operations import notify, professionals_of
-from app.transitions import anonymised_message, apply
 from policies import Action
 from workflows.handover import HANDOVER_ACTIVE_STATES
 from workflows.timers import intro_reminder_due, offer_reminder_due, offer_response_due
@@ -30,23 +31,21 @@ HANDOVER_CASE_STATES = ("question_formulated", "referred", "supported")
 REOFFERABLE_STATES = ("declined", "withdrawn")
 
 
-class HandoverNotAllowed(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class HandoverNotAllowed(Refused):
+    """A handover that cannot be prepared, offered again or disclosed this way."""
 
 
 def create_handover(coach: Any, case: Case, data: Mapping[str, Any], *,
                     reoffered_from: Handover | None = None) -> Handover:
     if case.state not in HANDOVER_CASE_STATES:
         raise HandoverNotAllowed(
-            _("A handover can be prepared once the help question is formulated "
-              "(the case is now %(state)s).", state=case.state))
+            message=_("A handover can be prepared once the help question is formulated "
+                      "(the case is now %(state)s).", state=case.state))
     try:
         service, location = service_for_handover(data["organization_id"],
                                                  data.get("service_id"), data.get("location_id"))
     except ServiceNotOffered as refused:
-        raise HandoverNotAllowed(refused.message) from None
+        raise HandoverNotAllowed(message=refused.message) from None
     handover = Handover(
         case=case,  # through the relationship, so `case.handovers` (the guards' view) includes it
         organization_id=data["organization_id"],
@@ -83,16 +82,17 @@ def reoffer(coach: Any, handover: Handover, organization_id: int,
     another); otherwise the draft waits for the resident's consent."""
     if handover.state not in REOFFERABLE_STATES:
         raise HandoverNotAllowed(
-            _("Only a declined or withdrawn handover can be offered to another organisation."))
+            message=_("Only a declined or withdrawn handover can be offered to another "
+                      "organisation."))
     if handover.case.anonymised:
-        raise HandoverNotAllowed(anonymised_message())
+        raise HandoverNotAllowed(message=anonymised_message())
     if organization_id == handover.organization_id:
-        raise HandoverNotAllowed(_("Choose another organisation than %(organization)s.",
-                                   organization=handover.organization.name))
+        raise HandoverNotAllowed(message=_("Choose another organisation than %(organization)s.",
+                                           organization=handover.organization.name))
     if any(h.organization_id == organization_id and h.state in HANDOVER_ACTIVE_STATES
            for h in handover.case.handovers):
         raise HandoverNotAllowed(
-            _("This case already has an active handover to that organisation."))
+            message=_("This case already has an active handover to that organisation."))
     consent_id = consent_to_offer_under(coach, handover.case.resident_id, organization_id,
                                         handover.purpose, handover.data_categories, now)
     return create_handover(coach, handover.case, {
@@ -252,7 +252,7 @@ def make_safety_disclosure(coach: Any, handover: Handover,
                            data: Mapping[str, Any]) -> SafetyDisclosure:
     if handover.state not in ("draft", "awaiting_consent"):
         raise HandoverNotAllowed(
-            _("A safety disclosure can only be made before the handover is offered."))
+            message=_("A safety disclosure can only be made before the handover is offered."))
     disclosure = SafetyDisclosure(handover_id=handover.id, justification=data["justification"],
                                   legal_basis=data["legal_basis"], created_by_id=coach.id)
     db.session.add(disclosure)

@@ -13,7 +13,7 @@ from app.db import db
 from app.handovers.models import Handover
 from app.handovers.released import released_data
 from app.handovers.schemas import HandoverSchema
-from app.transitions import triggers_for
+from app.lifecycle.firing import triggers_for
 from policies import Action
 
 HANDOVER_NOTE = "handover_note"  # the note's field in policies.CATEGORY_FIELDS

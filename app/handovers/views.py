@@ -10,7 +10,6 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import desc, select
-from werkzeug.exceptions import HTTPException
 
 from app.auth.access import require
 from app.auth.models import User
@@ -25,6 +24,7 @@ from app.consent.queries import (
 )
 from app.consent.scope import consents_query
 from app.db import db, utcnow
+from app.errors import Refused
 from app.handovers.forms import HandoverForm, ReofferForm, SafetyDisclosureForm
 from app.handovers.models import Handover, SafetyDisclosure
 from app.handovers.operations import (
@@ -42,15 +42,14 @@ from app.handovers.schemas import (
     SafetyDisclosureInputSchema,
 )
 from app.handovers.scope import handover_in_scope, handovers_query
+from app.lifecycle.firing import transition_errors
 from app.organizations.models import Organization
-from app.transitions import transition_errors
 from app.web.formkit import TransitionForm, apply_schema
 from app.web.labels import label
 from app.web.pages import (
     TransitionOutcome,
     latest_seq,
     paginate,
-    refusal_message,
     run_transition,
     transition_form,
     with_argument_choices,
@@ -136,13 +135,9 @@ def new(case_id: uuid.UUID) -> Any:
         if offering:
             with transition_errors():
                 fire_handover(handover, "offer", current_user, {})
-    except HandoverNotAllowed as refused:
+    except Refused as refused:  # refused here, or at the offer: nothing is kept
         db.session.rollback()
         form.form_errors.append(refused.message)
-        return _render_new(case, form, valid, 422)
-    except HTTPException as error:  # refused at the offer: nothing is kept
-        db.session.rollback()
-        form.form_errors.append(refusal_message(error))
         return _render_new(case, form, valid, 422)
     db.session.commit()
     if offering:

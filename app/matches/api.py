@@ -4,7 +4,6 @@ import uuid
 from typing import Any
 
 from flask_login import current_user
-from flask_smorest import abort
 from sqlalchemy import desc, or_
 
 from app.api_base import api_blueprint
@@ -12,9 +11,10 @@ from app.auth.access import require
 from app.auth.permissions import Permission
 from app.buildings.scope import building_in_scope
 from app.db import db
+from app.lifecycle.firing import check_version, transition_errors, triggers_for
+from app.lifecycle.schemas import transition_arguments
 from app.matches.models import Match
 from app.matches.operations import (
-    MatchNotAllowed,
     contact_card,
     count_suggestions,
     fire_match,
@@ -34,8 +34,6 @@ from app.matches.schemas import (
 from app.matches.scope import match_in_scope, matches_query
 from app.pagination import paginate
 from app.residents.scope import resident_in_scope
-from app.schemas_common import transition_arguments
-from app.transitions import check_version, transition_errors, triggers_for
 
 blp = api_blueprint("matches", __name__, "/matches", "Residents connected on what they offer and wish for, after both consent")
 
@@ -83,11 +81,7 @@ def create_match(data: dict[str, Any]) -> Any:
     refused through `POST /api/v1/consents/{id}/transitions`."""
     offering = resident_in_scope(current_user, data["offering_resident_id"])
     seeking = resident_in_scope(current_user, data["seeking_resident_id"])
-    try:
-        match = propose_match(current_user, offering, seeking, data["offer"])
-    except MatchNotAllowed as refused:
-        db.session.rollback()
-        abort(422, message=refused.message, errors={refused.field: [refused.message]})
+    match = propose_match(current_user, offering, seeking, data["offer"])
     db.session.commit()
     return match_view(match)
 

@@ -8,8 +8,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.consent.models import Consent
 from app.db import db, utcnow
+from app.lifecycle.subject import WorkflowSubject
 from app.residents.models import Resident
-from app.statemachine import WorkflowSubject
 from workflows import MATCH
 
 

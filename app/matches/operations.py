@@ -39,9 +39,10 @@ from app.consent.gateway import disclose
 from app.consent.models import Consent
 from app.consent.recording import request_consent
 from app.db import db, utcnow
+from app.errors import Refused
+from app.lifecycle.firing import apply
 from app.matches.models import Match
 from app.residents.models import Resident
-from app.transitions import apply
 from app.visits.models import Visit, VisitOutcome
 from app.visits.schemas import OFFER_KINDS
 from policies import Action, Decision, default_valid_until
@@ -54,11 +55,8 @@ CONTACT_CARD_STATES = ("agreed", "met")
 OPEN_STATES = MATCH.open_states
 
 
-class MatchNotAllowed(Exception):
-    def __init__(self, message: str, field: str = "_schema") -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class MatchNotAllowed(Refused):
+    """A connection that cannot be proposed."""
 
 
 @dataclass(frozen=True)
@@ -219,15 +217,17 @@ def propose_match(coach: Any, offering: Resident, seeking: Resident, offer: str,
     sharing their name and phone number with the other, for about a year."""
     now = now or utcnow()
     if offering.id == seeking.id:
-        raise MatchNotAllowed(_("A resident cannot be matched with themselves."),
-                              "seeking_resident_id")
+        raise MatchNotAllowed(message=_("A resident cannot be matched with themselves."),
+                              field="seeking_resident_id")
     if offer not in OFFER_KINDS:
-        raise MatchNotAllowed(_("Choose one of the offers."), "offer")
+        raise MatchNotAllowed(message=_("Choose one of the offers."), field="offer")
     if offering.anonymised_at is not None or seeking.anonymised_at is not None:
-        raise MatchNotAllowed(_("This resident has been anonymised."))
+        raise MatchNotAllowed(message=_("This resident has been anonymised."), field="_schema")
     _lock_residents(offering, seeking)
     if open_match_between(offering, seeking, offer) is not None:
-        raise MatchNotAllowed(_("These residents already have an open connection for this."))
+        raise MatchNotAllowed(
+            message=_("These residents already have an open connection for this."),
+            field="_schema")
     valid_until = default_valid_until(now)
     consents = [
         request_consent(coach, resident.id, {

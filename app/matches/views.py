@@ -22,6 +22,7 @@ from app.consent.forms import notice_version
 from app.consent.models import Consent
 from app.consent.operations import fire_consent
 from app.db import db, utcnow
+from app.lifecycle.firing import triggers_for
 from app.matches.models import Match
 from app.matches.operations import (
     MatchNotAllowed,
@@ -36,7 +37,6 @@ from app.matches.schemas import MatchCreateSchema
 from app.matches.scope import match_in_scope, matches_query
 from app.residents.models import Resident
 from app.residents.scope import resident_in_scope
-from app.transitions import triggers_for
 from app.web.formkit import Form, TransitionForm, apply_schema
 from app.web.labels import label
 from app.web.pages import (

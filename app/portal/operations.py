@@ -31,6 +31,7 @@ from app.cases.models import Case
 from app.consent.models import Consent
 from app.consent.operations import fire_consent
 from app.db import db, utcnow
+from app.errors import Refused
 from app.notifications.models import NotificationKind
 from app.notifications.operations import notify
 from app.portal.models import MessageKind, ResidentAccess, ResidentMessage
@@ -52,15 +53,6 @@ _ACCOUNT_DIGITS = 10
 NO_FURTHER_CONTACT = "declined"
 # What a PIN hash holds before the resident chose one: matches no PIN.
 _NO_PIN = "!"
-
-
-class PortalRefused(Exception):
-    """A request of the resident's page that cannot be done; `field` names the input."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 class SignInThrottled(Exception):
@@ -140,8 +132,8 @@ def issue_letter(coach: Any, resident: Resident, now: datetime | None = None) ->
     """A new letter: a new code, the PIN cleared, the lock lifted, every session ended."""
     now = now or utcnow()
     if resident.anonymised_at is not None:
-        raise PortalRefused(_("This resident's data has been erased: there is nothing to "
-                              "show them any more."))
+        raise Refused(message=_("This resident's data has been erased: there is nothing to "
+                                "show them any more."))
     code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(_CODE_LENGTH))
     access = access_of(resident.id)
     if access is None:
@@ -175,7 +167,7 @@ def issue_letter(coach: Any, resident: Resident, now: datetime | None = None) ->
 def revoke(actor: Any, resident: Resident, now: datetime | None = None) -> None:
     access = access_of(resident.id)
     if access is None or access.revoked_at is not None:
-        raise PortalRefused(_("This resident has no access to revoke."))
+        raise Refused(message=_("This resident has no access to revoke."))
     access.revoked_at = now or utcnow()
     access.revoked_by_id = actor.id
     access.code_hash = None
@@ -246,11 +238,11 @@ def _closed(access: ResidentAccess) -> str | None:
 def _refuse_closed(access: ResidentAccess) -> None:
     closed = _closed(access)
     if closed == "locked":
-        raise PortalRefused(_("Your access is blocked after too many wrong attempts. Ask your "
-                              "flatcoach for a new letter."))
+        raise Refused(message=_("Your access is blocked after too many wrong attempts. Ask your "
+                                "flatcoach for a new letter."))
     if closed == "ended":
-        raise PortalRefused(_("This access has ended. Ask your flatcoach if you want a new "
-                              "letter."))
+        raise Refused(message=_("This access has ended. Ask your flatcoach if you want a new "
+                                "letter."))
 
 
 def activate(account_number: str, code: str, pin: str, address: str,
@@ -266,12 +258,12 @@ def activate(account_number: str, code: str, pin: str, address: str,
             and hmac.compare_digest(access.code_hash, _code_hash(code)))
     if not good:
         _fail(access, keys, "resident_activation_failed", now)
-        raise PortalRefused(_("This number and code do not match a valid letter. Check "
-                              "them, or ask your flatcoach for a new letter."), "code")
+        raise Refused(message=_("This number and code do not match a valid letter. Check "
+                                "them, or ask your flatcoach for a new letter."), field="code")
     assert access is not None
     _refuse_closed(access)
     if weak := check_pin(pin):
-        raise PortalRefused(weak, "pin")
+        raise Refused(message=weak, field="pin")
     set_password(access.user, pin)
     access.code_hash = None
     access.activated_at = now
@@ -295,11 +287,11 @@ def sign_in(account_number: str, pin: str, address: str, now: datetime | None = 
         # No PIN chosen yet: nothing to lock; the attempt counts per number and address.
         verify_dummy(pin)
         _fail(None, keys, "resident_sign_in_failed", now)
-        raise PortalRefused(_("This number and PIN do not match."), "pin")
+        raise Refused(message=_("This number and PIN do not match."), field="pin")
     if access.locked_at is None and not verify_password(access.user.password_hash, pin):
         _fail(access, keys, "resident_sign_in_failed", now)
         if access.locked_at is None:
-            raise PortalRefused(_("This number and PIN do not match."), "pin")
+            raise Refused(message=_("This number and PIN do not match."), field="pin")
     _refuse_closed(access)
     access.failures = 0
     throttle.record_success(keys[0], now)
@@ -328,8 +320,8 @@ def withdraw_consent(user: User, consent_id: uuid.UUID, now: datetime | None = N
     now = now or utcnow()
     consent = own_consent(user, consent_id)
     if consent.state != "given":
-        raise PortalRefused(_("This consent is no longer in force: there is nothing to "
-                              "withdraw."))
+        raise Refused(message=_("This consent is no longer in force: there is nothing to "
+                                "withdraw."))
     fire_consent(consent, "withdraw", user,
                  {"reason": _("Withdrawn by the resident on their own page")}, now)
     notify(NotificationKind.CONSENT_WITHDRAWN_BY_RESIDENT,
@@ -352,9 +344,10 @@ def send_message(user: User, kind: MessageKind, text: str,
     now = now or utcnow()
     text = text.strip()
     if kind is MessageKind.MESSAGE and not text:
-        raise PortalRefused(_("Write your message first."), "text")
+        raise Refused(message=_("Write your message first."), field="text")
     if len(text) > MESSAGE_MAX_LENGTH:
-        raise PortalRefused(_("Use at most %(max)d characters.", max=MESSAGE_MAX_LENGTH), "text")
+        raise Refused(message=_("Use at most %(max)d characters.", max=MESSAGE_MAX_LENGTH),
+                      field="text")
     coaches = _coaches_of(user.resident_id)
     if not coaches:
         access = access_of(user.resident_id)

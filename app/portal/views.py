@@ -30,11 +30,13 @@ from markupsafe import Markup
 from app.auth.access import require
 from app.auth.permissions import Permission, Role
 from app.db import db, utcnow
+from app.errors import Refused
 from app.portal import operations as ops
 from app.portal.forms import ActivateForm, ConfirmForm, MessageForm, SignInForm
 from app.portal.models import MessageKind
 from app.portal.reading import log_own_view, own_page
 from app.residents.scope import resident_for_consents
+from app.web.pages import show_refusal
 from app.web.views import signed_out
 
 bp = Blueprint("portal", __name__, template_folder="templates")
@@ -107,9 +109,8 @@ def _signed_in_already() -> Any:
     abort(404)
 
 
-def _refused(form: Any, refused: ops.PortalRefused, default: str) -> None:
-    field = getattr(form, refused.field or default)
-    field.errors = [*field.errors, refused.message]
+def _refused(form: Any, refused: Refused, default: str) -> None:
+    show_refusal(refused, form, refused.field or default)
 
 
 def _signing_in(form: Any, attempt: Callable[[], Any], field: str, refused_status: int,
@@ -125,7 +126,7 @@ def _signing_in(form: Any, attempt: Callable[[], Any], field: str, refused_statu
             getattr(form, field).errors = [_("Too many attempts. Try again in %(seconds)s "
                                              "seconds.", seconds=throttled.retry_after)]
             status = 429
-        except ops.PortalRefused as refused:
+        except Refused as refused:
             db.session.commit()
             _refused(form, refused, field)
             status = refused_status
@@ -188,7 +189,7 @@ def withdraw(consent_id: uuid.UUID) -> Any:
     if form.validate_on_submit():
         try:
             ops.withdraw_consent(current_user, consent.id)
-        except ops.PortalRefused as refused:
+        except Refused as refused:
             flash(refused.message)
         else:
             db.session.commit()
@@ -207,7 +208,7 @@ def message() -> Any:
     if form.validate_on_submit():
         try:
             ops.send_message(current_user, MessageKind(form.kind.data), form.text.data or "")
-        except ops.PortalRefused as refused:
+        except Refused as refused:
             _refused(form, refused, "text")
         else:
             db.session.commit()
@@ -262,7 +263,7 @@ def issue_letter(resident_id: uuid.UUID) -> Any:
         return redirect(url_for("portal.resident_access", resident_id=resident.id))
     try:
         letter = ops.issue_letter(current_user, resident)
-    except ops.PortalRefused as refused:
+    except Refused as refused:
         flash(refused.message)
         return _access_page(resident, status=422)
     db.session.commit()
@@ -284,7 +285,7 @@ def revoke(resident_id: uuid.UUID) -> Any:
     else:
         try:
             ops.revoke(current_user, resident)
-        except ops.PortalRefused as refused:
+        except Refused as refused:
             flash(refused.message)
         else:
             db.session.commit()

@@ -4,7 +4,6 @@ import uuid
 from typing import Any
 
 from flask_login import current_user
-from flask_smorest import abort
 from sqlalchemy import select
 
 from app.api_base import api_blueprint
@@ -16,7 +15,6 @@ from app.buildings.scope import building_in_scope, dwelling_in_scope
 from app.db import db
 from app.pagination import paginate
 from app.residents.duplicates import (
-    DuplicateRefused,
     flag_in_scope,
     flags_query,
     keep_apart,
@@ -91,13 +89,9 @@ def resolve_duplicate(data: dict[str, Any], flag_id: int) -> Any:
     flag = flag_in_scope(current_user, flag_id) if 1 <= flag_id <= ID_MAX else None
     if flag is None:
         not_found()
-    try:
-        if data["decision"] == "merge":
-            merge(current_user, flag)
-        else:
-            keep_apart(current_user, flag)
-    except DuplicateRefused as refused:
-        db.session.rollback()
-        abort(422, message=refused.message, errors={"decision": [refused.message]})
+    if data["decision"] == "merge":
+        merge(current_user, flag)
+    else:
+        keep_apart(current_user, flag)
     db.session.commit()
     return flag

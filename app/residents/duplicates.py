@@ -17,14 +17,9 @@ from app.auth.models import User
 from app.buildings.models import Dwelling
 from app.buildings.scope import coach_building_ids
 from app.db import db, utcnow
+from app.errors import Refused
 from app.insight import counts as insight_counts
 from app.residents.models import DuplicateState, PossibleDuplicate, Resident
-
-
-class DuplicateRefused(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def normalised_name(name: str) -> str:
@@ -105,9 +100,10 @@ def open_flags_of(resident_ids: list[Any]) -> dict[Any, list[Any]]:
 
 def _decidable(flag: PossibleDuplicate) -> tuple[Resident, Resident]:
     if flag.state != DuplicateState.OPEN or flag.resident is None:
-        raise DuplicateRefused(_("This possible duplicate has been decided already."))
+        raise Refused(message=_("This possible duplicate has been decided already."),
+                      field="decision")
     if flag.resident.anonymised_at is not None or flag.existing_resident.anonymised_at:
-        raise DuplicateRefused(_("One of these residents has been anonymised."))
+        raise Refused(message=_("One of these residents has been anonymised."), field="decision")
     return flag.resident, flag.existing_resident
 
 
@@ -157,9 +153,10 @@ def merge(coach: User, flag: PossibleDuplicate) -> Resident:
     record of its own."""
     newer, existing = _decidable(flag)
     if _other_references(newer):
-        raise DuplicateRefused(_(
+        raise Refused(message=_(
             "The newer registration already has a case, consent or connection of its own, "
-            "so it cannot be merged. Keep the two apart, or ask the privacy officer."))
+            "so it cannot be merged. Keep the two apart, or ask the privacy officer."),
+            field="decision")
     newer_id = newer.id
     with insight_counts.kept(residents=[newer_id, existing.id]):
         _merge_into(existing, newer, flag, coach)

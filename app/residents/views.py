@@ -23,11 +23,11 @@ from app.consent.models import Consent
 from app.consent.queries import valid_consents_for_organisations
 from app.consent.scope import consents_query
 from app.db import db, utcnow
+from app.lifecycle.firing import triggers_for
 from app.organizations.models import Organization
 from app.residents.models import Resident
 from app.residents.scope import resident_in_scope
 from app.residents.timeline import timeline_query
-from app.transitions import triggers_for
 from app.visits.models import Visit
 from app.visits.queries import conversations
 from app.web.formkit import TransitionForm

@@ -21,12 +21,13 @@ from app.auth.permissions import Permission
 from app.buildings.models import Dwelling
 from app.buildings.scope import dwelling_in_scope
 from app.db import db, utcnow
+from app.errors import Refused
 from app.residents.duplicates import open_flags_of
 from app.residents.operations import register_resident
 from app.sync.models import SyncKind, SyncReceipt
 from app.sync.rules import recorded_at_problem
 from app.sync.schemas import SyncItemSchema
-from app.visits.operations import VisitInvalid, record_visit
+from app.visits.operations import record_visit
 
 APPLIED, ALREADY_APPLIED, REFUSED = "applied", "already_applied", "refused"
 
@@ -40,13 +41,6 @@ class Result:
     object_type: str | None = None
     object_id: uuid.UUID | None = None
     possible_duplicate_of: list[uuid.UUID] = field(default_factory=list)
-
-
-class Refused(Exception):
-    def __init__(self, message: str, errors: dict[str, Any] | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.errors = errors or {}
 
 
 @dataclass
@@ -161,19 +155,19 @@ def _apply(batch: Batch, index: int) -> Result:
 def _apply_once(batch: Batch, item: dict[str, Any]) -> Result:
     user, client_id = batch.user, item["client_id"]
     if item["recorded_by"] != user.id:
-        raise Refused(_("Recorded by another user than the one logged in: it cannot be sent "
-                        "under this account."))
+        raise Refused(message=_("Recorded by another user than the one logged in: it cannot be "
+                                "sent under this account."))
     receipt = batch.receipts.get(client_id)
     if receipt is not None:
         return _already_applied(user, receipt)
     problem = recorded_at_problem(item["recorded_at"], batch.now)
     if problem is not None:
-        raise Refused(problem)
+        raise Refused(message=problem)
     kind = SyncKind(item["kind"])
     payload = dict(item[str(kind)])
     dwelling = batch.dwellings.get(payload["dwelling_id"])
     if dwelling is None:
-        raise Refused(_("This dwelling is unknown or not in one of your buildings."))
+        raise Refused(message=_("This dwelling is unknown or not in one of your buildings."))
     if kind == SyncKind.VISIT:
         payload = _resident_of_visit(batch, payload)
     try:
@@ -198,12 +192,9 @@ def _make(user: User, kind: SyncKind, dwelling: Dwelling, payload: dict[str, Any
           recorded_at: datetime) -> Any:
     if kind == SyncKind.RESIDENT:
         if not user.can(Permission.RESIDENTS_CREATE):
-            raise Refused(_("Your role does not allow this action."))
+            raise Refused(message=_("Your role does not allow this action."))
         return register_resident(user, dwelling, payload)
-    try:
-        return record_visit(user, dwelling, payload, visited_at=recorded_at)
-    except VisitInvalid as invalid:
-        raise Refused(invalid.message, {invalid.field: [invalid.message]}) from None
+    return record_visit(user, dwelling, payload, visited_at=recorded_at)
 
 
 def _resident_of_visit(batch: Batch, payload: dict[str, Any]) -> dict[str, Any]:
@@ -217,13 +208,13 @@ def _resident_of_visit(batch: Batch, payload: dict[str, Any]) -> dict[str, Any]:
     receipt = batch.receipts.get(client_id)
     if (receipt is None or receipt.user_id != batch.user.id
             or receipt.kind != SyncKind.RESIDENT):
-        raise Refused(_("The new resident this conversation names was not registered."))
+        raise Refused(message=_("The new resident this conversation names was not registered."))
     return {**payload, "resident_id": receipt.object_id}
 
 
 def _already_applied(user: User, receipt: SyncReceipt) -> Result:
     if receipt.user_id != user.id:
-        raise Refused(_("This client id belongs to another recording."))
+        raise Refused(message=_("This client id belongs to another recording."))
     return _made(receipt.kind, receipt.client_id, receipt.object_id, ALREADY_APPLIED)
 
 

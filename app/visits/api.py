@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask_login import current_user
-from flask_smorest import abort
 from sqlalchemy import desc
 
 from app.api_base import api_blueprint
@@ -14,7 +13,7 @@ from app.buildings.scope import building_in_scope, dwelling_in_scope
 from app.db import db
 from app.pagination import paginate
 from app.visits.models import Visit
-from app.visits.operations import VisitInvalid, record_visit
+from app.visits.operations import record_visit
 from app.visits.schemas import VisitCreateSchema, VisitQuerySchema, VisitSchema
 from app.visits.scope import visits_query
 
@@ -30,11 +29,7 @@ blp = api_blueprint("visits", __name__, "/visits", "Door-knock visits")
 def create_visit(data: dict[str, Any]) -> Any:
     """Record one door-knock (also 'not home'); may open a case for the resident."""
     dwelling = dwelling_in_scope(current_user, data["dwelling_id"])
-    try:
-        visit = record_visit(current_user, dwelling, data)
-    except VisitInvalid as invalid:
-        db.session.rollback()
-        abort(422, message=invalid.message, errors={invalid.field: [invalid.message]})
+    visit = record_visit(current_user, dwelling, data)
     db.session.commit()
     return visit
 

@@ -24,16 +24,14 @@ from app.audit.operations import record_event
 from app.buildings.models import Dwelling
 from app.cases.operations import open_case, open_case_of
 from app.db import db, utcnow
+from app.errors import Refused
 from app.insight import counts as insight_counts
 from app.residents.models import Resident
 from app.visits.models import LatestAnswer, Visit, VisitOutcome
 
 
-class VisitInvalid(Exception):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
+class VisitInvalid(Refused):
+    """A visit that cannot be recorded or taken back this way."""
 
 
 def record_visit(coach: Any, dwelling: Dwelling, data: Mapping[str, Any], *,
@@ -47,7 +45,8 @@ def record_visit(coach: Any, dwelling: Dwelling, data: Mapping[str, Any], *,
         resident = db.session.get(Resident, data["resident_id"])
         if (resident is None or resident.dwelling_id != dwelling.id
                 or resident.anonymised_at is not None):
-            raise VisitInvalid("resident_id", _("This resident does not live at this dwelling."))
+            raise VisitInvalid(message=_("This resident does not live at this dwelling."),
+                               field="resident_id")
     outcome = VisitOutcome(data["outcome"])
     # Needs, offers, wishes and willingness are answers of a conversation: at a door where
     # nobody talked (a form that started from the last answers) they were not given.
@@ -88,8 +87,9 @@ def _record(coach: Any, dwelling: Dwelling, resident: Resident | None, visit: Vi
         _keep_latest_answers(dwelling, visit)
     if data.get("open_case"):
         if resident is None or visit.outcome != VisitOutcome.TALKED:
-            raise VisitInvalid("open_case",
-                               _("A case opens from a conversation with a known resident."))
+            raise VisitInvalid(
+                message=_("A case opens from a conversation with a known resident."),
+                field="open_case")
         # A conversation with a resident whose case is open belongs to that case.
         visit.case_id = (open_case_of(resident) or open_case(coach, resident)).id
 
@@ -111,9 +111,9 @@ def take_back_visit(coach: Any, visit: Visit, now: datetime | None = None) -> No
     recording and its taking back. A "nobody home" changes no answers and opens nothing;
     the neighbourhood's counts of door knocks are kept with it."""
     if not can_take_back(coach, visit, now):
-        raise VisitInvalid("visit", _("This visit can no longer be taken back: only your own "
-                                      "“nobody home”, within %(minutes)d minutes.",
-                                      minutes=TAKE_BACK_WINDOW.seconds // 60))
+        raise VisitInvalid(message=_("This visit can no longer be taken back: only your own "
+                                     "“nobody home”, within %(minutes)d minutes.",
+                                     minutes=TAKE_BACK_WINDOW.seconds // 60), field="visit")
     record_event("visit_taken_back", actor=coach, object_type="visit", object_id=visit.id,
                  details={"outcome": str(visit.outcome), "dwelling_id": visit.dwelling_id})
     with insight_counts.kept(dwellings=[visit.dwelling_id], residents=[]):

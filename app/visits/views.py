@@ -16,7 +16,8 @@ from app.buildings.models import Dwelling
 from app.buildings.scope import dwelling_in_scope
 from app.cases.models import Case
 from app.db import db
-from app.residents.duplicates import DuplicateRefused, flag_in_scope, flags_query, keep_apart, merge
+from app.errors import Refused
+from app.residents.duplicates import flag_in_scope, flags_query, keep_apart, merge
 from app.residents.models import PossibleDuplicate, Resident
 from app.residents.operations import register_resident
 from app.residents.schemas import ResidentCreateSchema
@@ -206,7 +207,7 @@ def resolve_duplicate(dwelling_id: int, flag_id: int) -> Any:
         else:
             keep_apart(current_user, flag)
             message = _("Kept apart: two people with similar names live here.")
-    except DuplicateRefused as refused:
+    except Refused as refused:
         db.session.rollback()
         flash(refused.message)
         return _render(dwelling, status=422)

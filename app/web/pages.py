@@ -1,5 +1,6 @@
-"""What the server-rendered pages share: pagination, firing a transition from a form
-(with the API's own error handling), what changed since a page was loaded, CSV streaming."""
+"""What the server-rendered pages share: pagination, showing a refusal on a form, firing a
+transition from a form (through the API's own version check and refusals), what changed
+since a page was loaded, CSV streaming."""
 
 from __future__ import annotations
 
@@ -10,15 +11,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import Response, request, stream_with_context
+from flask import Response, flash, request, stream_with_context
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
-from werkzeug.exceptions import HTTPException
 
 from app.audit.models import AuditEvent
 from app.db import db
-from app.statemachine import WorkflowSubject
-from app.transitions import check_version, transition_errors
+from app.errors import Refused, StaleVersion
+from app.lifecycle.firing import check_version, transition_errors
+from app.lifecycle.subject import WorkflowSubject
 from app.web.formkit import TransitionForm
 from app.web.labels import choices
 
@@ -136,16 +137,24 @@ class TransitionOutcome:
         return {"done": 200, "stale": 409}.get(self.status, 422)
 
 
-def refusal_message(error: HTTPException) -> str:
-    """The message of an error raised in the API's shape (`transition_errors`), for a page."""
-    return str((getattr(error, "data", None) or {}).get("message") or error.description or "")
+def show_refusal(refused: Refused, form: Any | None = None, field: str | None = None) -> None:
+    """A refusal on the page: under the form's input it names (`field` where the page calls
+    that input otherwise), else above the form; without a form, as a flashed message."""
+    if form is None:
+        flash(refused.message)
+        return
+    target = getattr(form, field or refused.field or "", None)
+    if target is not None and hasattr(target, "errors"):
+        target.errors = [*target.errors, refused.message]
+    else:
+        form.form_errors.append(refused.message)
 
 
 def run_transition(subject: WorkflowSubject, form: TransitionForm,
                    fire: Callable[[dict[str, Any]], None],
                    prepare: Callable[[], str | None] | None = None) -> TransitionOutcome:
     """Validate the form, then fire through the same version check and error handling as
-    the API (`app.transitions.transition_errors`), and commit once.
+    the API (`app.lifecycle.firing.transition_errors`), and commit once.
 
     On a stale version the form keeps what the user typed but carries the current version,
     so sending it again is a deliberate retry against the state now shown."""
@@ -165,19 +174,18 @@ def run_transition(subject: WorkflowSubject, form: TransitionForm,
             check_version(subject, form.version.data)
             fire(arguments)
             db.session.commit()
-    except HTTPException as error:
-        data = getattr(error, "data", None) or {}
-        message = refusal_message(error)
-        if error.code == 409:
-            db.session.expire_all()
-            changes = changes_since(subject, form.seen.data)
-            set_hidden(form.version, subject.version)
-            set_hidden(form.seen, latest_seq())
-            return TransitionOutcome("stale", message, changes)
-        for name, messages in (data.get("errors") or {}).items():
+    except StaleVersion as stale:
+        db.session.expire_all()
+        changes = changes_since(subject, form.seen.data)
+        set_hidden(form.version, subject.version)
+        set_hidden(form.seen, latest_seq())
+        return TransitionOutcome("stale", stale.message, changes)
+    except Refused as refused:
+        db.session.rollback()
+        for name, messages in refused.errors.items():
             if name in TransitionForm.ARGUMENTS and name in transition.arguments:
                 getattr(form, name).errors = [str(m) for m in messages]
-        return TransitionOutcome("refused", message)
+        return TransitionOutcome("refused", refused.message)
     return TransitionOutcome("done")
 
 

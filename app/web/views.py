@@ -24,10 +24,11 @@ from app.auth.operations import (
     choose_language,
     end_web_sessions,
 )
-from app.auth.password_links import PasswordRefused, set_password_with_link, user_of_link
+from app.auth.password_links import set_password_with_link, user_of_link
 from app.auth.permissions import Role
 from app.buildings.scope import buildings_query
 from app.db import db
+from app.errors import Refused
 from app.i18n import remember_in_cookie
 from app.security import redirect_target
 from app.web.forms import LoginForm, NewPasswordForm
@@ -94,7 +95,7 @@ def password_link(token: str) -> Any:
         return render_template("web/password_link.html", form=form, user=user), 422
     try:
         set_password_with_link(user, form.password.data)
-    except PasswordRefused as refused:
+    except Refused as refused:
         form.password.errors = [*form.password.errors, refused.message]
         return render_template("web/password_link.html", form=form, user=user), 422
     db.session.commit()
@@ -134,7 +135,6 @@ def set_language(code: str) -> Any:
             db.session.commit()
         remember_in_cookie(response, code)
     return response
-
 
 
 @bp.route("/")

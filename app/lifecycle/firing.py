@@ -4,6 +4,9 @@
 required arguments and guards are checked by `workflows.engine`), writes the state through
 the model's protected writer, and appends the transition to the audit log in the same
 database transaction. Nothing is committed here: the request commits once.
+
+A trigger that may not fire, or a version that is no longer the object's, is raised as a
+refusal (`app.errors`); each interface answers it in its own way.
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
-from flask_smorest import abort
 from sqlalchemy import insert
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
@@ -25,7 +27,8 @@ from app.audit.models import NOTE_DIGEST, AuditEvent, ProcessingLogEntry, Transi
 from app.audit.operations import record_event
 from app.audit.processing import keep_denials_after_rollback
 from app.db import db
-from app.statemachine import WorkflowSubject
+from app.errors import Refused, StaleVersion
+from app.lifecycle.subject import WorkflowSubject
 from workflows import allowed_triggers, fire
 from workflows.engine import (
     FiredTransition,
@@ -41,10 +44,6 @@ SYSTEM = "system"
 # Arguments typed by people: kept as erasable notes beside the log, not in it.
 FREE_TEXT_ARGUMENTS = ("reason", "place", "notice_version")
 Guard = Callable[[Any, Mapping[str, Any]], "str | None"]
-
-
-class StaleVersion(Exception):
-    """The caller's version is not the object's: someone changed it in the meantime."""
 
 
 def _loggable(arguments: Mapping[str, Any]) -> dict[str, Any]:
@@ -152,39 +151,31 @@ def localised_message(error: WorkflowError) -> str:
     return error.message
 
 
-def abort_for_workflow_error(error: WorkflowError) -> Any:
+def workflow_refusal(error: WorkflowError) -> Refused:
     """422 (403 for a role that may never fire the trigger), naming the problem and the
     triggers the caller may fire now."""
     status = 403 if isinstance(error, RoleNotAllowed) else 422
     message = localised_message(error)
     field = error.argument if isinstance(error, MissingArgument) else "trigger"
-    abort(
-        status,
-        message=message,
-        errors={field: [message], "allowed_triggers": list(error.allowed_triggers)},
-    )
-
-
-def abort_stale() -> Any:
-    abort(
-        409,
-        message=_("Someone else changed this in the meantime. Reload it and try again."),
-        errors={"version": [_("Stale version: reload and try again.")]},
-    )
+    return Refused(message=message, status=status,
+                   errors={field: [message], "allowed_triggers": list(error.allowed_triggers)})
 
 
 @contextmanager
 def transition_errors() -> Iterator[None]:
     """Wrap a request that fires triggers and commits: a refused trigger or a stale version
     leaves nothing changed — except the processing-log entries of denied disclosures,
-    which are kept."""
+    which are kept — and is raised as a refusal (`Refused`, `StaleVersion`)."""
     try:
         yield
     except WorkflowError as error:
         db.session.rollback()
         keep_denials_after_rollback()
         db.session.commit()
-        abort_for_workflow_error(error)
-    except (StaleVersion, StaleDataError):
+        raise workflow_refusal(error) from error
+    except StaleVersion:
         db.session.rollback()
-        abort_stale()
+        raise
+    except StaleDataError as error:
+        db.session.rollback()
+        raise StaleVersion() from error

@@ -9,7 +9,7 @@ from app.audit.models import AuditEvent
 from app.cases.models import Case
 from app.cases.operations import fire_case, open_case
 from app.db import db
-from app.statemachine import StateWriteError
+from app.lifecycle.subject import StateWriteError
 
 
 def test_assigning_state_directly_raises(ctx, world):

@@ -3,7 +3,7 @@
 A model that follows a workflow keeps its state in the column `state`, stored by value,
 and an integer `version` that SQLAlchemy checks on every UPDATE (optimistic locking: a
 concurrent change makes the second writer fail instead of overwriting). Assigning `.state`
-raises; only `app.transitions.apply` writes it, through `_write_state`. Each model says
+raises; only `app.lifecycle.firing.apply` writes it, through `_write_state`. Each model says
 whose records it belongs to (`anonymised`): once that resident is anonymised, no person moves it.
 """
 
