@@ -29,6 +29,7 @@ from policies.consent import (
 from policies.consent_record import ConsentEvent, Party, build_consent_record
 from policies.convenant import ConvenantCover, ConvenantFacts, ConvenantParty, convenant_cover
 from policies.decision import (
+    SAFETY_BASES,
     SHARING_RULES,
     Action,
     Decision,
@@ -48,8 +49,12 @@ from policies.register import (
     RetentionStart,
     get_activity,
 )
+from policies.roles import SYSTEM, Role
 
 __all__ = [
+    "SAFETY_BASES",
+    "SYSTEM",
+    "Role",
     "ALL_CATEGORIES",
     "CATEGORY_FIELDS",
     "CATEGORY_INFO",

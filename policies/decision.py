@@ -30,6 +30,7 @@ from policies.consent import DEFAULT_VALIDITY_MONTHS, DPV_CONSENT_STATUS, Consen
 from policies.convenant import ConvenantCover, ConvenantFacts, convenant_cover
 from policies.reasons import Gap, Reason
 from policies.register import REGISTER, LegalBasis, ProcessingActivity
+from policies.roles import Role
 
 
 class Action(StrEnum):
@@ -56,10 +57,13 @@ class ReviewStatus(StrEnum):
 
 
 ACCESS_REQUEST_PURPOSE = "data_subject_request"
-ACCESS_REQUEST_ROLE = "privacy_officer"
-SELF_ACCESS_ROLE = "resident"  # the resident themself, signed in on their own page
+ACCESS_REQUEST_ROLE = Role.PRIVACY_OFFICER
+SELF_ACCESS_ROLE = Role.RESIDENT  # the resident themself, signed in on their own page
 RESIDENT_RECIPIENT = "resident"  # in a register entry's recipients: another resident
-SAFETY_BASES: frozenset[LegalBasis] = REGISTER["safety_disclosure"].legal_bases
+# The legal bases a share without consent may rest on: the register's own first.
+SAFETY_BASES: tuple[LegalBasis, ...] = (
+    REGISTER["safety_disclosure"].legal_basis,
+    *(basis for basis in LegalBasis if basis in REGISTER["safety_disclosure"].other_legal_bases))
 
 SHARING_RULES: tuple[str, ...] = (
     "Every disclosure of a resident's data to anyone other than the coach holding the case "

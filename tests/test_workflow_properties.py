@@ -32,9 +32,8 @@ from app.consent.operations import fire_consent
 from app.consent.recording import request_consent
 from app.convenants.reading import convenant_facts
 from app.db import db, utcnow
-from app.handovers.models import ReviewStatus, SafetyDisclosure
+from app.handovers.models import SafetyDisclosure
 from app.handovers.operations import (
-    HANDOVER_CASE_STATES,
     HandoverNotAllowed,
     conclude_review,
     create_handover,
@@ -44,10 +43,10 @@ from app.handovers.operations import (
 from app.insight.counts import reconcile
 from app.matches.operations import MatchNotAllowed, fire_match, propose_match
 from app.visits.schemas import OFFER_KINDS
-from policies import Action, DisclosureRequest, decide, default_valid_until
+from policies import Action, DisclosureRequest, ReviewStatus, decide, default_valid_until
 from tests import factories
 from workflows import WORKFLOWS, WorkflowError
-from workflows.case import CLOSE_OUTCOMES
+from workflows.case import CLOSE_OUTCOMES, HANDOVER_CASE_STATES
 from workflows.handover import HANDOVER_ACTIVE_STATES
 
 MOSTLY = st.sampled_from([True, True, True, False])

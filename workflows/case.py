@@ -48,6 +48,10 @@ QUESTION_READY_PATH: dict[str, tuple[str, ...]] = {
 """From where a coach who saves the help question may mark it ready at once, and the coach's
 own triggers that then take the case to `question_formulated`, in order."""
 
+# A warm handover is prepared for a case whose help question is formulated, or that is
+# referred or supported already (a second handover, another organisation).
+HANDOVER_CASE_STATES: tuple[str, ...] = ("question_formulated", "referred", "supported")
+
 _COACH = frozenset({FLATCOACH})
 _SYSTEM = frozenset({SYSTEM})
 

@@ -11,17 +11,17 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-FLATCOACH = "flatcoach"
-PROFESSIONAL = "professional"
-PRIVACY_OFFICER = "privacy_officer"
-COORDINATOR = "coordinator"
-RESIDENT = "resident"
-"""The resident themself, on their own page: only ever about their own records."""
-SYSTEM = "system"
-"""Fired by the software itself (timers, cascades), never by a person through the API."""
+from policies.roles import SYSTEM, Role
 
-ROLES: tuple[str, ...] = (FLATCOACH, PROFESSIONAL, PRIVACY_OFFICER, COORDINATOR, RESIDENT,
-                          SYSTEM)
+# Who may fire a transition, in the policies' words (`policies.roles`).
+FLATCOACH = Role.FLATCOACH
+PROFESSIONAL = Role.PROFESSIONAL
+PRIVACY_OFFICER = Role.PRIVACY_OFFICER
+COORDINATOR = Role.COORDINATOR
+RESIDENT = Role.RESIDENT
+"""The resident themself, on their own page: only ever about their own records."""
+
+ROLES: tuple[str, ...] = (*Role, SYSTEM)
 
 PREVIOUS_STATE_NOTE = "previous state"
 

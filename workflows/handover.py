@@ -21,6 +21,9 @@ HANDOVER_ACTIVE_STATES: tuple[str, ...] = tuple(
     s for s in HANDOVER_STATES if s not in HANDOVER_FINAL_STATES
 )
 
+# A share without consent on grounds of safety is made before the handover is offered.
+SAFETY_DISCLOSURE_STATES: tuple[str, ...] = ("draft", "awaiting_consent")
+
 DECLINE_REASONS: tuple[str, ...] = (
     "no_capacity",
     "not_our_field",

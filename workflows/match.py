@@ -5,6 +5,9 @@ from workflows.definition import FLATCOACH, SYSTEM, Guard, Transition, Workflow
 MATCH_STATES: tuple[str, ...] = ("proposed", "agreed", "met", "declined")
 MATCH_FINAL_STATES: tuple[str, ...] = ("met", "declined")
 
+# The residents' contact details reach each other once the connection is agreed.
+CONTACT_CARD_STATES: tuple[str, ...] = ("agreed", "met")
+
 _COACH = frozenset({FLATCOACH})
 
 MATCH = Workflow(

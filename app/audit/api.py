@@ -145,8 +145,6 @@ def conclude(data: dict[str, Any], disclosure_id: uuid.UUID) -> Any:
     disclosure = db.session.get(SafetyDisclosure, disclosure_id)
     if disclosure is None:
         abort(404, message=_("Not found."))
-    if disclosure.review_status != "pending":
-        abort(422, message=_("This review has already been concluded."))
     conclude_review(current_user, disclosure, data["finding"], data["justified"])
     db.session.commit()
     return disclosure

@@ -3,6 +3,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from app.validation import Code, InputSchema, PlausibleDateTime, Text, row_id
+from policies import ReviewStatus
 
 
 class ProcessingLogQuerySchema(InputSchema):
@@ -104,8 +105,8 @@ class ReviewConcludeSchema(InputSchema):
 
 
 class ReviewQuerySchema(InputSchema):
-    status = fields.String(validate=validate.OneOf(["pending", "justified", "unjustified"]),
-                           load_default="pending")
+    status = fields.String(validate=validate.OneOf([str(s) for s in ReviewStatus]),
+                           load_default=str(ReviewStatus.PENDING))
 
 
 class LdvQuerySchema(InputSchema):

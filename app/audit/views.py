@@ -24,11 +24,13 @@ from app.auth.access import require
 from app.auth.permissions import Permission
 from app.auth.scope import not_found
 from app.db import db
-from app.handovers.models import ReviewStatus, SafetyDisclosure
+from app.errors import Refused
+from app.handovers.models import SafetyDisclosure
 from app.handovers.operations import conclude_review
 from app.organizations.models import Organization
 from app.web.formkit import apply_schema
-from app.web.pages import csv_response, paginate, stream_log
+from app.web.pages import csv_response, paginate, show_refusal, stream_log
+from policies import ReviewStatus
 
 bp = Blueprint("audit_pages", __name__, template_folder="templates")
 
@@ -142,16 +144,17 @@ def conclude(disclosure_id: uuid.UUID) -> Any:
     if disclosure is None:
         not_found()
     form = ConcludeReviewForm()
-    if disclosure.review_status != ReviewStatus.PENDING:
-        form.form_errors.append(_("This review has already been concluded."))
-        return _render_reviews("pending", (disclosure.id, form), 422)
     data = None
     if form.validate_on_submit():
         data = apply_schema(form, ReviewConcludeSchema(), {
             "justified": form.justified.data == "yes", "finding": form.finding.data})
     if data is None:
         return _render_reviews("pending", (disclosure.id, form), 422)
-    conclude_review(current_user, disclosure, data["finding"], data["justified"])
+    try:
+        conclude_review(current_user, disclosure, data["finding"], data["justified"])
+    except Refused as refused:
+        show_refusal(refused, form)
+        return _render_reviews("pending", (disclosure.id, form), 422)
     db.session.commit()
     flash(_("Review concluded."))
     return redirect(url_for("audit_pages.reviews"))

@@ -9,14 +9,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from policies.roles import Role
 
-class Role(StrEnum):
-    FLATCOACH = "flatcoach"
-    PROFESSIONAL = "professional"
-    PRIVACY_OFFICER = "privacy_officer"
-    COORDINATOR = "coordinator"
-    # A resident on their own page: only their own records, never a staff page.
-    RESIDENT = "resident"
+__all__ = ["STAFF_ROLES", "Permission", "Role"]  # the roles are the policies' (`policies.roles`)
 
 
 # The roles people of the participating organisations have (the ones an administrator gives).

@@ -12,7 +12,7 @@ from app.db import db, enum_column, utcnow
 from app.lifecycle.subject import WorkflowSubject
 from app.residents.models import Resident
 from workflows import CASE
-from workflows.case import NO_MORE_CONTACT
+from workflows.case import HANDOVER_CASE_STATES, NO_MORE_CONTACT
 
 if TYPE_CHECKING:
     from app.handovers.models import Handover
@@ -78,6 +78,11 @@ class Case(WorkflowSubject, db.Model):
     @property
     def anonymised(self) -> bool:
         return self.resident.anonymised_at is not None
+
+    @property
+    def takes_handovers(self) -> bool:
+        """Whether a warm handover can be prepared for it now."""
+        return self.state in HANDOVER_CASE_STATES
 
 
 class HelpQuestion(db.Model):

@@ -11,9 +11,7 @@ from app.consent.schemas import CONSENT_PURPOSES
 from app.directory.forms import SERVICE_AT, service_choices
 from app.web.formkit import ChipsField, Form, length, required
 from app.web.labels import choices, label
-from policies import DataCategory
-
-SAFETY_BASES = ("vital_interest", "legal_obligation")
+from policies import SAFETY_BASES, DataCategory
 
 
 class HandoverForm(Form):

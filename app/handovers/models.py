@@ -13,8 +13,9 @@ from app.directory.models import PartnerLocation, PartnerService
 from app.directory.reading import service_label
 from app.lifecycle.subject import WorkflowSubject
 from app.organizations.models import Organization
+from policies import ReviewStatus
 from workflows import HANDOVER
-from workflows.handover import HANDOVER_ACTIVE_STATES
+from workflows.handover import HANDOVER_ACTIVE_STATES, SAFETY_DISCLOSURE_STATES
 
 
 class Handover(WorkflowSubject, db.Model):
@@ -68,6 +69,11 @@ class Handover(WorkflowSubject, db.Model):
         return self.state in HANDOVER_ACTIVE_STATES
 
     @property
+    def before_offer(self) -> bool:
+        """Not offered yet: the moment a share without consent (safety) can be made."""
+        return self.state in SAFETY_DISCLOSURE_STATES
+
+    @property
     def anonymised(self) -> bool:
         return self.case.anonymised
 
@@ -75,12 +81,6 @@ class Handover(WorkflowSubject, db.Model):
     def service_label(self) -> str | None:
         """The service offered to, and where, in a few words (None when none is named)."""
         return service_label(self.service, self.location)
-
-
-class ReviewStatus(StrEnum):
-    PENDING = "pending"
-    JUSTIFIED = "justified"
-    UNJUSTIFIED = "unjustified"
 
 
 class SafetyDisclosure(db.Model):

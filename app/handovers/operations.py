@@ -19,15 +19,15 @@ from app.consent.queries import consent_to_offer_under
 from app.db import db, utcnow
 from app.directory.operations import ServiceNotOffered, service_for_handover
 from app.errors import Refused
-from app.handovers.models import Alert, Handover, ReviewStatus, SafetyDisclosure
+from app.handovers.models import Alert, Handover, SafetyDisclosure
 from app.lifecycle.firing import anonymised_message, apply
 from app.notifications.models import NotificationKind
 from app.notifications.operations import notify, professionals_of
-from policies import Action
+from policies import Action, ReviewStatus
+from workflows.case import HANDOVER_CASE_STATES
 from workflows.handover import HANDOVER_ACTIVE_STATES
 from workflows.timers import intro_reminder_due, offer_reminder_due, offer_response_due
 
-HANDOVER_CASE_STATES = ("question_formulated", "referred", "supported")
 REOFFERABLE_STATES = ("declined", "withdrawn")
 
 
@@ -250,7 +250,7 @@ def _resolve_alerts(handover: Handover, now: datetime) -> None:
 
 def make_safety_disclosure(coach: Any, handover: Handover,
                            data: Mapping[str, Any]) -> SafetyDisclosure:
-    if handover.state not in ("draft", "awaiting_consent"):
+    if not handover.before_offer:
         raise HandoverNotAllowed(
             message=_("A safety disclosure can only be made before the handover is offered."))
     disclosure = SafetyDisclosure(handover_id=handover.id, justification=data["justification"],
@@ -266,6 +266,10 @@ def make_safety_disclosure(coach: Any, handover: Handover,
 
 def conclude_review(officer: Any, disclosure: SafetyDisclosure, finding: str,
                     justified: bool) -> SafetyDisclosure:
+    """The privacy officer's finding on a share without consent, once: unjustified ends the
+    professional's access at once."""
+    if disclosure.review_status != ReviewStatus.PENDING:
+        raise Refused(message=_("This review has already been concluded."))
     disclosure.review_status = ReviewStatus.JUSTIFIED if justified else ReviewStatus.UNJUSTIFIED
     disclosure.reviewed_by_id = officer.id
     disclosure.reviewed_at = utcnow()

@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from app.validation import InputSchema, Text, choice, row_id
-from policies import REGISTER, DataCategory
+from policies import REGISTER, SAFETY_BASES, DataCategory
 from workflows.handover import HANDOVER_STATES
 
 CATEGORY_VALUES = [c.value for c in DataCategory]
@@ -42,7 +42,7 @@ class HandoverQuerySchema(InputSchema):
 class SafetyDisclosureInputSchema(InputSchema):
     justification = Text(required=True, min_length=40, max_length=4000)
     legal_basis = fields.String(required=True,
-                                validate=choice(["vital_interest", "legal_obligation"]))
+                                validate=choice(SAFETY_BASES))
 
     @validates("justification")
     def _substantive(self, value: str, **_kwargs: object) -> None:

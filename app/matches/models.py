@@ -11,6 +11,7 @@ from app.db import db, utcnow
 from app.lifecycle.subject import WorkflowSubject
 from app.residents.models import Resident
 from workflows import MATCH
+from workflows.match import CONTACT_CARD_STATES
 
 
 class Match(WorkflowSubject, db.Model):
@@ -50,3 +51,9 @@ class Match(WorkflowSubject, db.Model):
     def anonymised(self) -> bool:
         return (self.offering_resident.anonymised_at is not None
                 or self.seeking_resident.anonymised_at is not None)
+
+    @property
+    def contact_shared(self) -> bool:
+        """Agreed (or met): the stage at which each resident's contact details reach the
+        other, as far as their consents allow."""
+        return self.state in CONTACT_CARD_STATES

@@ -51,7 +51,6 @@ from workflows.match import MATCH
 PURPOSE = "resident_connection"
 CONTACT_CARD_CATEGORIES = ("identity", "contact")
 """What each resident shares with the other: their name and how to reach them."""
-CONTACT_CARD_STATES = ("agreed", "met")
 OPEN_STATES = MATCH.open_states
 
 
@@ -348,7 +347,7 @@ def decline_open_matches_of(resident: Resident, reason: str) -> int:
 def contact_card(viewer: Any, match: Match) -> dict[str, Any] | None:
     """Each resident's name and phone number for the other — only while the match is agreed
     or met and the consent gateway allows both directions now (each showing is logged)."""
-    if match.state not in CONTACT_CARD_STATES:
+    if not match.contact_shared:
         return None
     offering, seeking = match.offering_resident, match.seeking_resident
     if offering.anonymised_at is not None or seeking.anonymised_at is not None:

@@ -106,6 +106,10 @@ def ended_reason(access: ResidentAccess, resident: Resident) -> str | None:
     return "no_further_contact" if closed is not None else None
 
 
+# The states of an access that is still open: the coach (or privacy officer) can close it.
+OPEN_STATES = ("letter", "expired", "active", "locked")
+
+
 def status(access: ResidentAccess | None, resident: Resident, now: datetime) -> str:
     """One word for the coach's page: none, letter, expired, active, locked or why it ended."""
     if access is None:

@@ -236,9 +236,10 @@ def _access_page(resident: Any, status: int = 200) -> Any:
     access = ops.access_of(resident.id)
     coach = current_user.role == Role.FLATCOACH
     messages = ops.messages_of(resident.id) if coach else []
+    state = ops.status(access, resident, utcnow())
     page = render_template(
-        "portal/access.html", resident=resident, access=access,
-        state=ops.status(access, resident, utcnow()), messages=messages, form=ConfirmForm(),
+        "portal/access.html", resident=resident, access=access, state=state,
+        can_close=state in ops.OPEN_STATES, messages=messages, form=ConfirmForm(),
         can_issue=coach, days=ops.CODE_LIFETIME.days, max_failures=ops.MAX_FAILURES)
     if any(m.read_at is None for m in messages):
         ops.mark_read(messages)

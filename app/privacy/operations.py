@@ -25,7 +25,7 @@ from app.consent.models import Consent
 from app.consent.operations import fire_consent
 from app.consent.queries import consent_history
 from app.db import db, utcnow
-from app.handovers.models import Alert, Handover, ReviewStatus, SafetyDisclosure
+from app.handovers.models import Alert, Handover, SafetyDisclosure
 from app.handovers.operations import fire_handover
 from app.insight import counts as insight_counts
 from app.matches.models import Match
@@ -34,7 +34,7 @@ from app.notifications.operations import remove_for_resident
 from app.portal.models import ResidentAccess, ResidentMessage
 from app.residents.models import Resident
 from app.visits.models import Visit
-from policies import REGISTER, Action, DataCategory
+from policies import REGISTER, Action, DataCategory, ReviewStatus
 from workflows.case import CASE_OPEN_STATES, ERASED_OUTCOME
 
 ANONYMOUS_NAME = "Geanonimiseerd"
