@@ -54,7 +54,7 @@ from app.organizations.models import Organization, OrganizationKind
 from app.residents.models import Resident
 from app.visits.queries import building_progress
 from app.web.formkit import MAX_INT
-from app.web.pages import DB_ID, paginate, show_refusal
+from app.web.pages import DB_ID, confirmed, paginate, show_refusal
 from workflows.case import CASE_OPEN_STATES
 
 bp = Blueprint("admin_pages", __name__, template_folder="templates", url_prefix="/admin")
@@ -234,8 +234,7 @@ def _change_user(user_id: int, change: Any, done: str) -> Any:
     user = staff_member(user_id)
     if user is None:
         not_found()
-    if not FlaskForm().validate_on_submit():
-        flash(_("The form has expired; try again."))
+    if not confirmed():
         return redirect(url_for("admin_pages.users"))
     try:
         change(current_user, user)

@@ -231,7 +231,7 @@ def naming_consent_gaps(consent: Consent, resident: Resident, activity: Activity
         gaps.append("identity")
     if consent.state != "given":
         gaps.append("state")
-    elif consent.valid_until <= now:
+    elif not consent.is_valid_at(now):
         gaps.append("validity")
     return gaps
 

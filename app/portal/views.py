@@ -36,7 +36,7 @@ from app.portal.forms import ActivateForm, ConfirmForm, MessageForm, SignInForm
 from app.portal.models import MessageKind
 from app.portal.reading import log_own_view, own_page
 from app.residents.scope import resident_for_consents
-from app.web.pages import show_refusal
+from app.web.pages import confirmed, show_refusal
 from app.web.views import signed_out
 
 bp = Blueprint("portal", __name__, template_folder="templates")
@@ -259,8 +259,7 @@ def issue_letter(resident_id: uuid.UUID) -> Any:
     resident = resident_for_consents(current_user, resident_id)
     if current_user.role != Role.FLATCOACH:
         abort(404)  # the letter is handed over in person, by the coach
-    if not ConfirmForm().validate_on_submit():
-        flash(_("The form has expired; try again."))
+    if not confirmed():
         return redirect(url_for("portal.resident_access", resident_id=resident.id))
     try:
         letter = ops.issue_letter(current_user, resident)
@@ -281,9 +280,7 @@ def issue_letter(resident_id: uuid.UUID) -> Any:
 @require(Permission.RESIDENT_ACCESS_MANAGE)
 def revoke(resident_id: uuid.UUID) -> Any:
     resident = resident_for_consents(current_user, resident_id)
-    if not ConfirmForm().validate_on_submit():
-        flash(_("The form has expired; try again."))
-    else:
+    if confirmed():
         try:
             ops.revoke(current_user, resident)
         except Refused as refused:

@@ -74,8 +74,8 @@ def _remind_offers(now: datetime, report: TickReport) -> None:
 def _remind_expiring_consents(now: datetime, report: TickReport) -> None:
     due = db.session.execute(
         select(Consent)
-        .where(Consent.state == "given", Consent.valid_until <= now + CONSENT_EXPIRY_NOTICE,
-               Consent.valid_until > now, Consent.expiry_reminded_at.is_(None))
+        .where(Consent.is_valid_at(now), Consent.valid_until <= now + CONSENT_EXPIRY_NOTICE,
+               Consent.expiry_reminded_at.is_(None))
         .with_for_update(skip_locked=True)
     ).scalars().all()
     for consent in due:
@@ -138,7 +138,8 @@ def _checkins_due(now: datetime, report: TickReport) -> None:
 def _expire(now: datetime, report: TickReport) -> None:
     due = db.session.execute(
         select(Consent)
-        .where(Consent.state == "given", Consent.valid_until <= now)
+        # Given, and no longer valid: past its end.
+        .where(Consent.state == "given", ~Consent.is_valid_at(now))
         .with_for_update(skip_locked=True)
     ).scalars().all()
     for consent in due:

@@ -20,7 +20,7 @@ from app.db import db
 from app.errors import Refused, StaleVersion
 from app.lifecycle.firing import check_version, transition_errors
 from app.lifecycle.subject import WorkflowSubject
-from app.web.formkit import TransitionForm
+from app.web.formkit import Form, TransitionForm
 from app.web.labels import choices
 
 PER_PAGE = 25
@@ -135,6 +135,15 @@ class TransitionOutcome:
     @property
     def http_status(self) -> int:
         return {"done": 200, "stale": 409}.get(self.status, 422)
+
+
+def confirmed() -> bool:
+    """Whether a button-only form (its CSRF token is the form) came from our page, in time;
+    if not, the user is told to try again."""
+    if Form().validate_on_submit():
+        return True
+    flash(_("The form has expired; try again."))
+    return False
 
 
 def show_refusal(refused: Refused, form: Any | None = None, field: str | None = None) -> None:
