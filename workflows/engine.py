@@ -4,6 +4,17 @@ Checks come first, in a fixed order, so that the caller gets the most useful ref
 trigger, anonymised subject, role, current state, arguments, guards. Only then does a
 `transitions` Machine move the state, and the new state is written to the subject in one place.
 
+What the `transitions` library does here, and what it does not: each workflow's table
+(`workflows.definition`) becomes one shared Machine (`machine_for`), which checks the table
+when it is built and is the one engine that works out where a trigger leads — including the
+return to a remembered state (a pause that resumes where it was), as a conditional
+transition. The Machine never holds a model: a stand-in is bound for one call
+(`_move`). Guards and effects are not the Machine's conditions and callbacks: guards need the
+request's data and must give a reason for the refusal (the library only says no), and the
+effects (timestamps, due dates, log entries) belong to the application's transaction — so
+the engine runs the guards before the Machine and the application applies the effects after
+it (`app.lifecycle.firing.apply`).
+
 Erasure ends the path: once the resident a subject belongs to has been anonymised, no person
 fires anything on it any more; only the system still moves it, to end it.
 """
