@@ -13,7 +13,7 @@ from app.api_base import api_blueprint
 from app.audit import chain, checkpoints, ldv
 from app.audit.logs import CHAINED_LOGS
 from app.audit.models import AuditEvent, ProcessingLogEntry
-from app.audit.operations import record_event
+from app.audit.operations import record_log_export
 from app.audit.schemas import (
     AuditEventQuerySchema,
     AuditEventSchema,
@@ -83,9 +83,8 @@ def processing_log_ldv(args: dict[str, Any]) -> Any:
     OTLP JSON, one span per entry, in log order, streamed. The data subject is a pseudonym
     (an HMAC of the resident id), the processing activity a URI into `GET /api/v1/policies`.
     The export itself is recorded in the audit log."""
-    record_event("log_exported", actor=current_user, details={
-        "log": "processing_log", "format": "ldv",
-        "filters": {k: str(v) for k, v in args.items()}})
+    record_log_export(current_user, "processing_log", {k: str(v) for k, v in args.items()},
+                      "ldv")
     db.session.commit()
     chunks = ldv.export(args.get("from_"), args.get("to"), base_url=public_url(),
                         key=ldv.subject_key(current_app.config), bind=db.session.get_bind())

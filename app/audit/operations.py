@@ -37,3 +37,14 @@ def record_event(
         request_id=current_request_id(),
     )
     return chain.append(event)
+
+
+def record_log_export(actor: Any, log: str, filters: dict[str, Any],
+                      export_format: str | None = None) -> AuditEvent:
+    """A log (or the consent register) left Buurtpad as a file: who exported it, with which
+    filters, in which format when it is not the CSV of the pages."""
+    details: dict[str, Any] = {"log": log}
+    if export_format is not None:
+        details["format"] = export_format
+    details["filters"] = filters
+    return record_event("log_exported", actor=actor, details=details)

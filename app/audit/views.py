@@ -18,7 +18,7 @@ from app.audit.forms import AuditEventFilter, ConcludeReviewForm, ProcessingLogF
 from app.audit.grouping import GROUP_WINDOW, event_key, group_rows, processing_key
 from app.audit.logs import CHAINED_LOGS
 from app.audit.models import AuditEvent, ProcessingLogEntry
-from app.audit.operations import record_event
+from app.audit.operations import record_log_export
 from app.audit.schemas import ReviewConcludeSchema
 from app.auth.access import require
 from app.auth.permissions import Permission
@@ -49,8 +49,7 @@ def _organizations() -> dict[int, str]:
 
 
 def _exported(log: str, filters: dict[str, Any]) -> None:
-    record_event("log_exported", actor=current_user,
-                 details={"log": log, "filters": {k: str(v) for k, v in filters.items()}})
+    record_log_export(current_user, log, {k: str(v) for k, v in filters.items()})
     db.session.commit()
 
 

@@ -111,6 +111,11 @@ def end_web_sessions(user: User) -> None:
     user.session_nonce = new_session_nonce()
 
 
+def record_logout(user: User) -> None:
+    """The user logged out of the pages (their web sessions end: `end_web_sessions`)."""
+    record_event("logout", actor=user, object_type="user", object_id=user.id)
+
+
 def end_all_sessions(user: User) -> None:
     """Deactivation and a new password: every web session and API token of the user ends
     now."""

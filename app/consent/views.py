@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import desc, select
 
-from app.audit.operations import record_event
+from app.audit.operations import record_log_export
 from app.auth.access import require
 from app.auth.permissions import Permission
 from app.consent.forms import ConsentFilterForm, ConsentForm, end_of_day, notice_version
@@ -170,10 +170,9 @@ def register() -> Any:
 def register_csv() -> Any:
     filters = ConsentFilterForm()
     filters.validate()
-    record_event("log_exported", actor=current_user, details={
-        "log": "consents", "filters": {name: filters.value(name)
-                                       for name in ("state", "purpose", "organization")
-                                       if filters.value(name)}})
+    record_log_export(current_user, "consents", {
+        name: filters.value(name) for name in ("state", "purpose", "organization")
+        if filters.value(name)})
     db.session.commit()
     header = ["id", "resident_id", "purpose", "recipient_organization_id",
               "recipient_organization", "data_categories", "state", "valid_from",

@@ -16,13 +16,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
 
-from app.audit.operations import record_event
 from app.auth.operations import (
     InvalidCredentials,
     LoginThrottled,
     authenticate,
     choose_language,
     end_web_sessions,
+    record_logout,
 )
 from app.auth.password_links import set_password_with_link, user_of_link
 from app.auth.permissions import Role
@@ -109,7 +109,7 @@ def password_link(token: str) -> Any:
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout() -> Any:
-    record_event("logout", actor=current_user, object_type="user", object_id=current_user.id)
+    record_logout(current_user)
     return signed_out(current_user, _("You have been logged out."), "web.login")
 
 
