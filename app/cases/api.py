@@ -3,9 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask_babel import gettext as _
 from flask_login import current_user
-from flask_smorest import abort
 from sqlalchemy import desc, func, select
 
 from app.api_base import api_blueprint
@@ -16,8 +14,8 @@ from app.cases.operations import (
     fire_case,
     open_case,
     record_checkin,
+    save_notes,
     set_help_question,
-    update_notes,
 )
 from app.cases.schemas import (
     CaseCreateSchema,
@@ -31,7 +29,7 @@ from app.cases.schemas import (
 )
 from app.cases.scope import case_in_scope, cases_query
 from app.db import db
-from app.lifecycle.firing import anonymised_message, check_version, transition_errors
+from app.lifecycle.firing import check_version, transition_errors
 from app.lifecycle.schemas import TransitionRequestSchema, transition_arguments
 from app.pagination import paginate
 from app.residents.scope import resident_in_scope
@@ -49,8 +47,6 @@ blp = api_blueprint("cases", __name__, "/cases", "Cases: a resident's path, as a
 def create_case(data: dict[str, Any]) -> Any:
     """Open a case for a resident of one of the coach's buildings (state `contacted`)."""
     resident = resident_in_scope(current_user, data["resident_id"])
-    if resident.anonymised_at is not None:
-        abort(422, message=_("This resident has been anonymised."))
     case = open_case(current_user, resident)
     db.session.commit()
     return case
@@ -90,11 +86,8 @@ def update_case(data: dict[str, Any], case_id: uuid.UUID) -> Any:
     """What the coach learnt, per data category (household, living situation, finances,
     health, safety, notes)."""
     case = case_in_scope(current_user, case_id)
-    if case.anonymised:
-        abort(422, message=anonymised_message())
     with transition_errors():
-        check_version(case, data.pop("version"))
-        update_notes(current_user, case, data)
+        save_notes(current_user, case, data.pop("version"), data)
         db.session.commit()
     return case
 
@@ -107,8 +100,6 @@ def update_case(data: dict[str, Any], case_id: uuid.UUID) -> Any:
 def put_help_question(data: dict[str, Any], case_id: uuid.UUID) -> Any:
     """The help question in the resident's own words, with themes and urgency."""
     case = case_in_scope(current_user, case_id)
-    if case.state in ("closed",):
-        abort(422, message=_("The case is closed; reopen it to change the help question."))
     set_help_question(current_user, case, data)
     db.session.commit()
     return case

@@ -13,7 +13,7 @@ from app.cases.models import Case, CheckIn, HelpQuestion
 from app.db import db, utcnow
 from app.errors import Refused
 from app.insight import counts as insight_counts
-from app.lifecycle.firing import anonymised_message, apply
+from app.lifecycle.firing import anonymised_message, apply, check_version
 from app.residents.models import Resident
 from workflows.case import (
     CASE_OPEN_STATES,
@@ -48,6 +48,8 @@ def open_case_of(resident: Resident, *, excluding: Case | None = None) -> Case |
 
 
 def open_case(coach: Any, resident: Resident) -> Case:
+    if resident.anonymised_at is not None:
+        raise Refused(_("This resident has been anonymised."))
     existing = open_case_of(resident)
     if existing is not None:
         raise CaseAlreadyOpen(existing)
@@ -60,7 +62,14 @@ def open_case(coach: Any, resident: Resident) -> Case:
     return case
 
 
+def refuse_closed_question(case: Case) -> None:
+    """A closed case's help question stays as it was closed."""
+    if case.state == "closed":
+        raise Refused(_("The case is closed; reopen it to change the help question."))
+
+
 def set_help_question(coach: Any, case: Case, data: Mapping[str, Any]) -> HelpQuestion:
+    refuse_closed_question(case)
     with insight_counts.kept(residents=[case.resident_id]):
         question = _save_help_question(coach, case, data)
     record_event("help_question_saved", actor=coach, object_type="case", object_id=case.id,
@@ -102,6 +111,19 @@ def mark_question_ready(coach: Any, case: Case) -> None:
     `question_formulated` (each guarded and logged as if tapped one by one)."""
     for trigger in QUESTION_READY_PATH.get(case.state, ()):
         fire_case(case, trigger, coach, {})
+
+
+def refuse_anonymised_notes(case: Case) -> None:
+    """An anonymised case keeps no notes."""
+    if case.anonymised:
+        raise Refused(anonymised_message())
+
+
+def save_notes(coach: Any, case: Case, version: int, data: Mapping[str, Any]) -> Case:
+    """What the coach learnt, saved over the version the coach read (else `StaleVersion`)."""
+    refuse_anonymised_notes(case)
+    check_version(case, version)
+    return update_notes(coach, case, data)
 
 
 def update_notes(coach: Any, case: Case, data: Mapping[str, Any]) -> Case:

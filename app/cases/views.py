@@ -21,15 +21,17 @@ from app.cases.operations import (
     fire_case,
     mark_question_ready,
     record_checkin,
+    refuse_anonymised_notes,
+    refuse_closed_question,
     save_help_question_as_ready,
+    save_notes,
     set_help_question,
-    update_notes,
 )
 from app.cases.schemas import CaseNotesSchema, CheckInInputSchema, HelpQuestionInputSchema
 from app.cases.scope import case_in_scope, cases_query
 from app.db import db
 from app.errors import Refused, StaleVersion
-from app.lifecycle.firing import anonymised_message, check_version, transition_errors
+from app.lifecycle.firing import check_version, transition_errors
 from app.residents.views import render_resident_page
 from app.visits.queries import conversations
 from app.web.formkit import TransitionForm, apply_schema
@@ -153,8 +155,10 @@ def help_question(case_id: uuid.UUID) -> Any:
             form = HelpQuestionForm(formdata=None, data={"themes": door_themes})
         return _question_page(case, form, door_themes=door_themes)
     form = HelpQuestionForm()
-    if case.state == "closed":
-        form.form_errors.append(_("The case is closed; reopen it to change the help question."))
+    try:
+        refuse_closed_question(case)
+    except Refused as refused:
+        form.form_errors.append(refused.message)
         return _question_page(case, form, 422)
     data = None
     if form.validate_on_submit():
@@ -217,8 +221,10 @@ def notes(case_id: uuid.UUID) -> Any:
             form[name].data = value
         return render_template("cases/notes.html", case=case, form=form, from_door=from_door)
     form = NotesForm()
-    if case.anonymised:
-        form.form_errors.append(anonymised_message())
+    try:
+        refuse_anonymised_notes(case)
+    except Refused as refused:
+        form.form_errors.append(refused.message)
         return render_template("cases/notes.html", case=case, form=form), 422
     data = None
     if form.validate_on_submit():
@@ -229,8 +235,7 @@ def notes(case_id: uuid.UUID) -> Any:
         return render_template("cases/notes.html", case=case, form=form), 422
     try:
         with transition_errors():
-            check_version(case, data.pop("version"))
-            update_notes(current_user, case, data)
+            save_notes(current_user, case, data.pop("version"), data)
             db.session.commit()
     except StaleVersion:
         db.session.expire_all()

@@ -18,11 +18,12 @@ from app.cases import checkins
 from app.cases.forms import CheckInForm
 from app.cases.models import Case
 from app.cases.next_step import next_step
-from app.cases.operations import CaseAlreadyOpen, open_case
+from app.cases.operations import open_case
 from app.consent.models import Consent
 from app.consent.queries import valid_consents_for_organisations
 from app.consent.scope import consents_query
 from app.db import db, utcnow
+from app.errors import Refused
 from app.lifecycle.firing import triggers_for
 from app.organizations.models import Organization
 from app.residents.models import Resident
@@ -119,12 +120,9 @@ def open_case_page(resident_id: uuid.UUID) -> Any:
     resident = resident_in_scope(current_user, resident_id)
     if not FlaskForm().validate_on_submit():
         return render_resident_page(resident, status=400)
-    if resident.anonymised_at is not None:
-        flash(_("This resident has been anonymised."))
-        return render_resident_page(resident, status=422)
     try:
         open_case(current_user, resident)
-    except CaseAlreadyOpen as refused:
+    except Refused as refused:
         flash(refused.message)
         return render_resident_page(resident, status=422)
     db.session.commit()
