@@ -4,9 +4,7 @@ import uuid
 from typing import Any
 
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_login import current_user
-from flask_smorest import abort
 from sqlalchemy import desc
 
 from app.api_base import api_blueprint
@@ -24,7 +22,6 @@ from app.convenants.reading import convenant_facts
 from app.db import db, utcnow
 from app.lifecycle.firing import check_version, transition_errors
 from app.lifecycle.schemas import TransitionRequestSchema, transition_arguments
-from app.organizations.models import Organization
 from app.pagination import paginate
 from app.residents.scope import resident_for_consents, resident_in_scope
 from policies import (
@@ -32,7 +29,6 @@ from policies import (
     Party,
     build_consent_record,
     convenant_cover,
-    default_valid_until,
 )
 
 blp = api_blueprint("consent", __name__, "", "Consent: purpose-, recipient-, category- and "
@@ -54,19 +50,7 @@ def create_consent(data: dict[str, Any], resident_id: uuid.UUID) -> Any:
     the coach's buildings (`recipient_resident_id`)."""
     resident = resident_for_consents(current_user, resident_id)
     if data.get("recipient_resident_id") is not None:
-        recipient = resident_in_scope(current_user, data["recipient_resident_id"])
-        if recipient.id == resident.id:
-            abort(422, message=_("A resident cannot be the recipient of their own consent."),
-                  errors={"recipient_resident_id": [
-                      _("A resident cannot be the recipient of their own consent.")]})
-        if recipient.anonymised_at is not None:
-            abort(422, message=_("This resident has been anonymised."),
-                  errors={"recipient_resident_id": [_("This resident has been anonymised.")]})
-    elif db.session.get(Organization, data["recipient_organization_id"]) is None:
-        abort(422, message=_("Unknown recipient organisation."),
-              errors={"recipient_organization_id": [_("Unknown recipient organisation.")]})
-    if data.get("valid_until") is None:
-        data["valid_until"] = default_valid_until(utcnow())
+        resident_in_scope(current_user, data["recipient_resident_id"])
     consent = request_consent(current_user, resident.id, data)
     db.session.commit()
     return consent

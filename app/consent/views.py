@@ -18,7 +18,7 @@ from app.consent.forms import ConsentFilterForm, ConsentForm, end_of_day, notice
 from app.consent.models import Consent
 from app.consent.operations import fire_consent
 from app.consent.queries import consent_history
-from app.consent.recording import request_consent
+from app.consent.recording import refuse_anonymised_resident, request_consent
 from app.consent.schemas import ConsentCreateSchema
 from app.consent.scope import consent_in_scope, consents_query
 from app.db import db, utcnow
@@ -71,8 +71,10 @@ def new(resident_id: uuid.UUID) -> Any:
             "data_categories": form.data_categories.data,
             "valid_until": end_of_day(form.valid_until.data),
         })
-    if resident.anonymised_at is not None:
-        form.form_errors.append(_("This resident has been anonymised."))
+    try:
+        refuse_anonymised_resident(resident)
+    except Refused as refused:
+        show_refusal(refused, form)
         data = None
     if data is None:
         return render_template("consent/new.html", **context), 422
