@@ -3,9 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask_babel import gettext as _
 from flask_login import current_user
-from flask_smorest import abort
 from sqlalchemy import desc
 
 from app.api_base import api_blueprint
@@ -34,7 +32,6 @@ from app.handovers.schemas import (
 from app.handovers.scope import handover_in_scope, handovers_query
 from app.lifecycle.firing import check_version, transition_errors
 from app.lifecycle.schemas import TransitionRequestSchema, transition_arguments
-from app.organizations.models import Organization
 from app.pagination import paginate
 
 blp = api_blueprint("handovers", __name__, "", "Warm handovers to partner organisations")
@@ -54,17 +51,8 @@ def handover_view(handover: Handover) -> dict[str, Any]:
 def create_handover_view(data: dict[str, Any], case_id: uuid.UUID) -> Any:
     """Prepare a handover (state `draft`) to an organisation, for a purpose and categories."""
     case = case_in_scope(current_user, case_id)
-    if db.session.get(Organization, data["organization_id"]) is None:
-        abort(422, message=_("Unknown organisation."),
-              errors={"organization_id": [_("Unknown organisation.")]})
     if data.get("consent_id") is not None:
-        consent = consent_in_scope(current_user, data["consent_id"])
-        if consent.resident_id != case.resident_id:
-            abort(422, message=_("This consent belongs to another resident."),
-                  errors={"consent_id": [_("This consent belongs to another resident.")]})
-        if consent.recipient_organization_id is None:
-            abort(422, message=_("This consent is for sharing with another resident."),
-                  errors={"consent_id": [_("This consent is for sharing with another resident.")]})
+        consent_in_scope(current_user, data["consent_id"])
     handover = create_handover(current_user, case, data)
     db.session.commit()
     return handover_view(handover)
@@ -132,9 +120,6 @@ def reoffer_handover(data: dict[str, Any], handover_id: uuid.UUID) -> Any:
     is a valid consent of the resident that covers the new organisation, purpose and
     categories, when there is one; otherwise it is null and the draft waits for consent."""
     handover = handover_in_scope(current_user, handover_id)
-    if db.session.get(Organization, data["organization_id"]) is None:
-        abort(422, message=_("Unknown organisation."),
-              errors={"organization_id": [_("Unknown organisation.")]})
     draft = reoffer(current_user, handover, data["organization_id"])
     db.session.commit()
     return handover_view(draft)

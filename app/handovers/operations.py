@@ -15,6 +15,7 @@ from app.auth.permissions import Role
 from app.cases import operations as case_ops
 from app.cases.models import Case
 from app.consent.gateway import disclose
+from app.consent.models import Consent
 from app.consent.queries import consent_to_offer_under
 from app.db import db, utcnow
 from app.directory.operations import ServiceNotOffered, service_for_handover
@@ -23,6 +24,7 @@ from app.handovers.models import Alert, Handover, SafetyDisclosure
 from app.lifecycle.firing import anonymised_message, apply
 from app.notifications.models import NotificationKind
 from app.notifications.operations import notify, professionals_of
+from app.organizations.models import Organization
 from policies import Action, ReviewStatus
 from workflows.case import HANDOVER_CASE_STATES
 from workflows.handover import HANDOVER_ACTIVE_STATES
@@ -35,8 +37,29 @@ class HandoverNotAllowed(Refused):
     """A handover that cannot be prepared, offered again or disclosed this way."""
 
 
+def _refuse_unknown_organisation(organization_id: int) -> None:
+    if db.session.get(Organization, organization_id) is None:
+        raise HandoverNotAllowed(message=_("Unknown organisation."), field="organization_id")
+
+
+def _refuse_consent_of_another_kind(case: Case, consent_id: uuid.UUID | None) -> None:
+    """A handover relies on a consent of the case's resident for sharing with an
+    organisation."""
+    consent = db.session.get(Consent, consent_id) if consent_id is not None else None
+    if consent is None:
+        return
+    if consent.resident_id != case.resident_id:
+        raise HandoverNotAllowed(message=_("This consent belongs to another resident."),
+                                 field="consent_id")
+    if consent.recipient_organization_id is None:
+        raise HandoverNotAllowed(message=_("This consent is for sharing with another resident."),
+                                 field="consent_id")
+
+
 def create_handover(coach: Any, case: Case, data: Mapping[str, Any], *,
                     reoffered_from: Handover | None = None) -> Handover:
+    _refuse_unknown_organisation(data["organization_id"])
+    _refuse_consent_of_another_kind(case, data.get("consent_id"))
     if case.state not in HANDOVER_CASE_STATES:
         raise HandoverNotAllowed(
             message=_("A handover can be prepared once the help question is formulated "
@@ -80,6 +103,7 @@ def reoffer(coach: Any, handover: Handover, organization_id: int,
     consent of the resident that covers the new organisation, that purpose and those
     categories when there is one (the consent of the first organisation never covers
     another); otherwise the draft waits for the resident's consent."""
+    _refuse_unknown_organisation(organization_id)
     if handover.state not in REOFFERABLE_STATES:
         raise HandoverNotAllowed(
             message=_("Only a declined or withdrawn handover can be offered to another "
