@@ -3,16 +3,14 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask_babel import gettext as _
 from flask_login import current_user
-from flask_smorest import abort
 from marshmallow import Schema, fields
 
 from app.api_base import api_blueprint
 from app.auth.access import require
 from app.auth.permissions import Permission
 from app.db import db
-from app.privacy.operations import LegalHold, erase, export
+from app.privacy.operations import erase, export
 from app.residents.scope import resident_for_privacy_officer
 
 blp = api_blueprint("privacy", __name__, "/residents", "Data subject requests (GDPR)")
@@ -44,12 +42,7 @@ def export_resident(resident_id: uuid.UUID) -> Any:
 def erase_resident(resident_id: uuid.UUID) -> Any:
     """Art. 17 erasure: anonymise everywhere, keep the logs (they hold no names)."""
     resident = resident_for_privacy_officer(current_user, resident_id)
-    try:
-        erase(current_user, resident)
-    except LegalHold as hold:
-        db.session.rollback()
-        message = _("Not erased: %(reason)s.", reason=hold.reason)
-        abort(422, message=message, errors={"legal_hold": [message]})
+    erase(current_user, resident)
     db.session.commit()
     return {"resident_id": resident.id, "anonymised": True,
             "anonymised_at": resident.anonymised_at}

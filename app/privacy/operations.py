@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, exists, or_, select, update
 
 from app.audit.models import ProcessingLogEntry, TransitionNote
@@ -25,6 +26,7 @@ from app.consent.models import Consent
 from app.consent.operations import fire_consent
 from app.consent.queries import consent_history
 from app.db import db, utcnow
+from app.errors import Refused
 from app.handovers.models import Alert, Handover, SafetyDisclosure
 from app.handovers.operations import fire_handover
 from app.insight import counts as insight_counts
@@ -44,9 +46,11 @@ ANONYMISED = "resident anonymised"
 _ENDING_TRIGGER = {"requested": "refuse", "given": "withdraw"}
 
 
-class LegalHold(Exception):
+class LegalHold(Refused):
+    """Not erased: a legal hold applies (`reason` says which)."""
+
     def __init__(self, reason: str) -> None:
-        super().__init__(reason)
+        super().__init__(_("Not erased: %(reason)s.", reason=reason), field="legal_hold")
         self.reason = reason
 
 

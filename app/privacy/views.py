@@ -139,7 +139,7 @@ def erasure(resident_id: uuid.UUID) -> Any:
         erase(current_user, resident)
     except LegalHold as hold:
         db.session.rollback()
-        form.form_errors.append(_("Not erased: %(reason)s.", reason=hold.reason))
+        form.form_errors.append(hold.message)
         return _render_resident(resident, form, 422, template)
     db.session.commit()
     flash(_("The resident has been anonymised everywhere. The logs are kept; they hold no "
