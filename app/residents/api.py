@@ -14,12 +14,7 @@ from app.buildings.models import Dwelling
 from app.buildings.scope import building_in_scope, dwelling_in_scope
 from app.db import db
 from app.pagination import paginate
-from app.residents.duplicates import (
-    flag_in_scope,
-    flags_query,
-    keep_apart,
-    merge,
-)
+from app.residents.duplicates import decide, flag_in_scope, flags_query
 from app.residents.models import PossibleDuplicate
 from app.residents.operations import register_resident
 from app.residents.schemas import (
@@ -89,9 +84,6 @@ def resolve_duplicate(data: dict[str, Any], flag_id: int) -> Any:
     flag = flag_in_scope(current_user, flag_id) if 1 <= flag_id <= ID_MAX else None
     if flag is None:
         not_found()
-    if data["decision"] == "merge":
-        merge(current_user, flag)
-    else:
-        keep_apart(current_user, flag)
+    decide(current_user, flag, data["decision"])
     db.session.commit()
     return flag

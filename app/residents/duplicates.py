@@ -192,3 +192,12 @@ def _merge_into(existing: Resident, newer: Resident, flag: PossibleDuplicate,
     db.session.flush()
     db.session.delete(newer)
     db.session.flush()
+
+
+def decide(coach: User, flag: PossibleDuplicate, decision: str) -> Resident | None:
+    """The coach's decision on a possible duplicate: `merge` (one person: the resident kept
+    is returned) or `keep` (two people)."""
+    if decision == "merge":
+        return merge(coach, flag)
+    keep_apart(coach, flag)
+    return None

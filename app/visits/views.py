@@ -17,7 +17,7 @@ from app.buildings.scope import dwelling_in_scope
 from app.cases.models import Case
 from app.db import db
 from app.errors import Refused
-from app.residents.duplicates import flag_in_scope, flags_query, keep_apart, merge
+from app.residents.duplicates import decide, flag_in_scope, flags_query
 from app.residents.models import PossibleDuplicate, Resident
 from app.residents.operations import register_resident
 from app.residents.schemas import ResidentCreateSchema
@@ -201,16 +201,12 @@ def resolve_duplicate(dwelling_id: int, flag_id: int) -> Any:
     if not form.validate_on_submit():
         return _render(dwelling, status=400)
     try:
-        if form.decision.data == "merge":
-            kept = merge(current_user, flag)
-            message = _("Merged: %(name)s is one person.", name=kept.display_name)
-        else:
-            keep_apart(current_user, flag)
-            message = _("Kept apart: two people with similar names live here.")
+        kept = decide(current_user, flag, form.decision.data)
     except Refused as refused:
         db.session.rollback()
         flash(refused.message)
         return _render(dwelling, status=422)
     db.session.commit()
-    flash(message)
+    flash(_("Merged: %(name)s is one person.", name=kept.display_name) if kept is not None
+          else _("Kept apart: two people with similar names live here."))
     return redirect(url_for("visits_pages.dwelling", dwelling_id=dwelling.id))
