@@ -19,12 +19,7 @@ from app.db import db, utcnow
 from app.funding.account import PeriodUnknown, period_of, view_account
 from app.funding.export import account_csv
 from app.funding.models import FundingStream
-from app.funding.operations import (
-    change_stream,
-    create_stream,
-    local_day,
-    set_tags,
-)
+from app.funding.operations import create_stream, local_day, update_stream
 from app.funding.schemas import (
     AccountQuerySchema,
     AccountSchema,
@@ -37,9 +32,6 @@ from policies import Action
 
 blp = api_blueprint("funding", __name__, "/funding-streams",
                     "Funding streams and the account each funder receives (aggregates only)")
-
-TAGS = ("activity_ids", "deployments")
-
 
 def _stream(stream_id: int) -> FundingStream:
     stream = db.session.get(FundingStream, stream_id)
@@ -72,8 +64,6 @@ def create(data: dict[str, Any]) -> Any:
     outside the register), a name, the period, an optional budget, the help themes it funds,
     and what it pays for: `deployments` (coach assignments) and `activity_ids`."""
     stream = create_stream(current_user, data)
-    set_tags(current_user, stream, activity_ids=data.get("activity_ids"),
-             deployments=data.get("deployments"))
     db.session.commit()
     return stream
 
@@ -98,11 +88,7 @@ def update(data: dict[str, Any], stream_id: int) -> Any:
     """Change what is sent. `activity_ids` and `deployments` replace the stream's tags;
     naming a funder organisation clears an external funder's name and the other way round."""
     stream = _stream(stream_id)
-    fields = {name: value for name, value in data.items() if name not in TAGS}
-    if fields:
-        change_stream(current_user, stream, fields)
-    set_tags(current_user, stream, activity_ids=data.get("activity_ids"),
-             deployments=data.get("deployments"))
+    update_stream(current_user, stream, data)
     db.session.commit()
     return stream
 

@@ -29,13 +29,26 @@ STREAM_FIELDS = ("name", "funder_organization_id", "funder_name", "starts_on", "
 
 
 def create_stream(coordinator: Any, data: Mapping[str, Any]) -> FundingStream:
+    """Record a stream, with the activities and deployments it pays for when `data` names
+    them (see `set_tags`)."""
     stream = FundingStream(created_by_id=coordinator.id, funder_name="", themes=[])
     _apply(stream, {name: data.get(name) for name in STREAM_FIELDS})
     db.session.add(stream)
     db.session.flush()
     record_event("funding_stream_created", actor=coordinator, object_type=stream.object_type,
                  object_id=stream.id, details=_summary(stream))
+    set_tags(coordinator, stream, activity_ids=data.get("activity_ids"),
+             deployments=data.get("deployments"))
     return stream
+
+
+def update_stream(coordinator: Any, stream: FundingStream, data: Mapping[str, Any]) -> None:
+    """Change what `data` names: the stream's own fields (`change_stream`), and the
+    activities and deployments it pays for when it names them (`set_tags`)."""
+    if any(name in data for name in STREAM_FIELDS):
+        change_stream(coordinator, stream, data)
+    set_tags(coordinator, stream, activity_ids=data.get("activity_ids"),
+             deployments=data.get("deployments"))
 
 
 def change_stream(coordinator: Any, stream: FundingStream, data: Mapping[str, Any]) -> None:

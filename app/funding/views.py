@@ -28,7 +28,6 @@ from app.funding.export import account_csv
 from app.funding.forms import AccountFilter, ActivityTagForm, DeploymentForm, StreamForm
 from app.funding.models import ActivityFunding, FundedDeployment, FundingStream
 from app.funding.operations import (
-    change_stream,
     create_stream,
     day_start,
     local_day,
@@ -36,6 +35,7 @@ from app.funding.operations import (
     tag_deployment,
     untag_activity,
     untag_deployment,
+    update_stream,
 )
 from app.funding.schemas import StreamCreateSchema
 from app.insight.views import cell_text, chart
@@ -136,7 +136,7 @@ def edit(stream_id: int) -> Any:
     if form.validate() and (data := apply_schema(form, StreamCreateSchema(), _input(form))):
         data.setdefault("funder_name", "")
         try:
-            change_stream(current_user, stream, data)
+            update_stream(current_user, stream, data)
         except Refused as refused:
             _refused(form, refused)
         else:
