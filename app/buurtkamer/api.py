@@ -10,12 +10,12 @@ from sqlalchemy import Select, case
 from app.api_base import api_blueprint
 from app.auth.access import require
 from app.auth.permissions import Permission
-from app.auth.scope import not_found
 from app.buildings.scope import building_in_scope
 from app.buurtkamer.models import Activity
 from app.buurtkamer.operations import (
     add_organiser,
     change_activity,
+    organiser_of,
     plan_activity,
     remove_organiser,
     running_organization_id,
@@ -159,9 +159,7 @@ def create_organiser(data: dict[str, Any], activity_id: int) -> Any:
 def delete_organiser(activity_id: int, resident_id: uuid.UUID) -> Any:
     """The resident no longer organises the activity (the activity and the consent stay)."""
     activity = activity_in_scope(current_user, activity_id)
-    organiser = next((o for o in activity.organisers if o.resident_id == resident_id), None)
-    if organiser is None:
-        not_found()
+    organiser = organiser_of(activity, resident_id)
     remove_organiser(current_user, activity, organiser)
     db.session.commit()
     return None

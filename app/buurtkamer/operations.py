@@ -9,6 +9,7 @@ own (see `app.buurtkamer.reading`); it ends the moment the consent no longer all
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,7 +26,7 @@ from app.consent.models import Consent
 from app.consent.operations import fire_consent
 from app.consent.recording import request_consent
 from app.db import db, utcnow
-from app.errors import Refused
+from app.errors import NotFound, Refused
 from app.residents.models import Resident
 from app.web.labels import label
 from policies import default_valid_until
@@ -299,6 +300,28 @@ def add_organiser(coach: Any, activity: Activity, resident: Resident, consent: C
     record_event("activity_organiser_added", actor=coach, object_type="activity",
                  object_id=activity.id,
                  details={"resident_id": str(resident.id), "consent_id": str(consent.id)})
+    return organiser
+
+
+def add_organiser_under_their_consent(coach: Any, activity: Activity, resident: Resident,
+                                      now: datetime | None = None) -> ActivityOrganiser:
+    """Name `resident` as organiser under a consent of theirs that allows it now (the one
+    valid longest); without one, refused with what to do."""
+    consent = find_naming_consent(resident, activity, now)
+    if consent is None:
+        raise Refused(
+            message=_("%(name)s has no valid consent to be named as organiser by the "
+                      "organisation running this activity. If the resident agrees now, "
+                      "record it below.", name=resident.display_name),
+            field="resident_id")
+    return add_organiser(coach, activity, resident, consent, now)
+
+
+def organiser_of(activity: Activity, resident_id: uuid.UUID) -> ActivityOrganiser:
+    """The resident's role as organiser of the activity; not found when they have none."""
+    organiser = next((o for o in activity.organisers if o.resident_id == resident_id), None)
+    if organiser is None:
+        raise NotFound()
     return organiser
 
 

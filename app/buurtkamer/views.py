@@ -27,12 +27,12 @@ from app.buurtkamer.forms import (
 )
 from app.buurtkamer.models import Activity
 from app.buurtkamer.operations import (
-    add_organiser,
     add_organiser_consenting_now,
+    add_organiser_under_their_consent,
     building_coaches,
     cancel_activity,
     edit_activity,
-    find_naming_consent,
+    organiser_of,
     plan_activity,
     record_participation,
     remove_organiser,
@@ -269,14 +269,7 @@ def organisers(activity_id: int) -> Any:
                 add_organiser_consenting_now(current_user, activity, resident,
                                              form.method.data, notice_version())
             else:
-                found = find_naming_consent(resident, activity)
-                if found is None:
-                    raise Refused(
-                        message=_("%(name)s has no valid consent to be named as organiser by "
-                                  "the organisation running this activity. If the resident "
-                                  "agrees now, record it below.", name=resident.display_name),
-                        field="resident_id")
-                add_organiser(current_user, activity, resident, found)
+                add_organiser_under_their_consent(current_user, activity, resident)
             db.session.commit()
     except Refused as refused:
         db.session.rollback()
@@ -295,9 +288,7 @@ def organisers(activity_id: int) -> Any:
 @require(Permission.ACTIVITIES_MANAGE)
 def remove(activity_id: int, resident_id: uuid.UUID) -> Any:
     activity = activity_in_scope(current_user, activity_id)
-    organiser = next((o for o in activity.organisers if o.resident_id == resident_id), None)
-    if organiser is None:
-        not_found()
+    organiser = organiser_of(activity, resident_id)
     if not ConfirmForm().validate():
         flash(_("Reload the page and try again."))
         return redirect(url_for("buurtkamer_pages.activity", activity_id=activity.id))
