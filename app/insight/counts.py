@@ -182,11 +182,16 @@ def _resident_rows(every: bool, sql: Dialect) -> Any:
 
 
 @cache
-def _of_dwellings(every: bool) -> Any:
-    """What dwellings add (every one: the visits in the order of their dwellings, apart)."""
-    if every:
-        return union_all(*_dwelling_rows(True)), _visit_rows(True).order_by(Visit.dwelling_id)
+def _of_some_dwellings() -> Any:
+    """What the dwellings passed as a parameter add, their visits included: one query."""
     return union_all(*_dwelling_rows(False), _visit_rows(False))
+
+
+@cache
+def _of_every_dwelling() -> tuple[Any, Any]:
+    """What every dwelling adds, and apart from it their visits in the order of their
+    dwellings (read as a stream)."""
+    return union_all(*_dwelling_rows(True)), _visit_rows(True).order_by(Visit.dwelling_id)
 
 
 @cache
@@ -214,11 +219,11 @@ def contribution(dwellings: Collection[int] | None = (),
     connection = connection or db.session.connection()
     found: Counter[Key] = Counter()
     if dwellings is None:
-        counted, visits = _of_dwellings(True)
+        counted, visits = _of_every_dwelling()
         _add_dwellings(found, _rows(connection, counted, True))
         _add_visits(found, _rows(connection, visits, True))
     elif dwellings:
-        rows = _rows(connection, _of_dwellings(False), False, {_DWELLINGS: sorted(dwellings)})
+        rows = _rows(connection, _of_some_dwellings(), False, {_DWELLINGS: sorted(dwellings)})
         _add_dwellings(found, (row for row in rows if row[0] != "visit"))
         _add_visits(found, sorted((row for row in rows if row[0] == "visit"),
                                   key=lambda row: row[5]))

@@ -45,6 +45,12 @@ class Dialect:
             return func.to_char(func.timezone("UTC", moment), "YYYY-MM")
         return func.strftime("%Y-%m", moment)
 
+    def percentile_columns(self, value: Any,
+                           fractions: tuple[tuple[int, int], ...]) -> list[Any]:
+        """PostgreSQL: each percentile of `value` as an aggregate column (rows where it is
+        NULL are skipped), to put beside other aggregates of the same pass."""
+        return [func.percentile_cont(a / b).within_group(value) for a, b in fractions]
+
     def percentiles(self, value: Any, group: Any, fractions: tuple[tuple[int, int], ...],
                     source: Any) -> Any:
         """Per `group`: the number of values and each percentile (continuous, interpolated
@@ -55,9 +61,9 @@ class Dialect:
         from sqlalchemy import select
 
         if self.postgresql:
-            columns = [func.percentile_cont(a / b).within_group(value).label(f"p{i}")
-                       for i, (a, b) in enumerate(fractions)]
-            return select(group.label("grp"), func.count().label("n"), *columns).select_from(
+            return select(group.label("grp"), func.count().label("n"),
+                          *[column.label(f"p{i}") for i, column in
+                            enumerate(self.percentile_columns(value, fractions))]).select_from(
                 source).group_by(group)
         ranked = select(
             group.label("grp"), value.label("v"),

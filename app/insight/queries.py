@@ -198,21 +198,21 @@ def lead_time_counts(scope: Scope) -> dict[str, int]:
     return dict(zip([stage for stage, _start, _end in LEAD_TIME_STAGES], row, strict=True))
 
 
-def _days(start: Any, end: Any) -> Any:
-    return dialect().seconds_between(start, end) / 86400.0
+def _days(sql: Dialect, start: Any, end: Any) -> Any:
+    return sql.seconds_between(start, end) / 86400.0
 
 
 def lead_time_percentiles(scope: Scope) -> dict[str, tuple[int, list[float]]]:
     """stage -> (handovers, [median, 90th percentile] in days) over the scope."""
-    spans = {stage: _days(getattr(Handover, start), getattr(Handover, end))
-             for stage, start, end in LEAD_TIME_STAGES}
     sql = dialect()
+    spans = {stage: _days(sql, getattr(Handover, start), getattr(Handover, end))
+             for stage, start, end in LEAD_TIME_STAGES}
     if sql.postgresql:
         # One pass over the handovers: every stage's span is worked out per row and each
         # aggregate skips the rows without one (no second timestamp yet).
         row = db.session.execute(_handovers(scope, *[
             part for days in spans.values()
-            for part in (func.count(days), *_percentile_columns(days))])).one()
+            for part in (func.count(days), *sql.percentile_columns(days, PERCENTILES))])).one()
         width = 1 + len(PERCENTILES)
         return {stage: (row[i * width], [float(v) for v in row[i * width + 1:(i + 1) * width]])
                 for i, stage in enumerate(spans) if row[i * width]}
@@ -221,10 +221,6 @@ def lead_time_percentiles(scope: Scope) -> dict[str, tuple[int, list[float]]]:
         .where(days.is_not(None)) for stage, days in spans.items()]).subquery("spans")
     query = sql.percentiles(union.c.days, union.c.stage, PERCENTILES, union)
     return {row[0]: (row[1], [float(v) for v in row[2:]]) for row in _all(query)}
-
-
-def _percentile_columns(value: Any) -> list[Any]:
-    return [func.percentile_cont(a / b).within_group(value) for a, b in PERCENTILES]
 
 
 ANSWERS = ("accepted", "declined", "withdrawn", "awaiting")
@@ -248,14 +244,14 @@ def first_answer_times(scope: Scope) -> tuple[dict[int, tuple[int, list[float]]]
     same over all of them."""
     sql = dialect()
     answered_at = func.coalesce(Handover.accepted_at, Handover.declined_at)
-    days = _days(Handover.offered_at, answered_at)
+    days = _days(sql, Handover.offered_at, answered_at)
     answered = (Handover.offered_at.is_not(None), answered_at.is_not(None))
     if sql.postgresql:
         # Per organisation and over all of them in one pass (ROLLUP adds the total, told
         # apart by GROUPING).
         rows = _all(_handovers(scope, func.grouping(Handover.organization_id),
                                Handover.organization_id, func.count(),
-                               *_percentile_columns(days))
+                               *sql.percentile_columns(days, PERCENTILES))
                     .where(*answered).group_by(func.rollup(Handover.organization_id)))
         per_organisation = {row[1]: (row[2], [float(v) for v in row[3:]])
                             for row in rows if not row[0]}
