@@ -262,8 +262,7 @@ def lead_times(ctx: Context) -> Table:
               "accept_to_intro": _("Accepted → introduction held"),
               "intro_to_completed": _("Introduction held → help started"),
               "offer_to_completed": _("Offered → help started (whole path)")}
-    counts = queries.lead_time_counts(ctx.scope)
-    percentiles = queries.lead_time_percentiles(ctx.scope)
+    counts, percentiles = queries.lead_times(ctx.scope)
     for stage, _start, _end in queries.LEAD_TIME_STAGES:
         median, p90 = percentiles.get(stage, (0, [None, None]))[1]
         table.add(ALL, stage, labels[stage], {"handovers": counts[stage], "median": median,

@@ -188,6 +188,33 @@ def _handovers(scope: Scope, *columns: Any) -> Select[Any]:
             .where(scope.where(Dwelling.building_id)))
 
 
+Spread = tuple[int, list[float]]  # (values, [median, 90th percentile])
+
+
+def lead_times(scope: Scope) -> tuple[dict[str, int], dict[str, Spread]]:
+    """stage -> handovers offered that went through it, and stage -> their spread in days
+    (only the stages some handover went through)."""
+    sql = dialect()
+    if not sql.postgresql:
+        return lead_time_counts(scope), lead_time_percentiles(scope)
+    # One pass over the handovers: every stage's span is worked out per row and each
+    # aggregate skips the rows without one (no second timestamp yet).
+    offered = Handover.offered_at.is_not(None)
+    spans = _spans(sql)
+    row = db.session.execute(_handovers(scope, *[
+        part for days in spans.values()
+        for part in (func.count(days).filter(offered), func.count(days),
+                     *sql.percentile_columns(days, PERCENTILES))])).one()
+    width = 2 + len(PERCENTILES)
+    counts, spreads = {}, {}
+    for i, stage in enumerate(spans):
+        counted, n, *values = row[i * width:(i + 1) * width]
+        counts[stage] = counted
+        if n:
+            spreads[stage] = (n, [float(v) for v in values])
+    return counts, spreads
+
+
 def lead_time_counts(scope: Scope) -> dict[str, int]:
     """stage -> handovers that went through it."""
     columns = [func.count(case((and_(getattr(Handover, start).is_not(None),
@@ -202,20 +229,17 @@ def _days(sql: Dialect, start: Any, end: Any) -> Any:
     return sql.seconds_between(start, end) / 86400.0
 
 
-def lead_time_percentiles(scope: Scope) -> dict[str, tuple[int, list[float]]]:
-    """stage -> (handovers, [median, 90th percentile] in days) over the scope."""
+def _spans(sql: Dialect) -> dict[str, Any]:
+    """stage -> the handover's span through it in days (NULL until it went through)."""
+    return {stage: _days(sql, getattr(Handover, start), getattr(Handover, end))
+            for stage, start, end in LEAD_TIME_STAGES}
+
+
+def lead_time_percentiles(scope: Scope) -> dict[str, Spread]:
+    """stage -> (handovers, [median, 90th percentile] in days) over the scope, grouped by
+    stage (`lead_times` takes them in one pass where the database can)."""
     sql = dialect()
-    spans = {stage: _days(sql, getattr(Handover, start), getattr(Handover, end))
-             for stage, start, end in LEAD_TIME_STAGES}
-    if sql.postgresql:
-        # One pass over the handovers: every stage's span is worked out per row and each
-        # aggregate skips the rows without one (no second timestamp yet).
-        row = db.session.execute(_handovers(scope, *[
-            part for days in spans.values()
-            for part in (func.count(days), *sql.percentile_columns(days, PERCENTILES))])).one()
-        width = 1 + len(PERCENTILES)
-        return {stage: (row[i * width], [float(v) for v in row[i * width + 1:(i + 1) * width]])
-                for i, stage in enumerate(spans) if row[i * width]}
+    spans = _spans(sql)
     union = union_all(*[
         _handovers(scope, literal(stage).label("stage"), days.label("days"))
         .where(days.is_not(None)) for stage, days in spans.items()]).subquery("spans")
