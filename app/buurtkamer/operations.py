@@ -28,6 +28,7 @@ from app.consent.recording import request_consent
 from app.db import db, utcnow
 from app.errors import NotFound, Refused
 from app.residents.models import Resident
+from app.residents.operations import refuse_anonymised_resident
 from app.web.labels import label
 from policies import default_valid_until
 
@@ -267,8 +268,7 @@ def find_naming_consent(resident: Resident, activity: Activity,
 def _check_may_organise(activity: Activity, resident: Resident) -> None:
     """Residents of the activity's building organise it, so that every coach who manages
     the activity also works with them; each at most once."""
-    if resident.anonymised_at is not None:
-        raise Refused(message=_("This resident has been anonymised."), field="resident_id")
+    refuse_anonymised_resident(resident, field="resident_id")
     if resident.dwelling.building_id != activity.building_id:
         raise Refused(message=_("Only residents of this building organise its activities."),
                       field="resident_id")

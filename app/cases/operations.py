@@ -15,6 +15,7 @@ from app.errors import Refused
 from app.insight import counts as insight_counts
 from app.lifecycle.firing import anonymised_message, apply, check_version
 from app.residents.models import Resident
+from app.residents.operations import refuse_anonymised_resident
 from workflows.case import (
     CASE_OPEN_STATES,
     CHECKIN_CASE_STATE,
@@ -48,8 +49,7 @@ def open_case_of(resident: Resident, *, excluding: Case | None = None) -> Case |
 
 
 def open_case(coach: Any, resident: Resident) -> Case:
-    if resident.anonymised_at is not None:
-        raise Refused(_("This resident has been anonymised."))
+    refuse_anonymised_resident(resident)
     existing = open_case_of(resident)
     if existing is not None:
         raise CaseAlreadyOpen(existing)

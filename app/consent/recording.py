@@ -15,13 +15,8 @@ from app.db import db, utcnow
 from app.errors import Refused
 from app.organizations.models import Organization
 from app.residents.models import Resident
+from app.residents.operations import refuse_anonymised_resident
 from policies import default_valid_until
-
-
-def refuse_anonymised_resident(resident: Resident | None, field: str | None = None) -> None:
-    """An anonymised resident is asked nothing, and nothing is shared with them."""
-    if resident is not None and resident.anonymised_at is not None:
-        raise Refused(message=_("This resident has been anonymised."), field=field)
 
 
 def request_consent(coach: Any, resident_id: uuid.UUID, data: dict[str, Any]) -> Consent:

@@ -18,7 +18,7 @@ from app.consent.forms import ConsentFilterForm, ConsentForm, end_of_day, notice
 from app.consent.models import Consent
 from app.consent.operations import fire_consent
 from app.consent.queries import consent_history
-from app.consent.recording import refuse_anonymised_resident, request_consent
+from app.consent.recording import request_consent
 from app.consent.schemas import ConsentCreateSchema
 from app.consent.scope import consent_in_scope, consents_query
 from app.db import db, utcnow
@@ -28,6 +28,7 @@ from app.lifecycle.firing import transition_errors, triggers_for
 from app.matches.models import Match
 from app.matches.scope import matches_query
 from app.residents.models import Resident
+from app.residents.operations import refuse_anonymised_resident
 from app.residents.scope import resident_in_scope, residents_query
 from app.web.formkit import REQUIRED, TransitionForm, apply_schema
 from app.web.labels import label

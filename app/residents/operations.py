@@ -2,10 +2,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
+
 from app.audit.operations import record_event
 from app.auth.models import User
 from app.buildings.models import Dwelling
 from app.db import db
+from app.errors import Refused
 from app.insight import counts as insight_counts
 from app.residents.duplicates import flag_possible_duplicates
 from app.residents.models import Resident
@@ -28,3 +31,10 @@ def register_resident(coach: User, dwelling: Dwelling, data: dict[str, Any]) -> 
     record_event("resident_registered", actor=coach, object_type="resident", object_id=resident.id)
     flag_possible_duplicates(coach, resident)
     return resident
+
+
+def refuse_anonymised_resident(resident: Resident | None, field: str | None = None) -> None:
+    """An anonymised resident is asked nothing, opens nothing and organises nothing, and
+    nothing is shared with them."""
+    if resident is not None and resident.anonymised_at is not None:
+        raise Refused(message=_("This resident has been anonymised."), field=field)
