@@ -12,9 +12,9 @@ from app.db import canonical_json
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    from app.contention import RetryingFlask
+    from app.unit_of_work import UnitOfWorkFlask
 
-    app = RetryingFlask(__name__, static_folder=None)
+    app = UnitOfWorkFlask(__name__, static_folder=None)
     app.config.from_mapping(load_config(config))
     from app.validation import refuse_impossible_row_ids
 

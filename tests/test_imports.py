@@ -21,9 +21,9 @@ PACKAGES = ("app", "workflows", "policies")
 # for the metadata, and audit's own pages use handovers and the page helpers: auth reaches
 # neither, which `test_auth_reaches_no_feature` checks module by module.)
 INFRASTRUCTURE = frozenset({
-    "app.api_base", "app.audit", "app.config", "app.contention", "app.db", "app.errors",
+    "app.api_base", "app.audit", "app.config", "app.db", "app.errors",
     "app.extensions", "app.i18n", "app.input_rules", "app.lifecycle", "app.models",
-    "app.pagination", "app.security", "app.tracing", "app.validation",
+    "app.pagination", "app.security", "app.tracing", "app.unit_of_work", "app.validation",
 })
 
 

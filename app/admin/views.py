@@ -60,11 +60,6 @@ from workflows.case import CASE_OPEN_STATES
 bp = Blueprint("admin_pages", __name__, template_folder="templates", url_prefix="/admin")
 
 
-def _refused(form: FlaskForm, refused: Refused) -> None:
-    db.session.rollback()
-    show_refusal(refused, form)
-
-
 # What each role sees and may do: shown beside the role choice, and as the consequence of a
 # change of role.
 ROLE_SCOPE = {
@@ -176,9 +171,8 @@ def user(user_id: int) -> Any:
                               organization_id=organization_id,
                               successor=_chosen_user(form.successor_id.data), phone=phone)
     except Refused as refused:
-        _refused(form, refused)
+        show_refusal(refused, form)
         return _render_user(person, form, status=422)
-    db.session.commit()
     if not changed:
         flash(_("Nothing changed."))
     elif {"role", "organization_id"} & set(changed):
@@ -201,7 +195,6 @@ def password_link(user_id: int) -> Any:
         flash(_("Reactivate the user first."))
         return redirect(url_for("admin_pages.user", user_id=person.id))
     token = issue_password_link(current_user, person)
-    db.session.commit()
     return _render_user(person, link=url_for("web.password_link", token=token, _external=True))
 
 
@@ -222,9 +215,8 @@ def new_user() -> Any:
                            if form.organization_id.data else None,
                            password=form.password.data, phone=phone)
     except Refused as refused:
-        _refused(form, refused)
+        show_refusal(refused, form)
         return render_template("admin/user_new.html", form=form), 422
-    db.session.commit()
     flash(_("User %(name)s created. Give them the temporary password in person.",
             name=user.name))
     return redirect(url_for("admin_pages.users"))
@@ -239,10 +231,8 @@ def _change_user(user_id: int, change: Any, done: str) -> Any:
     try:
         change(current_user, user)
     except Refused as refused:
-        db.session.rollback()
-        flash(refused.message)
+        show_refusal(refused)
         return redirect(url_for("admin_pages.users"))
-    db.session.commit()
     flash(done % {"name": user.name})
     return redirect(url_for("admin_pages.users"))
 
@@ -259,9 +249,8 @@ def deactivate(user_id: int) -> Any:
     try:
         held = deactivate_user(current_user, person, _chosen_user(form.successor_id.data))
     except Refused as refused:
-        _refused(form, refused)
+        show_refusal(refused, form)
         return _render_user(person, deactivate_form=form, status=422)
-    db.session.commit()
     done = _("%(name)s is deactivated; their sessions and API tokens have ended.",
              name=person.name)
     if not held.empty:
@@ -289,9 +278,8 @@ def organizations() -> Any:
                 organization = create_organization(current_user, name=form.name.data,
                                                    kind=OrganizationKind(form.kind.data))
             except Refused as refused:
-                _refused(form, refused)
+                show_refusal(refused, form)
             else:
-                db.session.commit()
                 flash(_("Organisation %(name)s created.", name=organization.name))
                 return redirect(url_for("admin_pages.organizations"))
         status = 422
@@ -329,9 +317,8 @@ def new_building() -> Any:
             floors=form.floors.data, dwellings_per_floor=form.dwellings_per_floor.data,
             first_number=form.first_number.data, number_step=int(form.number_step.data))
     except Refused as refused:
-        _refused(form, refused)
+        show_refusal(refused, form)
         return render_template("admin/building_new.html", form=form), 422
-    db.session.commit()
     flash(ngettext("Building %(name)s created with %(num)d dwelling. Assign its coaches below.",
                    "Building %(name)s created with %(num)d dwellings. Assign its coaches below.",
                    building.floors * form.dwellings_per_floor.data, name=building.name))
@@ -384,9 +371,8 @@ def assign(building_id: int) -> Any:
     try:
         assign_coach(current_user, building, coach)
     except Refused as refused:
-        _refused(form, refused)
+        show_refusal(refused, form)
         return _render_building(building, form, 422)
-    db.session.commit()
     flash(_("%(name)s now works %(building)s.", name=coach.name, building=building.name))
     return redirect(url_for("admin_pages.building", building_id=building.id))
 
@@ -403,10 +389,8 @@ def unassign(building_id: int, user_id: int) -> Any:
     try:
         unassign_coach(current_user, building, coach)
     except Refused as refused:
-        db.session.rollback()
-        flash(refused.message)
+        show_refusal(refused)
         return redirect(url_for("admin_pages.building", building_id=building.id))
-    db.session.commit()
     flash(_("%(name)s no longer works %(building)s.", name=coach.name, building=building.name))
     return redirect(url_for("admin_pages.building", building_id=building.id))
 
@@ -455,8 +439,7 @@ def resolve(alert_id: int) -> Any:
     try:
         resolve_escalation(current_user, alert, form.note.data.strip())
     except Refused as refused:
-        flash(refused.message)
+        show_refusal(refused)
         return redirect(url_for("admin_pages.escalations"))
-    db.session.commit()
     flash(_("Escalation resolved."))
     return redirect(url_for("admin_pages.escalations"))

@@ -85,7 +85,6 @@ def processing_log_ldv(args: dict[str, Any]) -> Any:
     The export itself is recorded in the audit log."""
     record_log_export(current_user, "processing_log", {k: str(v) for k, v in args.items()},
                       "ldv")
-    db.session.commit()
     chunks = ldv.export(args.get("from_"), args.get("to"), base_url=public_url(),
                         key=ldv.subject_key(current_app.config), bind=db.session.get_bind())
     response = Response(chunks, mimetype="application/json")
@@ -145,7 +144,6 @@ def conclude(data: dict[str, Any], disclosure_id: uuid.UUID) -> Any:
     if disclosure is None:
         abort(404, message=_("Not found."))
     conclude_review(current_user, disclosure, data["finding"], data["justified"])
-    db.session.commit()
     return disclosure
 
 

@@ -50,7 +50,6 @@ def _organizations() -> dict[int, str]:
 
 def _exported(log: str, filters: dict[str, Any]) -> None:
     record_log_export(current_user, log, {k: str(v) for k, v in filters.items()})
-    db.session.commit()
 
 
 @bp.route("/privacy/processing-log")
@@ -154,6 +153,5 @@ def conclude(disclosure_id: uuid.UUID) -> Any:
     except Refused as refused:
         show_refusal(refused, form)
         return _render_reviews("pending", (disclosure.id, form), 422)
-    db.session.commit()
     flash(_("Review concluded."))
     return redirect(url_for("audit_pages.reviews"))

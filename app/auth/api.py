@@ -44,7 +44,6 @@ def create_token(data: dict[str, Any]) -> dict[str, Any]:
         db.session.commit()
         abort(401, message=_("Email address or password is incorrect."))
     raw, token = issue_token(user)
-    db.session.commit()
     return {"token": raw, "expires_at": token.expires_at, "user": user}
 
 
@@ -54,7 +53,6 @@ def create_token(data: dict[str, Any]) -> dict[str, Any]:
 def delete_token() -> None:
     """Revoke the token used for this request."""
     revoke_token(g.api_token)
-    db.session.commit()
 
 
 @blp.route("/me")

@@ -31,7 +31,7 @@ from app.buurtkamer.schemas import (
 )
 from app.buurtkamer.scope import activities_query, activity_in_scope
 from app.consent.scope import consent_in_scope
-from app.db import db, utcnow
+from app.db import utcnow
 from app.pagination import paginate
 from app.residents.scope import resident_in_scope
 from app.web.formkit import local_zone
@@ -76,7 +76,6 @@ def list_activities(args: dict[str, Any], pagination_parameters: Any) -> Any:
     now = utcnow()
     activities = paginate(in_order(query, args["order"], now), pagination_parameters)
     result = [read_activity(current_user, activity, now) for activity in activities]
-    db.session.commit()  # the processing-log entries of the names shown
     return result
 
 
@@ -94,7 +93,6 @@ def create_activity(data: dict[str, Any]) -> Any:
     data.setdefault("organising_coach_id", current_user.id)
     activity = plan_activity(current_user, building, data)
     result = read_activity(current_user, activity)
-    db.session.commit()
     return result
 
 
@@ -106,7 +104,6 @@ def get_activity(activity_id: int) -> Any:
     """One activity with its organisers (named only while their consent allows it)."""
     activity = activity_in_scope(current_user, activity_id)
     result = read_activity(current_user, activity)
-    db.session.commit()  # the processing-log entries of the names shown
     return result
 
 
@@ -125,7 +122,6 @@ def update_activity(data: dict[str, Any], activity_id: int) -> Any:
     activity = activity_in_scope(current_user, activity_id)
     change_activity(current_user, activity, data)
     result = read_activity(current_user, activity)
-    db.session.commit()  # the change and the processing-log entries of the names shown
     return result
 
 
@@ -147,7 +143,6 @@ def create_organiser(data: dict[str, Any], activity_id: int) -> Any:
     consent = consent_in_scope(current_user, data["consent_id"])
     organiser = add_organiser(current_user, activity, resident, consent)
     result = show_organiser(current_user, activity, organiser, running_organization_id(activity))
-    db.session.commit()  # the organiser and the processing-log entry of the name shown
     return {"activity_id": activity.id, **result}
 
 
@@ -161,5 +156,4 @@ def delete_organiser(activity_id: int, resident_id: uuid.UUID) -> Any:
     activity = activity_in_scope(current_user, activity_id)
     organiser = organiser_of(activity, resident_id)
     remove_organiser(current_user, activity, organiser)
-    db.session.commit()
     return None

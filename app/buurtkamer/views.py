@@ -84,7 +84,6 @@ def agenda() -> Any:
     page = render_template("buurtkamer/agenda.html", buildings=buildings, chosen=chosen,
                            upcoming=upcoming.items, upcoming_total=upcoming.total, past=past,
                            views=views, manage=_may_manage())
-    db.session.commit()  # the processing-log entries of the organisers' names shown
     return page
 
 
@@ -120,10 +119,8 @@ def new() -> Any:
     try:
         activity = plan_activity(current_user, building, data)
     except Refused as refused:
-        db.session.rollback()
         show_refusal(refused, form)
         return render_template("buurtkamer/form.html", form=form, activity=None), 422
-    db.session.commit()
     flash(_("Activity planned."))
     return redirect(url_for("buurtkamer_pages.activity", activity_id=activity.id))
 
@@ -154,7 +151,6 @@ def render_activity_page(activity: Activity, *, participation: ParticipationForm
         open_for_changes=open_for_changes, participation=participation,
         organiser=organiser if open_for_changes else None,
         notice_version=notice_version())
-    db.session.commit()  # the processing-log entries of the organisers' names shown
     return page, status
 
 
@@ -193,10 +189,8 @@ def edit(activity_id: int) -> Any:
     try:
         edit_activity(current_user, activity, data)
     except Refused as refused:
-        db.session.rollback()
         show_refusal(refused, form)
         return render_template("buurtkamer/form.html", form=form, activity=activity), 422
-    db.session.commit()
     flash(_("Activity saved."))
     return redirect(url_for("buurtkamer_pages.activity", activity_id=activity.id))
 
@@ -211,10 +205,8 @@ def participation(activity_id: int) -> Any:
     try:
         record_participation(current_user, activity, form.participant_count.data)
     except Refused as refused:
-        db.session.rollback()
-        form.participant_count.errors = [*form.participant_count.errors, refused.message]
+        show_refusal(refused, form, "participant_count")
         return render_activity_page(activity, participation=form, status=422)
-    db.session.commit()
     flash(_("Participation recorded: %(count)s.", count=activity.participant_count))
     return redirect(url_for("buurtkamer_pages.activity", activity_id=activity.id))
 
@@ -229,10 +221,8 @@ def cancel(activity_id: int) -> Any:
     try:
         cancel_activity(current_user, activity)
     except Refused as refused:
-        db.session.rollback()
-        flash(refused.message)
+        show_refusal(refused)
         return redirect(url_for("buurtkamer_pages.activity", activity_id=activity.id))
-    db.session.commit()
     flash(_("Activity cancelled."))
     return redirect(url_for("buurtkamer_pages.activity", activity_id=activity.id))
 
@@ -270,9 +260,7 @@ def organisers(activity_id: int) -> Any:
                                              form.method.data, notice_version())
             else:
                 add_organiser_under_their_consent(current_user, activity, resident)
-            db.session.commit()
     except Refused as refused:
-        db.session.rollback()
         show_refusal(refused, form)
         return render_activity_page(activity, organiser=form, status=422)
     if answer == "ask":
@@ -293,6 +281,5 @@ def remove(activity_id: int, resident_id: uuid.UUID) -> Any:
         flash(_("Reload the page and try again."))
         return redirect(url_for("buurtkamer_pages.activity", activity_id=activity.id))
     remove_organiser(current_user, activity, organiser)
-    db.session.commit()
     flash(_("Organiser removed."))
     return redirect(url_for("buurtkamer_pages.activity", activity_id=activity.id))

@@ -28,7 +28,6 @@ from app.cases.schemas import (
     HelpQuestionInputSchema,
 )
 from app.cases.scope import case_in_scope, cases_query
-from app.db import db
 from app.lifecycle.firing import check_version, transition_errors
 from app.lifecycle.schemas import TransitionRequestSchema, transition_arguments
 from app.pagination import paginate
@@ -48,7 +47,6 @@ def create_case(data: dict[str, Any]) -> Any:
     """Open a case for a resident of one of the coach's buildings (state `contacted`)."""
     resident = resident_in_scope(current_user, data["resident_id"])
     case = open_case(current_user, resident)
-    db.session.commit()
     return case
 
 
@@ -88,7 +86,6 @@ def update_case(data: dict[str, Any], case_id: uuid.UUID) -> Any:
     case = case_in_scope(current_user, case_id)
     with transition_errors():
         save_notes(current_user, case, data.pop("version"), data)
-        db.session.commit()
     return case
 
 
@@ -101,7 +98,6 @@ def put_help_question(data: dict[str, Any], case_id: uuid.UUID) -> Any:
     """The help question in the resident's own words, with themes and urgency."""
     case = case_in_scope(current_user, case_id)
     set_help_question(current_user, case, data)
-    db.session.commit()
     return case
 
 
@@ -120,7 +116,6 @@ def transition_case(data: dict[str, Any], case_id: uuid.UUID) -> Any:
     with transition_errors():
         check_version(case, data["version"])
         fire_case(case, data["trigger"], current_user, transition_arguments(data))
-        db.session.commit()
     return case
 
 
@@ -139,7 +134,6 @@ def create_checkin(data: dict[str, Any], case_id: uuid.UUID) -> Any:
     case = case_in_scope(current_user, case_id)
     with transition_errors():
         checkin = record_checkin(current_user, case, data)
-        db.session.commit()
     return checkin
 
 

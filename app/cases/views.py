@@ -33,6 +33,7 @@ from app.db import db
 from app.errors import Refused, StaleVersion
 from app.lifecycle.firing import check_version, transition_errors
 from app.residents.views import render_resident_page
+from app.unit_of_work import discard_changes
 from app.visits.queries import conversations
 from app.web.formkit import TransitionForm, apply_schema
 from app.web.labels import label
@@ -94,9 +95,7 @@ def question_ready(case_id: uuid.UUID) -> Any:
         with transition_errors():
             check_version(case, form.version.data)
             mark_question_ready(current_user, case)
-            db.session.commit()
     except Refused as refused:
-        db.session.rollback()
         show_refusal(refused)
         return render_resident_page(case.resident, status=refused.status)
     flash(_("Case: %(state)s.", state=label(case.state, "case_state")))
@@ -120,9 +119,8 @@ def checkin(case_id: uuid.UUID) -> Any:
     try:
         with transition_errors():
             record_checkin(current_user, case, data)
-            db.session.commit()
     except CheckInNotAllowed as refused:
-        db.session.rollback()
+        discard_changes()
         form.form_errors.append(refused.message)
         return render_resident_page(case.resident, failed_checkin=form, failed_case=case,
                                     status=422)
@@ -158,6 +156,7 @@ def help_question(case_id: uuid.UUID) -> Any:
     try:
         refuse_closed_question(case)
     except Refused as refused:
+        discard_changes()
         form.form_errors.append(refused.message)
         return _question_page(case, form, 422)
     data = None
@@ -170,16 +169,14 @@ def help_question(case_id: uuid.UUID) -> Any:
         try:
             with transition_errors():
                 save_help_question_as_ready(current_user, case, data)
-                db.session.commit()
         except Refused as refused:
-            db.session.rollback()
+            discard_changes()
             form.form_errors.append(refused.message)
             return _question_page(case, form, 422)
         flash(_("Help question saved and ready: %(state)s.",
                 state=label(case.state, "case_state")))
         return _back(case)
     set_help_question(current_user, case, data)
-    db.session.commit()
     flash(_("Help question saved."))
     return _back(case)
 
@@ -224,6 +221,7 @@ def notes(case_id: uuid.UUID) -> Any:
     try:
         refuse_anonymised_notes(case)
     except Refused as refused:
+        discard_changes()
         form.form_errors.append(refused.message)
         return render_template("cases/notes.html", case=case, form=form), 422
     data = None
@@ -236,8 +234,8 @@ def notes(case_id: uuid.UUID) -> Any:
     try:
         with transition_errors():
             save_notes(current_user, case, data.pop("version"), data)
-            db.session.commit()
     except StaleVersion:
+        discard_changes()
         db.session.expire_all()
         set_hidden(form.version, case.version)
         changed = [name for name in ("household_size", *NotesForm.NOTE_FIELDS)

@@ -52,7 +52,6 @@ def create_consent(data: dict[str, Any], resident_id: uuid.UUID) -> Any:
     if data.get("recipient_resident_id") is not None:
         resident_in_scope(current_user, data["recipient_resident_id"])
     consent = request_consent(current_user, resident.id, data)
-    db.session.commit()
     return consent
 
 
@@ -92,7 +91,6 @@ def transition_consent(data: dict[str, Any], consent_id: uuid.UUID) -> Any:
     with transition_errors():
         check_version(consent, data["version"])
         fire_consent(consent, data["trigger"], current_user, transition_arguments(data))
-        db.session.commit()
     return consent
 
 

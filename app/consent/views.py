@@ -85,7 +85,6 @@ def new(resident_id: uuid.UUID) -> Any:
         with transition_errors():
             consent = request_consent(current_user, resident.id, data)
             fire_consent(consent, answer, current_user, arguments)
-            db.session.commit()
     except Refused as refused:  # the recipient, or the answer recorded with the request
         show_refusal(refused, form)
         return render_template("consent/new.html", **context), 422
@@ -176,7 +175,6 @@ def register_csv() -> Any:
     record_log_export(current_user, "consents", {
         name: filters.value(name) for name in ("state", "purpose", "organization")
         if filters.value(name)})
-    db.session.commit()
     header = ["id", "resident_id", "purpose", "recipient_organization_id",
               "recipient_organization", "data_categories", "state", "valid_from",
               "valid_until", "method", "notice_version", "given_at", "ended_at",

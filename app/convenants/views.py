@@ -22,6 +22,7 @@ from app.db import db, utcnow
 from app.errors import Refused
 from app.organizations.models import Organization
 from app.web.formkit import local_zone
+from app.web.pages import show_refusal
 from policies import REGISTER, in_order
 
 bp = Blueprint("convenants_pages", __name__, template_folder="templates")
@@ -107,9 +108,8 @@ def add_party(convenant_id: uuid.UUID) -> Any:
                  joined_on=form.joined_on.data, role=form.role.data.strip(),
                  contact=form.contact.data.strip())
         except Refused as refused:
-            form.organization_id.errors = [*form.organization_id.errors, refused.message]
+            show_refusal(refused, form, "organization_id")
         else:
-            db.session.commit()
             flash(_("The organisation is a party to the convenant."))
             return redirect(url_for("convenants_pages.convenant", convenant_id=item.id))
     return convenant(item.id, join_form=form), 422
@@ -128,9 +128,8 @@ def leave_party(convenant_id: uuid.UUID, party_id: int) -> Any:
         try:
             withdrawn = leave(current_user, party, form.left_on.data)
         except Refused as refused:
-            form.left_on.errors = [*form.left_on.errors, refused.message]
+            show_refusal(refused, form, "left_on")
         else:
-            db.session.commit()
             flash(_("%(organisation)s no longer receives from %(date)s. Handovers withdrawn: "
                     "%(count)d.", organisation=party.organization.name,
                     date=form.left_on.data.strftime("%d-%m-%Y"), count=len(withdrawn)))

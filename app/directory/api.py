@@ -83,7 +83,6 @@ def import_directory(args: dict[str, Any], document: dict[str, Any]) -> Any:
     if args["dry_run"] or (args["strict"] and report.skipped):
         db.session.rollback()
     else:
-        db.session.commit()
         report.committed = True
     return report.as_dict()
 
@@ -107,6 +106,5 @@ def put_identifiers(data: dict[str, Any], organization_id: int) -> Any:
         abort(409, message=_("This identifier belongs to another organisation: %(identifier)s.",
                              identifier=" ".join(taken[0])))
     set_identifiers(current_user, organization, data["identifiers"])
-    db.session.commit()
     return identifiers_of(organization_id)
 

@@ -64,7 +64,6 @@ def create(data: dict[str, Any]) -> Any:
     outside the register), a name, the period, an optional budget, the help themes it funds,
     and what it pays for: `deployments` (coach assignments) and `activity_ids`."""
     stream = create_stream(current_user, data)
-    db.session.commit()
     return stream
 
 
@@ -89,7 +88,6 @@ def update(data: dict[str, Any], stream_id: int) -> Any:
     naming a funder organisation clears an external funder's name and the other way round."""
     stream = _stream(stream_id)
     update_stream(current_user, stream, data)
-    db.session.commit()
     return stream
 
 
@@ -102,7 +100,6 @@ def _account(stream_id: int, args: dict[str, Any], action: Action, how: str) -> 
                     "year or quarter of it that has begun.")
         abort(422, message=message, errors={"period": [message]})
     result = view_account(current_user, stream, period, action, how)
-    db.session.commit()
     return result
 
 

@@ -74,7 +74,6 @@ def _organizations() -> list[tuple[int, str]]:
 
 
 def _refused(form: FlaskForm, refused: Refused) -> None:
-    db.session.rollback()
     show_refusal(refused, form, FIELD_OF.get(refused.field or "", refused.field))
 
 
@@ -103,7 +102,6 @@ def new() -> Any:
         except Refused as refused:
             _refused(form, refused)
         else:
-            db.session.commit()
             flash(_("Funding stream %(name)s recorded. Tag what it pays for below.",
                     name=stream.name))
             return redirect(url_for("funding_pages.stream", stream_id=stream.id))
@@ -140,7 +138,6 @@ def edit(stream_id: int) -> Any:
         except Refused as refused:
             _refused(form, refused)
         else:
-            db.session.commit()
             flash(_("Funding stream %(name)s changed.", name=stream.name))
             return redirect(url_for("funding_pages.stream", stream_id=stream.id))
     return render_template("funding/form.html", form=form, stream=stream), 422
@@ -210,7 +207,6 @@ def add_deployment(stream_id: int) -> Any:
         except Refused as refused:
             _refused(form, refused)
         else:
-            db.session.commit()
             flash(_("The stream now pays for this coach's work in the building."))
             return redirect(url_for("funding_pages.stream", stream_id=item.id,
                                     _anchor="deployment"))
@@ -228,7 +224,6 @@ def remove_deployment(stream_id: int, deployment_id: int) -> Any:
     if not FlaskForm().validate_on_submit():
         return stream(item.id), 400
     untag_deployment(current_user, item, deployment)
-    db.session.commit()
     flash(_("The stream no longer pays for this coach's work in the building."))
     return redirect(url_for("funding_pages.stream", stream_id=item.id, _anchor="deployment"))
 
@@ -247,7 +242,6 @@ def add_activity(stream_id: int) -> Any:
         except Refused as refused:
             _refused(form, refused)
         else:
-            db.session.commit()
             flash(_("The stream now pays for %(title)s.", title=activity.title))
             return redirect(url_for("funding_pages.stream", stream_id=item.id,
                                     _anchor="activities"))
@@ -264,7 +258,6 @@ def remove_activity(stream_id: int, activity_id: int) -> Any:
     if not FlaskForm().validate_on_submit():
         return stream(item.id), 400
     untag_activity(current_user, item, activity_id)
-    db.session.commit()
     flash(_("The stream no longer pays for this activity."))
     return redirect(url_for("funding_pages.stream", stream_id=item.id, _anchor="activities"))
 
@@ -303,7 +296,6 @@ def account(stream_id: int) -> Any:
     item = _stream(stream_id)
     filters, period = _period(item)
     result = view_account(current_user, item, period, Action.VIEW_INSIGHT, "page")
-    db.session.commit()
     return render_template("funding/account.html", stream=item, result=result,
                            tables=_shown(result), filters=filters, period=period)
 
@@ -314,7 +306,6 @@ def account_print(stream_id: int) -> Any:
     item = _stream(stream_id)
     _filters, period = _period(item)
     result = view_account(current_user, item, period, Action.VIEW_INSIGHT, "print")
-    db.session.commit()
     return render_template("funding/account_print.html", stream=item, result=result,
                            tables=_shown(result), period=period)
 
@@ -325,5 +316,4 @@ def account_download(stream_id: int) -> Any:
     item = _stream(stream_id)
     _filters, period = _period(item)
     result = view_account(current_user, item, period, Action.EXPORT, "csv")
-    db.session.commit()
     return account_csv(result)

@@ -54,7 +54,6 @@ def create_handover_view(data: dict[str, Any], case_id: uuid.UUID) -> Any:
     if data.get("consent_id") is not None:
         consent_in_scope(current_user, data["consent_id"])
     handover = create_handover(current_user, case, data)
-    db.session.commit()
     return handover_view(handover)
 
 
@@ -80,7 +79,6 @@ def get_handover(handover_id: uuid.UUID) -> Any:
     """A handover; a professional receives only the consented categories of the resident."""
     handover = handover_in_scope(current_user, handover_id)
     result = handover_view(handover)
-    db.session.commit()  # the processing-log entry of this read
     return result
 
 
@@ -103,7 +101,6 @@ def transition_handover(data: dict[str, Any], handover_id: uuid.UUID) -> Any:
     # The answer's own processing-log entry commits with the transition: one commit, so a
     # client never sees an error for a transition that was applied.
     result = handover_view(handover)
-    db.session.commit()
     return result
 
 
@@ -121,7 +118,6 @@ def reoffer_handover(data: dict[str, Any], handover_id: uuid.UUID) -> Any:
     categories, when there is one; otherwise it is null and the draft waits for consent."""
     handover = handover_in_scope(current_user, handover_id)
     draft = reoffer(current_user, handover, data["organization_id"])
-    db.session.commit()
     return handover_view(draft)
 
 
@@ -136,5 +132,4 @@ def create_safety_disclosure(data: dict[str, Any], handover_id: uuid.UUID) -> An
     `vital_interest` or `legal_obligation`; lands in the privacy officer's review queue."""
     handover = handover_in_scope(current_user, handover_id)
     disclosure = make_safety_disclosure(current_user, handover, data)
-    db.session.commit()
     return disclosure

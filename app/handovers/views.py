@@ -44,6 +44,7 @@ from app.handovers.schemas import (
 from app.handovers.scope import handover_in_scope, handovers_query
 from app.lifecycle.firing import transition_errors
 from app.organizations.models import Organization
+from app.unit_of_work import discard_changes
 from app.web.formkit import TransitionForm, apply_schema
 from app.web.labels import label
 from app.web.pages import (
@@ -93,7 +94,6 @@ def inbox() -> Any:
     rows = [inbox_row(current_user, handover) for handover in page.items]
     response = render_template("handovers/inbox.html", page=page, rows=rows, group=group,
                                groups=(*GROUPS, "all"))
-    db.session.commit()  # the processing-log entries of these reads
     return response
 
 
@@ -136,10 +136,9 @@ def new(case_id: uuid.UUID) -> Any:
             with transition_errors():
                 fire_handover(handover, "offer", current_user, {})
     except Refused as refused:  # refused here, or at the offer: nothing is kept
-        db.session.rollback()
+        discard_changes()
         form.form_errors.append(refused.message)
         return _render_new(case, form, valid, 422)
-    db.session.commit()
     if offering:
         flash(_("Handover offered to %(organization)s.",
                 organization=handover.organization.name))
@@ -233,7 +232,6 @@ def render_handover_page(handover: Handover, *, failed: TransitionForm | None = 
         case_coach=None if coach else db.session.get(User, handover.case.coach_id),
         confirm={"record_intro": early} if (early := _early_intro(handover)) else None,
     )
-    db.session.commit()  # the processing-log entry of this read
     return page, status
 
 
@@ -292,10 +290,9 @@ def reoffer_page(handover_id: uuid.UUID) -> Any:
     try:
         draft = reoffer(current_user, handover, data["organization_id"])
     except HandoverNotAllowed as refused:
-        db.session.rollback()
+        discard_changes()
         form.form_errors.append(refused.message)
         return render_handover_page(handover, failed_reoffer=form, status=422)
-    db.session.commit()
     if draft.consent_id is not None:
         flash(_("A draft for %(organization)s is ready, with the same topics and note. The "
                 "resident's consent for %(organization)s covers it: check it and offer it.",
@@ -324,9 +321,8 @@ def safety_disclosure(handover_id: uuid.UUID) -> Any:
     try:
         make_safety_disclosure(current_user, handover, data)
     except HandoverNotAllowed as refused:
-        db.session.rollback()
+        discard_changes()
         form.form_errors.append(refused.message)
         return render_template("handovers/safety.html", handover=handover, form=form), 422
-    db.session.commit()
     flash(_("Safety disclosure recorded; the privacy officer will review it."))
     return redirect(url_for("handovers_pages.handover", handover_id=handover.id))

@@ -9,7 +9,6 @@ from app.api_base import api_blueprint
 from app.auth.access import require
 from app.auth.permissions import Permission
 from app.auth.scope import not_found
-from app.db import db
 from app.insight.export import panel_csv
 from app.insight.operations import export_panel, view_insight
 from app.insight.panels import PANELS
@@ -33,7 +32,6 @@ def insights(args: dict[str, Any]) -> Any:
     part of the same suppressed table as the answer for all of them. Each call is logged
     in the processing log (activity `neighbourhood_insight`, action `view_insight`)."""
     result = view_insight(current_user, args.get("building_id"))
-    db.session.commit()
     # Already in the documented shape: sent as it is (the schema documents it; dumping
     # thousands of cells through it would only cost time).
     return jsonify(dict(result, generated_at=result["generated_at"].isoformat()))
@@ -54,5 +52,4 @@ def panel_export(args: dict[str, Any], panel: str) -> Any:
     if panel not in PANELS:
         not_found()
     data = export_panel(current_user, panel, args.get("building_id"))
-    db.session.commit()
     return panel_csv(data, args.get("building_id"))

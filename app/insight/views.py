@@ -17,7 +17,7 @@ from wtforms.validators import Optional
 from app.auth.access import require
 from app.auth.permissions import Permission
 from app.auth.scope import not_found
-from app.db import db, utcnow
+from app.db import utcnow
 from app.insight.export import panel_csv
 from app.insight.operations import building_choices, export_panel, view_insight
 from app.insight.panels import PANELS
@@ -70,7 +70,6 @@ def dashboard() -> Any:
     building_id = _selected(filters)
     period = _period(filters)
     result = view_insight(current_user, building_id, period=period)
-    db.session.commit()
     panels = [dict(panel, chart_view=chart(panel), table_rows=_table_rows(panel),
                    marks_used=marks_in(panel))
               for panel in result["panels"]]
@@ -91,7 +90,6 @@ def panel_download(panel: str) -> Any:
     filters = InsightFilter(building_choices(current_user))
     building_id = _selected(filters)
     data = export_panel(current_user, panel, building_id, _period(filters))
-    db.session.commit()
     return panel_csv(data, building_id)
 
 

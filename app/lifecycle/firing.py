@@ -25,7 +25,6 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.audit import chain
 from app.audit.models import NOTE_DIGEST, AuditEvent, ProcessingLogEntry, TransitionNote
 from app.audit.operations import record_event
-from app.audit.processing import keep_denials_after_rollback
 from app.db import db
 from app.errors import Refused, StaleVersion
 from app.lifecycle.subject import WorkflowSubject
@@ -163,19 +162,21 @@ def workflow_refusal(error: WorkflowError) -> Refused:
 
 @contextmanager
 def transition_errors() -> Iterator[None]:
-    """Wrap a request that fires triggers and commits: a refused trigger or a stale version
-    leaves nothing changed — except the processing-log entries of denied disclosures,
-    which are kept — and is raised as a refusal (`Refused`, `StaleVersion`)."""
+    """Wrap a request's firing of triggers: a refused trigger or a stale version is raised
+    as a refusal (`Refused`, `StaleVersion`), and the request's unit of work then keeps
+    nothing of it but the processing-log entries of denied disclosures
+    (`app.unit_of_work`); what the block changed is rolled back at once, so the page can
+    show the state as it is. The changes are written at the end of the block, so a version
+    that moved meanwhile is found here, as a stale version."""
     try:
         yield
+        db.session.flush()
     except WorkflowError as error:
         db.session.rollback()
-        keep_denials_after_rollback()
-        db.session.commit()
         raise workflow_refusal(error) from error
     except StaleVersion:
         db.session.rollback()
         raise
     except StaleDataError as error:
-        db.session.rollback()
+        db.session.rollback()  # a failed write leaves the session unusable until then
         raise StaleVersion() from error

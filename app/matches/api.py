@@ -82,7 +82,6 @@ def create_match(data: dict[str, Any]) -> Any:
     offering = resident_in_scope(current_user, data["offering_resident_id"])
     seeking = resident_in_scope(current_user, data["seeking_resident_id"])
     match = propose_match(current_user, offering, seeking, data["offer"])
-    db.session.commit()
     return match_view(match)
 
 
@@ -112,7 +111,6 @@ def get_match(match_id: uuid.UUID) -> Any:
     it, the contact card."""
     match = match_in_scope(current_user, match_id)
     result = match_view(match)
-    db.session.commit()  # the processing-log entries of showing the contact card
     return result
 
 
@@ -134,5 +132,4 @@ def transition_match(data: dict[str, Any], match_id: uuid.UUID) -> Any:
         db.session.flush()  # the version check runs in the UPDATE, inside the error handling
     # The contact card's log entries commit with the transition: one commit, as for handovers.
     result = match_view(match)
-    db.session.commit()
     return result

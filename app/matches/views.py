@@ -37,6 +37,7 @@ from app.matches.schemas import MatchCreateSchema
 from app.matches.scope import match_in_scope, matches_query
 from app.residents.models import Resident
 from app.residents.scope import resident_in_scope
+from app.unit_of_work import discard_changes
 from app.web.formkit import Form, TransitionForm, apply_schema
 from app.web.labels import label
 from app.web.pages import (
@@ -119,6 +120,7 @@ def propose() -> Any:
         "offer": form.offer.data,
     }) if form.validate() else None
     if data is None:
+        discard_changes()
         flash(_("This connection could not be proposed: %(reason)s",
                 reason=" ".join(_messages(form)) or _("reload the page.")))
         return redirect(url_for("matches_pages.suggestions"))
@@ -127,10 +129,9 @@ def propose() -> Any:
     try:
         match = propose_match(current_user, offering, seeking, data["offer"])
     except MatchNotAllowed as refused:
-        db.session.rollback()
+        discard_changes()
         flash(_("This connection could not be proposed: %(reason)s", reason=refused.message))
         return redirect(url_for("matches_pages.suggestions"))
-    db.session.commit()
     flash(_("Connection proposed. Ask both residents for their consent."))
     return redirect(url_for("matches_pages.match", match_id=match.id))
 
@@ -165,7 +166,6 @@ def render_match_page(match: Match, *, failed: TransitionForm | None = None,
     page = render_template("matches/match.html", match=match, forms=forms, sides=sides,
                            outcome=outcome, card=contact_card(current_user, match), path=PATH,
                            outcome_kind="consent_state" if failed_consent else "match_state")
-    db.session.commit()  # the processing-log entries of showing the contact card
     return page, status
 
 

@@ -9,7 +9,6 @@ from marshmallow import Schema, fields
 from app.api_base import api_blueprint
 from app.auth.access import require
 from app.auth.permissions import Permission
-from app.db import db
 from app.notifications.models import NotificationKind
 from app.notifications.operations import (
     NotificationNotFound,
@@ -71,7 +70,6 @@ def read_one(notification_id: int) -> Any:
         notification = mark_read(current_user, notification_id)
     except NotificationNotFound:
         abort(404)
-    db.session.commit()
     return describe(current_user, [notification])[0]
 
 
@@ -81,5 +79,4 @@ def read_one(notification_id: int) -> Any:
 def read_all() -> Any:
     """Mark all of the caller's notifications as read."""
     marked = mark_all_read(current_user)
-    db.session.commit()
     return {"marked": marked}

@@ -11,7 +11,6 @@ from flask_wtf import FlaskForm
 
 from app.auth.access import require
 from app.auth.permissions import Permission
-from app.db import db
 from app.notifications.operations import (
     NotificationNotFound,
     inbox_query,
@@ -44,7 +43,6 @@ def open_notification(notification_id: int) -> Any:
         notification = mark_read(current_user, notification_id)
     except NotificationNotFound:
         abort(404)
-    db.session.commit()
     return redirect(redirect_target(target(current_user, notification),
                                     "notifications_pages.inbox"))
 
@@ -55,7 +53,6 @@ def read_all() -> Any:
     if not FlaskForm().validate_on_submit():
         abort(400)
     marked = mark_all_read(current_user)
-    db.session.commit()
     if not marked:
         return redirect(url_for("notifications_pages.inbox"))
     from flask import flash

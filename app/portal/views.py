@@ -98,7 +98,6 @@ def _start_session(user: Any, welcome: str | None = None) -> Any:
     session[_SEEN] = utcnow().timestamp()
     if welcome:
         flash(welcome)
-    db.session.commit()
     return redirect(url_for("portal.home"))
 
 
@@ -174,7 +173,6 @@ def sign_out() -> Any:
 @resident_page(Permission.OWN_DATA_READ)
 def home() -> Any:
     page = own_page(current_user)
-    db.session.commit()
     return render_template("portal/home.html", form=ConfirmForm(), **page)
 
 
@@ -190,13 +188,11 @@ def withdraw(consent_id: uuid.UUID) -> Any:
         try:
             ops.withdraw_consent(current_user, consent.id)
         except Refused as refused:
-            flash(refused.message)
+            show_refusal(refused)
         else:
-            db.session.commit()
             flash(_("Your consent has been withdrawn. Your flatcoach has been told."))
         return redirect(url_for("portal.home", _anchor="consents"))
     log_own_view(current_user, subject=consent)
-    db.session.commit()
     return render_template("portal/withdraw.html", form=form, consent=consent,
                            can_withdraw=consent.is_valid_at(utcnow()))
 
@@ -211,12 +207,10 @@ def message() -> Any:
         except Refused as refused:
             _refused(form, refused, "text")
         else:
-            db.session.commit()
             flash(_("Sent. Your flatcoach will get back to you."))
             return redirect(url_for("portal.home"))
     if not form.is_submitted():
         log_own_view(current_user)
-        db.session.commit()
     status = 422 if form.is_submitted() else 200
     return render_template("portal/message.html", form=form), status
 
@@ -243,7 +237,6 @@ def _access_page(resident: Any, status: int = 200) -> Any:
         can_issue=coach, days=ops.CODE_LIFETIME.days, max_failures=ops.MAX_FAILURES)
     if any(m.read_at is None for m in messages):
         ops.mark_read(messages)
-        db.session.commit()
     return page, status
 
 
@@ -264,9 +257,8 @@ def issue_letter(resident_id: uuid.UUID) -> Any:
     try:
         letter = ops.issue_letter(current_user, resident)
     except Refused as refused:
-        flash(refused.message)
+        show_refusal(refused)
         return _access_page(resident, status=422)
-    db.session.commit()
     # The code is shown this once, on the printable letter: it is not kept.
     response = render_template("portal/letter.html", letter=letter, resident=resident,
                                qr=_qr(url_for("portal.activate", _external=True) + "#"
@@ -284,8 +276,7 @@ def revoke(resident_id: uuid.UUID) -> Any:
         try:
             ops.revoke(current_user, resident)
         except Refused as refused:
-            flash(refused.message)
+            show_refusal(refused)
         else:
-            db.session.commit()
             flash(_("The resident's own page is closed. Every session of it has ended."))
     return redirect(url_for("portal.resident_access", resident_id=resident.id))

@@ -9,7 +9,6 @@ from marshmallow import Schema, fields
 from app.api_base import api_blueprint
 from app.auth.access import require
 from app.auth.permissions import Permission
-from app.db import db
 from app.privacy.operations import erase, export
 from app.residents.scope import resident_for_privacy_officer
 
@@ -30,7 +29,6 @@ def export_resident(resident_id: uuid.UUID) -> Any:
     """Art. 15 access request: all data held on the resident, as JSON. The export is logged."""
     resident = resident_for_privacy_officer(current_user, resident_id)
     data = export(current_user, resident)
-    db.session.commit()
     return data
 
 
@@ -43,6 +41,5 @@ def erase_resident(resident_id: uuid.UUID) -> Any:
     """Art. 17 erasure: anonymise everywhere, keep the logs (they hold no names)."""
     resident = resident_for_privacy_officer(current_user, resident_id)
     erase(current_user, resident)
-    db.session.commit()
     return {"resident_id": resident.id, "anonymised": True,
             "anonymised_at": resident.anonymised_at}

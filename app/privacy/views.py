@@ -27,6 +27,7 @@ from app.privacy.forms import ErasureForm, ResidentSearchForm
 from app.privacy.operations import LegalHold, erase, export, legal_hold
 from app.residents.models import Resident
 from app.residents.scope import resident_for_privacy_officer
+from app.unit_of_work import discard_changes
 from app.visits.models import Visit
 from policies import Action
 
@@ -60,7 +61,6 @@ def residents() -> Any:
         results = _search(form.query.data)
         for found in results:
             _log_identification(found)
-        db.session.commit()
     elif form.is_submitted():
         status = 422
     return render_template("privacy/residents.html", form=form, results=results), status
@@ -80,7 +80,6 @@ def _count(query: Any) -> int:
 def _render_resident(resident: Resident, form: ErasureForm | None = None,
                      status: int = 200, template: str = "privacy/resident.html") -> Any:
     _log_identification(resident)
-    db.session.commit()
     counts = {
         "visits": _count(select(Visit.id).where(Visit.resident_id == resident.id)),
         "cases": _count(select(Case.id).where(Case.resident_id == resident.id)),
@@ -106,7 +105,6 @@ def export_download(resident_id: uuid.UUID) -> Any:
     if not FlaskForm().validate_on_submit():
         return _render_resident(resident, status=400)
     data = export(current_user, resident)
-    db.session.commit()
     response = Response(json.dumps(data, ensure_ascii=False, indent=2),
                         mimetype="application/json")
     response.headers["Content-Disposition"] = (
@@ -121,7 +119,6 @@ def inzage(resident_id: uuid.UUID) -> Any:
     holds, in plain Dutch. Showing it is logged like the export."""
     resident = resident_for_privacy_officer(current_user, resident_id)
     report = access_report(current_user, resident)
-    db.session.commit()
     return render_template("privacy/inzage.html", resident=resident, report=report)
 
 
@@ -138,10 +135,9 @@ def erasure(resident_id: uuid.UUID) -> Any:
     try:
         erase(current_user, resident)
     except LegalHold as hold:
-        db.session.rollback()
+        discard_changes()
         form.form_errors.append(hold.message)
         return _render_resident(resident, form, 422, template)
-    db.session.commit()
     flash(_("The resident has been anonymised everywhere. The logs are kept; they hold no "
             "names."))
     return redirect(url_for("privacy_pages.resident", resident_id=resident.id))

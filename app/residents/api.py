@@ -12,7 +12,6 @@ from app.auth.permissions import Permission
 from app.auth.scope import not_found
 from app.buildings.models import Dwelling
 from app.buildings.scope import building_in_scope, dwelling_in_scope
-from app.db import db
 from app.pagination import paginate
 from app.residents.duplicates import decide, flag_in_scope, flags_query
 from app.residents.models import PossibleDuplicate
@@ -41,7 +40,6 @@ def create_resident(data: dict[str, Any]) -> Any:
     is flagged as a possible duplicate (`possible_duplicate_of`) for the coach to decide."""
     dwelling = dwelling_in_scope(current_user, data["dwelling_id"])
     resident = register_resident(current_user, dwelling, data)
-    db.session.commit()
     return resident
 
 
@@ -85,5 +83,4 @@ def resolve_duplicate(data: dict[str, Any], flag_id: int) -> Any:
     if flag is None:
         not_found()
     decide(current_user, flag, data["decision"])
-    db.session.commit()
     return flag

@@ -32,7 +32,7 @@ from app.residents.timeline import timeline_query
 from app.visits.models import Visit
 from app.visits.queries import conversations
 from app.web.formkit import TransitionForm
-from app.web.pages import TransitionOutcome, latest_seq, paginate, transition_form
+from app.web.pages import TransitionOutcome, latest_seq, paginate, show_refusal, transition_form
 from workflows.case import CASE_OPEN_STATES, CHECKIN_CASE_STATE, QUESTION_READY_PATH
 
 bp = Blueprint("residents_pages", __name__, template_folder="templates")
@@ -123,8 +123,7 @@ def open_case_page(resident_id: uuid.UUID) -> Any:
     try:
         open_case(current_user, resident)
     except Refused as refused:
-        flash(refused.message)
+        show_refusal(refused)
         return render_resident_page(resident, status=422)
-    db.session.commit()
     flash(_("Case opened."))
     return redirect(url_for("residents_pages.resident", resident_id=resident.id))

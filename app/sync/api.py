@@ -11,7 +11,6 @@ from flask_login import current_user
 from app.api_base import api_blueprint
 from app.auth.access import require
 from app.auth.permissions import Permission
-from app.db import db
 from app.sync.operations import apply_batch, tally
 from app.sync.schemas import SyncAnswerSchema, SyncBatchSchema
 
@@ -36,5 +35,4 @@ def sync(data: dict[str, Any]) -> Any:
     duplicate (`possible_duplicate_of`), never merged. Opening cases, consents and
     handovers are online only."""
     answer = tally(apply_batch(current_user, data["items"]))
-    db.session.commit()
     return answer

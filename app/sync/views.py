@@ -21,7 +21,6 @@ from marshmallow import ValidationError
 from app.api_base import error_body
 from app.auth.access import require
 from app.auth.permissions import Permission
-from app.db import db
 from app.input_rules import unstorable
 from app.sync.copy import offline_copy
 from app.sync.operations import apply_batch, tally
@@ -200,5 +199,4 @@ def sync() -> Any:
                                   _("The input is not valid. See errors for the fields "
                                     "concerned."), errors)), 422
     answer = tally(apply_batch(current_user, data["items"]))
-    db.session.commit()
     return jsonify(SyncAnswerSchema().dump(answer))

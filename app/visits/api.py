@@ -10,7 +10,6 @@ from app.auth.access import require
 from app.auth.permissions import Permission
 from app.buildings.models import Dwelling
 from app.buildings.scope import building_in_scope, dwelling_in_scope
-from app.db import db
 from app.pagination import paginate
 from app.visits.models import Visit
 from app.visits.operations import record_visit
@@ -30,7 +29,6 @@ def create_visit(data: dict[str, Any]) -> Any:
     """Record one door-knock (also 'not home'); may open a case for the resident."""
     dwelling = dwelling_in_scope(current_user, data["dwelling_id"])
     visit = record_visit(current_user, dwelling, data)
-    db.session.commit()
     return visit
 
 

@@ -27,7 +27,7 @@ from app.visits.operations import VisitInvalid, record_visit, take_back_visit
 from app.visits.queries import conversations, dwelling_visits
 from app.visits.schemas import VisitCreateSchema
 from app.web.formkit import apply_schema
-from app.web.pages import DB_ID
+from app.web.pages import DB_ID, show_refusal
 from workflows.case import CASE_OPEN_STATES
 
 bp = Blueprint("visits_pages", __name__, template_folder="templates")
@@ -97,7 +97,6 @@ def not_home(dwelling_id: int) -> Any:
     if not NotHomeForm().validate_on_submit():
         return _render(dwelling, status=422)
     visit = record_visit(current_user, dwelling, {"outcome": "not_home"})
-    db.session.commit()
     # The building's page confirms it where the coach is, with a way to take it back.
     session["just_recorded_visit"] = str(visit.id)
     return _back_to_building(dwelling)
@@ -116,10 +115,8 @@ def take_back(visit_id: uuid.UUID) -> Any:
     try:
         take_back_visit(current_user, visit)
     except VisitInvalid as refused:
-        db.session.rollback()
-        flash(refused.message)
+        show_refusal(refused)
         return _render(dwelling, status=422)
-    db.session.commit()
     flash(_("Taken back: the visit to %(address)s is not recorded.", address=dwelling.address))
     return redirect(url_for("visits_pages.dwelling", dwelling_id=dwelling.id))
 
@@ -170,11 +167,8 @@ def record(dwelling_id: int) -> Any:
     try:
         visit = record_visit(current_user, dwelling, visit_data)
     except VisitInvalid as invalid:
-        db.session.rollback()
-        target = getattr(form, VISIT_FIELDS.get(invalid.field, invalid.field))
-        target.errors = [*target.errors, invalid.message]
+        show_refusal(invalid, form, VISIT_FIELDS.get(invalid.field, invalid.field))
         return _render(dwelling, form, 422)
-    db.session.commit()
     if visit.case_id is not None:
         flash(_("Visit recorded and case opened."))
     else:
@@ -203,10 +197,8 @@ def resolve_duplicate(dwelling_id: int, flag_id: int) -> Any:
     try:
         kept = decide(current_user, flag, form.decision.data)
     except Refused as refused:
-        db.session.rollback()
-        flash(refused.message)
+        show_refusal(refused)
         return _render(dwelling, status=422)
-    db.session.commit()
     flash(_("Merged: %(name)s is one person.", name=kept.display_name) if kept is not None
           else _("Kept apart: two people with similar names live here."))
     return redirect(url_for("visits_pages.dwelling", dwelling_id=dwelling.id))

@@ -20,6 +20,7 @@ from app.db import db
 from app.errors import Refused, StaleVersion
 from app.lifecycle.firing import check_version, transition_errors
 from app.lifecycle.subject import WorkflowSubject
+from app.unit_of_work import discard_changes
 from app.web.formkit import Form, TransitionForm
 from app.web.labels import choices
 
@@ -148,7 +149,9 @@ def confirmed() -> bool:
 
 def show_refusal(refused: Refused, form: Any | None = None, field: str | None = None) -> None:
     """A refusal on the page: under the form's input it names (`field` where the page calls
-    that input otherwise), else above the form; without a form, as a flashed message."""
+    that input otherwise), else above the form; without a form, as a flashed message.
+    What the refused command changed is discarded at once (`app.unit_of_work.discard_changes`)."""
+    discard_changes()
     if form is None:
         flash(refused.message)
         return
@@ -163,7 +166,8 @@ def run_transition(subject: WorkflowSubject, form: TransitionForm,
                    fire: Callable[[dict[str, Any]], None],
                    prepare: Callable[[], str | None] | None = None) -> TransitionOutcome:
     """Validate the form, then fire through the same version check and error handling as
-    the API (`app.lifecycle.firing.transition_errors`), and commit once.
+    the API (`app.lifecycle.firing.transition_errors`); the request commits once
+    (`app.unit_of_work`).
 
     On a stale version the form keeps what the user typed but carries the current version,
     so sending it again is a deliberate retry against the state now shown."""
@@ -182,15 +186,15 @@ def run_transition(subject: WorkflowSubject, form: TransitionForm,
         with transition_errors():
             check_version(subject, form.version.data)
             fire(arguments)
-            db.session.commit()
     except StaleVersion as stale:
+        discard_changes()
         db.session.expire_all()
         changes = changes_since(subject, form.seen.data)
         set_hidden(form.version, subject.version)
         set_hidden(form.seen, latest_seq())
         return TransitionOutcome("stale", stale.message, changes)
     except Refused as refused:
-        db.session.rollback()
+        discard_changes()
         for name, messages in refused.errors.items():
             if name in TransitionForm.ARGUMENTS and name in transition.arguments:
                 getattr(form, name).errors = [str(m) for m in messages]

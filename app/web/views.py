@@ -32,6 +32,7 @@ from app.errors import Refused
 from app.i18n import remember_in_cookie
 from app.security import redirect_target
 from app.web.forms import LoginForm, NewPasswordForm
+from app.web.pages import show_refusal
 from app.web.templating import install as install_template_helpers
 
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static",
@@ -71,7 +72,6 @@ def login() -> Any:
             session.clear()
             session.permanent = True
             login_user(user)
-            db.session.commit()
             response = redirect(redirect_target(request.args.get("next")))
             # The language the user chose on another device holds here too, also after logout.
             if user.locale in current_app.config["LANGUAGES"]:
@@ -96,9 +96,8 @@ def password_link(token: str) -> Any:
     try:
         set_password_with_link(user, form.password.data)
     except Refused as refused:
-        form.password.errors = [*form.password.errors, refused.message]
+        show_refusal(refused, form, "password")
         return render_template("web/password_link.html", form=form, user=user), 422
-    db.session.commit()
     if current_user.is_authenticated:
         logout_user()
     session.clear()
@@ -117,7 +116,6 @@ def signed_out(user: Any, message: str, endpoint: str) -> Any:
     """Every web session of `user` ends, here and on any other device, and the browser
     forgets what it kept: what a phone kept for the door round without a signal goes too."""
     end_web_sessions(user)
-    db.session.commit()
     logout_user()
     session.clear()
     flash(message)
@@ -132,7 +130,6 @@ def set_language(code: str) -> Any:
     if code in current_app.config["LANGUAGES"]:
         if current_user.is_authenticated:
             choose_language(current_user, code)
-            db.session.commit()
         remember_in_cookie(response, code)
     return response
 
