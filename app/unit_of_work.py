@@ -36,7 +36,7 @@ import time
 from typing import Any
 
 from flask import Flask, Response, g, request
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
 RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
@@ -119,11 +119,11 @@ class UnitOfWorkFlask(Flask):
 
 
 def roll_back_quietly() -> None:
-    """Roll back on the way to the error handlers; a database that is gone stays their
-    problem (503), not a second error here."""
+    """Roll back on the way to the error handlers; a database that fails meanwhile stays
+    their problem (503 for one that is gone), never a second error hiding the first."""
+    from app.extensions import db
+
     try:
         roll_back()
-    except OperationalError:
-        from app.extensions import db
-
+    except SQLAlchemyError:
         db.session.rollback()
