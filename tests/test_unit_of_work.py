@@ -114,6 +114,21 @@ def units(app: Any, database_url: str) -> Any:
         add(request.args["name"])
         raise Refused("No.", status=403)
 
+    @application.route("/changes-a-case-changed-meanwhile/<case_id>", methods=["POST"])
+    def changes_a_case_changed_meanwhile(case_id: str) -> Any:
+        import uuid
+
+        from sqlalchemy import update
+
+        from app.cases.models import Case
+
+        case = db.session.get(Case, uuid.UUID(case_id))
+        # Another request moves the case on between this one's read and its write.
+        db.session.execute(update(Case.__table__).where(Case.__table__.c.id == case.id)
+                           .values(version=Case.__table__.c.version + 1))
+        case.household_notes = "Written over what was there"
+        return "changed", 200
+
     yield application.test_client()
     with application.app_context():
         db.engine.dispose()
@@ -163,6 +178,22 @@ def test_a_denial_stays_logged_once_when_the_request_rolls_back(units, app):
     with app.app_context():
         assert organisations("Denying") == []
         assert denials() == before + 1
+
+
+def test_a_version_found_stale_at_the_commit_is_a_conflict(units, app):
+    from app.cases.models import Case
+    from tests import factories
+
+    with app.app_context():
+        world = factories.build_world()
+        case = factories.create_case(world.resident, world.coach)
+        db.session.commit()
+        case_id, version = case.id, case.version
+    response = units.post(f"/changes-a-case-changed-meanwhile/{case_id}")
+    assert response.status_code == 409
+    with app.app_context():
+        case = db.session.get(Case, case_id)
+        assert (case.version, case.household_notes) == (version, "")
 
 
 # --------------------------------------------------------------------------- one place
