@@ -19,6 +19,7 @@ from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -26,6 +27,7 @@ from sqlalchemy import (
     DateTime,
     Integer,
     Text,
+    bindparam,
     case,
     cast,
     event,
@@ -184,15 +186,26 @@ def append(entry: Any) -> Any:
         session.add(entry)
         session.flush()
         return entry
-    table = entry.__table__
-    session.execute(insert(table).values(_column_values(entry)))
-    session.execute(update(ChainHead.__table__)
-                    .where(ChainHead.__table__.c.log_name == entry.CHAIN)
-                    .values(last_seq=entry.seq, last_hash=entry.hash))
+    session.execute(_insert_into(entry.__table__), _column_values(entry))
+    session.execute(_move_head(), {"log": entry.CHAIN, "seq": entry.seq, "hash": entry.hash})
     # The session's copy of the head says what the row now holds, without a flush.
     set_committed_value(head, "last_seq", entry.seq)
     set_committed_value(head, "last_hash", entry.hash)
     return entry
+
+
+# The two statements of an append are built once and given their values as parameters:
+# building a statement with its values on every append costs more than running it.
+@cache
+def _insert_into(table: Any) -> Any:
+    return insert(table)
+
+
+@cache
+def _move_head() -> Any:
+    heads = ChainHead.__table__
+    return (update(heads).where(heads.c.log_name == bindparam("log"))
+            .values(last_seq=bindparam("seq"), last_hash=bindparam("hash")))
 
 
 def _column_values(entry: Any) -> dict[str, Any]:
