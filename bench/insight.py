@@ -28,6 +28,10 @@ At each size both dashboards are timed in processes of their own, by turns (thre
 a warm-up and three calls each), so a busy machine slows both alike. The earlier code runs
 on this code's schema: tables and indexes it does not know of are there, unused by it.
 
+`--recording` measures only recording a visit, on a neighbourhood generated straight to the
+largest size (100 000 residents, or 1 000 000 with `--million`): a quick check while
+changing how the counts are kept.
+
 `python -m bench.insight --generate N --database-url URL` only fills a database (migrated
 first) with N residents, so the dashboard can be shown at scale: log in as
 coordinator@bench.test (or coach@bench.test, two buildings) with `--password`.
@@ -621,11 +625,7 @@ def measure(kind: str, sizes: tuple[int, ...], runs: int,
     rows.append(Row(NAME, f"insight time {largest // 1000}k / {smallest // 1000}k residents "
                           f"({kind})", measured, f"≤ {RATIO_GOAL:.0f}×",
                     ratio <= RATIO_GOAL, {"ratio": ratio}))
-    rows.append(Row(NAME, f"recording a visit, counts kept / not, {largest:,} residents "
-                          f"({kind})",
-                    f"{recording['ratio']:.2f}× ({recording['with_s'] * 1000:.1f} / "
-                    f"{recording['without_s'] * 1000:.1f} ms)", f"≤ {RECORDING_GOAL}×",
-                    recording["ratio"] <= RECORDING_GOAL, recording))
+    rows.append(_recording_row(kind, largest, recording))
     for size, data in reconciled.items():
         rise = data["peak_rss_rise_bytes"]
         rows.append(Row(NAME, f"insight reconcile, {size:,} residents ({kind})",
@@ -639,6 +639,27 @@ def measure(kind: str, sizes: tuple[int, ...], runs: int,
                         sum(generated.values()) <= GENERATE_GOAL_SECONDS,
                         {"seconds": generated}))
     return rows
+
+
+def measure_recording(kind: str, size: int) -> list[Row]:
+    """Only recording a visit, counts kept and not, at `size` residents."""
+    with bench_database(kind) as url:
+        application = product_app(url)
+        with disposing(application):
+            generator = Generator(application, buildings=BUILDINGS)
+            started = time.perf_counter()
+            generator.grow(size)
+            log(f"{NAME} [{kind}]: {size:,} residents in {time.perf_counter() - started:.0f} s")
+            recording = recording_ratio(application, generator.dwellings)
+            log(f"{NAME} [{kind}]: recording a visit {recording}")
+    return [_recording_row(kind, size, recording)]
+
+
+def _recording_row(kind: str, size: int, recording: dict[str, Any]) -> Row:
+    return Row(NAME, f"recording a visit, counts kept / not, {size:,} residents ({kind})",
+               f"{recording['ratio']:.2f}× ({recording['with_s'] * 1000:.1f} / "
+               f"{recording['without_s'] * 1000:.1f} ms)", f"≤ {RECORDING_GOAL}×",
+               recording["ratio"] <= RECORDING_GOAL, recording)
 
 
 def _by_turns(url: str, baseline: Path) -> tuple[tuple[list[float], int], tuple[list[float], int]]:
@@ -667,6 +688,10 @@ def run(args: argparse.Namespace) -> list[Row]:
     sizes = QUICK_SIZES if args.quick else MILLION_SIZES if million else SIZES
     runs = 3 if args.quick else RUNS
     baseline = getattr(args, "baseline", None)
+    if getattr(args, "recording", False):
+        return per_database(NAME, db_kinds(args.db), "recording a visit",
+                            f"≤ {RECORDING_GOAL}×",
+                            lambda kind: measure_recording(kind, sizes[-1]))
     return per_database(NAME, db_kinds(args.db), "insight dashboard", f"< {GOAL_SECONDS:.0f} s",
                         lambda kind: measure(kind, sizes, runs, baseline))
 
@@ -705,6 +730,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--million", action="store_true",
                         help="measure at 10 000 and 1 000 000 residents (about 15 minutes on "
                              "PostgreSQL; also BENCH_INSIGHT_MILLION=1)")
+    parser.add_argument("--recording", action="store_true",
+                        help="measure only recording a visit with the counts kept and not, "
+                             "at the largest size (100 000 residents, or 1 000 000 with "
+                             "--million)")
     parser.add_argument("--baseline", type=Path, metavar="DIR",
                         help="also time the code of an earlier commit, extracted to DIR "
                              "(git archive REV | tar -x -C DIR), by turns with this code")
