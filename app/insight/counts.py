@@ -36,7 +36,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from functools import cache, lru_cache
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import (
     Connection,
@@ -102,9 +102,29 @@ _DWELLINGS = "dwelling_ids"
 _RESIDENTS = "resident_ids"
 
 
-def _in(column: Any, every: bool, name: str) -> Any:
-    """Every row, or those whose `column` is in the list passed as parameter `name`."""
-    return true() if every else column.in_(bindparam(name, expanding=True))
+# Which rows a contribution query reads: every one; those of one id, given as the parameter;
+# or those of some ids, given as a list. A single dwelling (a visit at one door) is the
+# common case: its statement is the same text every time, with no list to expand into it
+# on each execution (PostgreSQL's `= ANY(array)` would be planned anew for every array).
+Chosen = Literal["every", "one", "some"]
+
+
+def _chosen(ids: Collection[Any]) -> Chosen:
+    return "one" if len(ids) == 1 else "some"
+
+
+def _parameter(chosen: Chosen, ids: list[Any]) -> Any:
+    return ids[0] if chosen == "one" else ids
+
+
+def _in(column: Any, chosen: Chosen, name: str) -> Any:
+    """Every row, or those whose `column` is the one value or in the list passed as
+    parameter `name`."""
+    if chosen == "every":
+        return true()
+    if chosen == "one":
+        return column == bindparam(name)
+    return column.in_(bindparam(name, expanding=True))
 
 
 def _no_moment() -> Any:
@@ -112,7 +132,7 @@ def _no_moment() -> Any:
     return cast(null(), UTCDateTime()).label("moment")
 
 
-def _dwelling_rows(every: bool) -> list[Any]:
+def _dwelling_rows(chosen: Chosen) -> list[Any]:
     """The parts of what dwellings add, as rows of one shape (kind, building, category,
     detail, moment, dwelling, n) — grouped in the database where no period is needed."""
     size = case((Dwelling.household_size >= LARGEST_HOUSEHOLD, LARGEST_HOUSEHOLD),
@@ -122,29 +142,29 @@ def _dwelling_rows(every: bool) -> list[Any]:
                         cast(Dwelling.floor, String).label("category"),
                         literal("", String).label("detail"), *nothing,
                         func.count().label("n"))
-                 .where(_in(Dwelling.id, every, _DWELLINGS)).group_by(Dwelling.building_id, Dwelling.floor))
+                 .where(_in(Dwelling.id, chosen, _DWELLINGS)).group_by(Dwelling.building_id, Dwelling.floor))
     households = (select(literal("household", String), Dwelling.building_id,
                          cast(size, String), literal("", String), *nothing, func.count())
-                  .where(_in(Dwelling.id, every, _DWELLINGS), Dwelling.household_size.is_not(None))
+                  .where(_in(Dwelling.id, chosen, _DWELLINGS), Dwelling.household_size.is_not(None))
                   .group_by(Dwelling.building_id, size))
     answers = (select(literal("answer", String), LatestAnswer.building_id,
                       LatestAnswer.question, LatestAnswer.answer, *nothing, func.count())
-               .where(_in(LatestAnswer.dwelling_id, every, _DWELLINGS))
+               .where(_in(LatestAnswer.dwelling_id, chosen, _DWELLINGS))
                .group_by(LatestAnswer.building_id, LatestAnswer.question, LatestAnswer.answer))
     return [dwellings, households, answers]
 
 
-def _visit_rows(every: bool) -> Any:
+def _visit_rows(chosen: Chosen) -> Any:
     """('visit', building, floor, 'talked' or '', visited at, dwelling, 1) per visit."""
     talked = case((Visit.outcome == VisitOutcome.TALKED, "talked"), else_="")
     return (select(literal("visit", String), Dwelling.building_id,
                    cast(Dwelling.floor, String), talked, Visit.visited_at, Visit.dwelling_id,
                    literal(1, Integer))
             .join(Dwelling, Dwelling.id == Visit.dwelling_id)
-            .where(_in(Visit.dwelling_id, every, _DWELLINGS)))
+            .where(_in(Visit.dwelling_id, chosen, _DWELLINGS)))
 
 
-def _resident_rows(every: bool, sql: Dialect) -> Any:
+def _resident_rows(chosen: Chosen, sql: Dialect) -> Any:
     """What residents add as rows of one shape (kind, building, category, detail, moment,
     n): birth years, lists of languages and help-question themes grouped, and each case
     with the moment it was opened."""
@@ -155,12 +175,12 @@ def _resident_rows(every: bool, sql: Dialect) -> Any:
                     func.coalesce(cast(Resident.birth_year, String), "").label("category"),
                     *blank, func.count().label("n"))
              .join(Dwelling, Dwelling.id == Resident.dwelling_id)
-             .where(_in(Resident.id, every, _RESIDENTS), shown)
+             .where(_in(Resident.id, chosen, _RESIDENTS), shown)
              .group_by(Dwelling.building_id, Resident.birth_year))
     languages = (select(literal("languages", String), Dwelling.building_id, listed, *blank,
                         func.count())
                  .join(Dwelling, Dwelling.id == Resident.dwelling_id)
-                 .where(_in(Resident.id, every, _RESIDENTS), shown)
+                 .where(_in(Resident.id, chosen, _RESIDENTS), shown)
                  .group_by(Dwelling.building_id, listed))
     theme = sql.json_elements(HelpQuestion.themes, "theme")
     themes = (select(literal("help_theme", String), Dwelling.building_id, theme.c.value,
@@ -170,33 +190,35 @@ def _resident_rows(every: bool, sql: Dialect) -> Any:
               .join(Resident, Resident.id == Case.resident_id)
               .join(Dwelling, Dwelling.id == Resident.dwelling_id)
               .join(theme, true())
-              .where(_in(Resident.id, every, _RESIDENTS), shown)
+              .where(_in(Resident.id, chosen, _RESIDENTS), shown)
               .group_by(Dwelling.building_id, theme.c.value))
     outcome = case((Case.state == "closed", func.coalesce(Case.outcome, UNKNOWN)), else_="")
     cases = (select(literal("case", String), Dwelling.building_id, Case.state, outcome,
                     Case.opened_at, literal(1, Integer))
              .join(Resident, Resident.id == Case.resident_id)
              .join(Dwelling, Dwelling.id == Resident.dwelling_id)
-             .where(_in(Case.resident_id, every, _RESIDENTS)))
+             .where(_in(Case.resident_id, chosen, _RESIDENTS)))
     return union_all(years, languages, themes, cases)
 
 
 @cache
-def _of_some_dwellings() -> Any:
-    """What the dwellings passed as a parameter add, their visits included: one query."""
-    return union_all(*_dwelling_rows(False), _visit_rows(False))
+def _of_some_dwellings(chosen: Chosen) -> Any:
+    """What the dwelling or dwellings passed as a parameter add, their visits included: one
+    query."""
+    return union_all(*_dwelling_rows(chosen), _visit_rows(chosen))
 
 
 @cache
 def _of_every_dwelling() -> tuple[Any, Any]:
     """What every dwelling adds, and apart from it their visits in the order of their
     dwellings (read as a stream)."""
-    return union_all(*_dwelling_rows(True)), _visit_rows(True).order_by(Visit.dwelling_id)
+    return (union_all(*_dwelling_rows("every")),
+            _visit_rows("every").order_by(Visit.dwelling_id))
 
 
 @cache
-def _of_residents(every: bool, dialect: str) -> Any:
-    return _resident_rows(every, Dialect(dialect))
+def _of_residents(chosen: Chosen, dialect: str) -> Any:
+    return _resident_rows(chosen, Dialect(dialect))
 
 
 def _rows(connection: Connection, query: Any, stream: bool,
@@ -223,15 +245,23 @@ def contribution(dwellings: Collection[int] | None = (),
         _add_dwellings(found, _rows(connection, counted, True))
         _add_visits(found, _rows(connection, visits, True))
     elif dwellings:
-        rows = _rows(connection, _of_some_dwellings(), False, {_DWELLINGS: sorted(dwellings)})
+        ids = sorted(dwellings)
+        chosen = _chosen(ids)
+        rows = _rows(connection, _of_some_dwellings(chosen), False,
+                     {_DWELLINGS: _parameter(chosen, ids)})
         _add_dwellings(found, (row for row in rows if row[0] != "visit"))
         _add_visits(found, sorted((row for row in rows if row[0] == "visit"),
                                   key=lambda row: row[5]))
     if residents is None or residents:
         every = residents is None
-        parameters = None if every else {_RESIDENTS: sorted(residents, key=str)}
+        chosen: Chosen = "every"
+        parameters = None
+        if residents is not None:
+            ids = sorted(residents, key=str)
+            chosen = _chosen(ids)
+            parameters = {_RESIDENTS: _parameter(chosen, ids)}
         for kind, building, category, detail, moment, n in _rows(
-                connection, _of_residents(every, connection.dialect.name), every, parameters):
+                connection, _of_residents(chosen, connection.dialect.name), every, parameters):
             for period in (ALL_TIME,) if moment is None else periods_of(moment):
                 found[(building, kind, period, category, detail)] += n
     return found
