@@ -344,33 +344,58 @@ def _lock(dwelling_ids: list[int], residents: bool) -> None:
 
 def add(differences: Counter[Key], connection: Connection | None = None) -> None:
     """Add the differences to the counts, in the order of their keys."""
-    rows = [{"building_id": b, "measure": m, "period": p, "category": c, "detail": d, "n": n}
-            for (b, m, p, c, d), n in sorted(differences.items()) if n]
-    if not rows:
+    changed = [(*key, n) for key, n in sorted(differences.items()) if n]
+    if not changed:
         return
     connection = connection or db.session.connection()
-    connection.execute(_upsert(connection.dialect.name), rows)
+    if connection.dialect.name == "postgresql":
+        # One statement whatever the number of counts: each column as one array, so the
+        # text is the same every time (prepared once) and the server adds them in one go.
+        connection.execute(_upsert_arrays(), {
+            name: list(values) for name, values in zip(_COLUMNS, zip(*changed, strict=True), strict=True)})
+    else:
+        connection.execute(_upsert(), [dict(zip(_COLUMNS, row, strict=True)) for row in changed])
     # A list of languages is typed text: once nobody is counted under it (erased,
     # retention ended), it goes, like the text it was copied from.
-    emptied = [key for key, n in sorted(differences.items())
-               if n < 0 and key[1] in TYPED_CATEGORIES]
+    emptied = [row[:5] for row in changed if row[5] < 0 and row[1] in TYPED_CATEGORIES]
     if emptied:
         table = InsightCount.__table__
         connection.execute(delete(table).where(
             table.c.n == 0, tuple_(*table.primary_key.columns).in_(emptied)))
 
 
-@cache
-def _upsert(dialect: str) -> Any:
+_COLUMNS = ("building_id", "measure", "period", "category", "detail", "n")
+
+
+def _on_conflict_add(statement: Any) -> Any:
+    """An insert of counts that adds to the count of a key already there."""
     table = InsightCount.__table__
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    statement = insert(table)
     return statement.on_conflict_do_update(
         index_elements=[c.name for c in table.primary_key.columns],
         set_={"n": table.c.n + statement.excluded.n})
+
+
+@cache
+def _upsert() -> Any:
+    """SQLite: one row of counts per parameter set (executemany)."""
+    from sqlalchemy.dialects.sqlite import insert
+
+    return _on_conflict_add(insert(InsightCount.__table__))
+
+
+@cache
+def _upsert_arrays() -> Any:
+    """PostgreSQL: the counts given as one array per column, unnested in the order given."""
+    from sqlalchemy.dialects.postgresql import ARRAY, insert
+
+    table = InsightCount.__table__
+    # Arrays of the columns' types without their lengths: a text too long for its column
+    # is refused when it is stored, not cut short by a cast.
+    arrays = (bindparam(name, type_=ARRAY(type(table.c[name].type)())) for name in _COLUMNS)
+    given = (func.unnest(*arrays)
+             .table_valued(*_COLUMNS, with_ordinality="position").render_derived())
+    rows = select(*(given.c[name] for name in _COLUMNS)).order_by(given.c.position)
+    return _on_conflict_add(insert(table).from_select(list(_COLUMNS), rows))
 
 
 # --------------------------------------------------------------------------- reconciling
