@@ -36,6 +36,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from functools import cache, lru_cache
+from operator import itemgetter
 from typing import Any, Literal
 
 from sqlalchemy import (
@@ -79,11 +80,12 @@ _TRACKED = "insight_counts_tracked"
 _STREAM = 5_000
 
 
-def periods_of(moment: datetime) -> tuple[str, str, str]:
-    """All time, and the calendar year and quarter of `moment` in local time."""
+def periods_of(moment: datetime, zone: tzinfo | None = None) -> tuple[str, str, str]:
+    """All time, and the calendar year and quarter of `moment` in local time (`zone`, when
+    the caller looked it up once for many moments)."""
     # Every zone's offset is a multiple of a quarter of an hour, so a quarter (and a year)
     # begins at the start of one of those: the periods of every moment in one are alike.
-    return _periods_of_slot(int(moment.timestamp()) // _SLOT, local_zone())
+    return _periods_of_slot(int(moment.timestamp()) // _SLOT, zone or local_zone())
 
 
 _SLOT = 15 * 60
@@ -245,26 +247,40 @@ def contribution(dwellings: Collection[int] | None = (),
         _add_dwellings(found, _rows(connection, counted, True))
         _add_visits(found, _rows(connection, visits, True))
     elif dwellings:
-        ids = sorted(dwellings)
-        chosen = _chosen(ids)
-        rows = _rows(connection, _of_some_dwellings(chosen), False,
-                     {_DWELLINGS: _parameter(chosen, ids)})
-        _add_dwellings(found, (row for row in rows if row[0] != "visit"))
-        _add_visits(found, sorted((row for row in rows if row[0] == "visit"),
-                                  key=lambda row: row[5]))
+        _add_some_dwellings(found, connection, sorted(dwellings))
     if residents is None or residents:
-        every = residents is None
-        chosen: Chosen = "every"
-        parameters = None
-        if residents is not None:
-            ids = sorted(residents, key=str)
-            chosen = _chosen(ids)
-            parameters = {_RESIDENTS: _parameter(chosen, ids)}
-        for kind, building, category, detail, moment, n in _rows(
-                connection, _of_residents(chosen, connection.dialect.name), every, parameters):
-            for period in (ALL_TIME,) if moment is None else periods_of(moment):
-                found[(building, kind, period, category, detail)] += n
+        _add_residents(found, connection, residents)
     return found
+
+
+def _add_some_dwellings(found: Counter[Key], connection: Connection, ids: list[int]) -> None:
+    """The dwellings' rows in one read and one pass: counted as they come, the visits set
+    apart and put in the order of their dwellings for `_add_visits`."""
+    chosen = _chosen(ids)
+    counted: list[Any] = []
+    visits: list[Any] = []
+    for row in _rows(connection, _of_some_dwellings(chosen), False,
+                     {_DWELLINGS: _parameter(chosen, ids)}):
+        (visits if row[0] == "visit" else counted).append(row)
+    _add_dwellings(found, counted)
+    visits.sort(key=itemgetter(5))
+    _add_visits(found, visits)
+
+
+def _add_residents(found: Counter[Key], connection: Connection,
+                   residents: Collection[Any] | None) -> None:
+    chosen: Chosen = "every"
+    parameters = None
+    if residents is not None:
+        ids = sorted(residents, key=str)
+        chosen = _chosen(ids)
+        parameters = {_RESIDENTS: _parameter(chosen, ids)}
+    zone = local_zone()
+    for kind, building, category, detail, moment, n in _rows(
+            connection, _of_residents(chosen, connection.dialect.name), chosen == "every",
+            parameters):
+        for period in (ALL_TIME,) if moment is None else periods_of(moment, zone):
+            found[(building, kind, period, category, detail)] += n
 
 
 def _add_dwellings(found: Counter[Key], rows: Iterable[Any]) -> None:
@@ -277,6 +293,7 @@ def _add_visits(found: Counter[Key], rows: Iterable[Any]) -> None:
     current = None
     knocked: set[tuple[int, str, str]] = set()
     talked: set[tuple[int, str, str]] = set()
+    zone = local_zone()
 
     def settle() -> None:
         for measure, cells in (("knocked", knocked), ("talked", talked)):
@@ -289,7 +306,7 @@ def _add_visits(found: Counter[Key], rows: Iterable[Any]) -> None:
         if dwelling_id != current:
             settle()
             current = dwelling_id
-        for period in periods_of(visited_at):
+        for period in periods_of(visited_at, zone):
             cell = (building, floor, period)
             knocked.add(cell)
             if was_talked:
