@@ -50,7 +50,7 @@ from sqlalchemy import (
     delete,
     distinct,
     func,
-    literal,
+    literal_column,
     null,
     select,
     true,
@@ -129,6 +129,17 @@ def _in(column: Any, chosen: Chosen, name: str) -> Any:
     return column.in_(bindparam(name, expanding=True))
 
 
+def _constant(value: str | int) -> Any:
+    """A constant written into the text of a contribution query: the statement is built once
+    and run for every command, so its constants are not passed (and converted) as parameters
+    each time it runs. Only the module's own names and numbers go here."""
+    if isinstance(value, int):
+        return literal_column(str(value), Integer)
+    if "'" in value:
+        raise ValueError("a quote in a constant of a query")
+    return literal_column(f"'{value}'", String)
+
+
 def _no_moment() -> Any:
     """NULL typed as the moments beside it in a union (PostgreSQL would take it for text)."""
     return cast(null(), UTCDateTime()).label("moment")
@@ -137,19 +148,19 @@ def _no_moment() -> Any:
 def _dwelling_rows(chosen: Chosen) -> list[Any]:
     """The parts of what dwellings add, as rows of one shape (kind, building, category,
     detail, moment, dwelling, n) — grouped in the database where no period is needed."""
-    size = case((Dwelling.household_size >= LARGEST_HOUSEHOLD, LARGEST_HOUSEHOLD),
+    size = case((Dwelling.household_size >= _constant(LARGEST_HOUSEHOLD), _constant(LARGEST_HOUSEHOLD)),
                 else_=Dwelling.household_size)
     nothing = _no_moment(), cast(null(), Integer).label("dwelling_id")
-    dwellings = (select(literal("dwellings", String).label("kind"), Dwelling.building_id,
+    dwellings = (select(_constant("dwellings").label("kind"), Dwelling.building_id,
                         cast(Dwelling.floor, String).label("category"),
-                        literal("", String).label("detail"), *nothing,
+                        _constant("").label("detail"), *nothing,
                         func.count().label("n"))
                  .where(_in(Dwelling.id, chosen, _DWELLINGS)).group_by(Dwelling.building_id, Dwelling.floor))
-    households = (select(literal("household", String), Dwelling.building_id,
-                         cast(size, String), literal("", String), *nothing, func.count())
+    households = (select(_constant("household"), Dwelling.building_id,
+                         cast(size, String), _constant(""), *nothing, func.count())
                   .where(_in(Dwelling.id, chosen, _DWELLINGS), Dwelling.household_size.is_not(None))
                   .group_by(Dwelling.building_id, size))
-    answers = (select(literal("answer", String), LatestAnswer.building_id,
+    answers = (select(_constant("answer"), LatestAnswer.building_id,
                       LatestAnswer.question, LatestAnswer.answer, *nothing, func.count())
                .where(_in(LatestAnswer.dwelling_id, chosen, _DWELLINGS))
                .group_by(LatestAnswer.building_id, LatestAnswer.question, LatestAnswer.answer))
@@ -158,10 +169,11 @@ def _dwelling_rows(chosen: Chosen) -> list[Any]:
 
 def _visit_rows(chosen: Chosen) -> Any:
     """('visit', building, floor, 'talked' or '', visited at, dwelling, 1) per visit."""
-    talked = case((Visit.outcome == VisitOutcome.TALKED, "talked"), else_="")
-    return (select(literal("visit", String), Dwelling.building_id,
+    talked = case((Visit.outcome == _constant(VisitOutcome.TALKED.value), _constant("talked")),
+                  else_=_constant(""))
+    return (select(_constant("visit"), Dwelling.building_id,
                    cast(Dwelling.floor, String), talked, Visit.visited_at, Visit.dwelling_id,
-                   literal(1, Integer))
+                   _constant(1))
             .join(Dwelling, Dwelling.id == Visit.dwelling_id)
             .where(_in(Visit.dwelling_id, chosen, _DWELLINGS)))
 
@@ -172,20 +184,20 @@ def _resident_rows(chosen: Chosen, sql: Dialect) -> Any:
     with the moment it was opened."""
     listed = cast(Resident.languages, Text)
     shown = Resident.anonymised_at.is_(None)
-    blank = literal("", String).label("detail"), _no_moment()
-    years = (select(literal("birth_year", String).label("kind"), Dwelling.building_id,
-                    func.coalesce(cast(Resident.birth_year, String), "").label("category"),
+    blank = _constant("").label("detail"), _no_moment()
+    years = (select(_constant("birth_year").label("kind"), Dwelling.building_id,
+                    func.coalesce(cast(Resident.birth_year, String), _constant("")).label("category"),
                     *blank, func.count().label("n"))
              .join(Dwelling, Dwelling.id == Resident.dwelling_id)
              .where(_in(Resident.id, chosen, _RESIDENTS), shown)
              .group_by(Dwelling.building_id, Resident.birth_year))
-    languages = (select(literal("languages", String), Dwelling.building_id, listed, *blank,
+    languages = (select(_constant("languages"), Dwelling.building_id, listed, *blank,
                         func.count())
                  .join(Dwelling, Dwelling.id == Resident.dwelling_id)
                  .where(_in(Resident.id, chosen, _RESIDENTS), shown)
                  .group_by(Dwelling.building_id, listed))
     theme = sql.json_elements(HelpQuestion.themes, "theme")
-    themes = (select(literal("help_theme", String), Dwelling.building_id, theme.c.value,
+    themes = (select(_constant("help_theme"), Dwelling.building_id, theme.c.value,
                      *blank, func.count(distinct(Case.resident_id)))
               .select_from(HelpQuestion)
               .join(Case, Case.id == HelpQuestion.case_id)
@@ -194,9 +206,10 @@ def _resident_rows(chosen: Chosen, sql: Dialect) -> Any:
               .join(theme, true())
               .where(_in(Resident.id, chosen, _RESIDENTS), shown)
               .group_by(Dwelling.building_id, theme.c.value))
-    outcome = case((Case.state == "closed", func.coalesce(Case.outcome, UNKNOWN)), else_="")
-    cases = (select(literal("case", String), Dwelling.building_id, Case.state, outcome,
-                    Case.opened_at, literal(1, Integer))
+    outcome = case((Case.state == _constant("closed"), func.coalesce(Case.outcome, _constant(UNKNOWN))),
+                   else_=_constant(""))
+    cases = (select(_constant("case"), Dwelling.building_id, Case.state, outcome,
+                    Case.opened_at, _constant(1))
              .join(Resident, Resident.id == Case.resident_id)
              .join(Dwelling, Dwelling.id == Resident.dwelling_id)
              .where(_in(Case.resident_id, chosen, _RESIDENTS)))
