@@ -150,14 +150,15 @@ def _no_moment() -> Any:
 def _dwelling_rows(chosen: Chosen) -> list[Any]:
     """The parts of what dwellings add, as rows of one shape (kind, building, category,
     detail, moment, dwelling, n) — grouped in the database where no period is needed."""
-    size = case((Dwelling.household_size >= _constant(LARGEST_HOUSEHOLD), _constant(LARGEST_HOUSEHOLD)),
-                else_=Dwelling.household_size)
+    largest = _constant(LARGEST_HOUSEHOLD)
+    size = case((Dwelling.household_size >= largest, largest), else_=Dwelling.household_size)
     nothing = _no_moment(), cast(null(), Integer).label("dwelling_id")
     dwellings = (select(_constant("dwellings").label("kind"), Dwelling.building_id,
                         cast(Dwelling.floor, String).label("category"),
                         _constant("").label("detail"), *nothing,
                         func.count().label("n"))
-                 .where(_in(Dwelling.id, chosen, _DWELLINGS)).group_by(Dwelling.building_id, Dwelling.floor))
+                 .where(_in(Dwelling.id, chosen, _DWELLINGS))
+                 .group_by(Dwelling.building_id, Dwelling.floor))
     households = (select(_constant("household"), Dwelling.building_id,
                          cast(size, String), _constant(""), *nothing, func.count())
                   .where(_in(Dwelling.id, chosen, _DWELLINGS), Dwelling.household_size.is_not(None))
@@ -188,7 +189,8 @@ def _resident_rows(chosen: Chosen, sql: Dialect) -> Any:
     shown = Resident.anonymised_at.is_(None)
     blank = _constant("").label("detail"), _no_moment()
     years = (select(_constant("birth_year").label("kind"), Dwelling.building_id,
-                    func.coalesce(cast(Resident.birth_year, String), _constant("")).label("category"),
+                    func.coalesce(cast(Resident.birth_year, String), _constant(""))
+                    .label("category"),
                     *blank, func.count().label("n"))
              .join(Dwelling, Dwelling.id == Resident.dwelling_id)
              .where(_in(Resident.id, chosen, _RESIDENTS), shown)
@@ -208,8 +210,8 @@ def _resident_rows(chosen: Chosen, sql: Dialect) -> Any:
               .join(theme, true())
               .where(_in(Resident.id, chosen, _RESIDENTS), shown)
               .group_by(Dwelling.building_id, theme.c.value))
-    outcome = case((Case.state == _constant("closed"), func.coalesce(Case.outcome, _constant(UNKNOWN))),
-                   else_=_constant(""))
+    closed = func.coalesce(Case.outcome, _constant(UNKNOWN))
+    outcome = case((Case.state == _constant("closed"), closed), else_=_constant(""))
     cases = (select(_constant("case"), Dwelling.building_id, Case.state, outcome,
                     Case.opened_at, _constant(1))
              .join(Resident, Resident.id == Case.resident_id)
