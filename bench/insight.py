@@ -18,7 +18,7 @@ grows through the sizes.
 Figures: the median wall time of the dashboard at each size (after one warm-up call) and
 tracemalloc's peak during one call; the ratio largest/smallest; recording a conversation at
 a random door with the counts kept and without (the door locked, nothing counted), 40 of
-each interleaved in one run, as the ratio of medians; `flask insight reconcile` at each
+each interleaved in one run after ten of each to warm up, as the ratio of medians; `flask insight reconcile` at each
 size: seconds, differences found (0) and how far the process's memory rose; at 1 000 000
 residents on PostgreSQL, the time to generate them (≤ 15 minutes).
 
@@ -80,6 +80,7 @@ GOAL_SECONDS = 0.5  # PostgreSQL at the largest size
 RATIO_GOAL = 2.0  # time at the largest size / time at the smallest: cost follows the cells
 RECORDING_GOAL = 1.2  # recording a visit with the counts kept / without
 RECORDINGS = 40  # visits recorded each way, interleaved
+RECORDING_WARM_UP = 10  # recordings each way before: see recording_ratio
 GENERATE_GOAL_SECONDS = 15 * 60  # 1 000 000 residents generated on PostgreSQL
 RUNS = 5
 BASELINE_ROUNDS = 3  # with --baseline: turns per version and size
@@ -557,13 +558,19 @@ def select_user(model: Any, email: str) -> Any:
 
 
 def recording_ratio(application: Any, dwellings: list[int]) -> dict[str, Any]:
-    """Recording a visit with the counts kept and without, interleaved in one run."""
+    """Recording a visit with the counts kept and without, interleaved in one run.
+
+    Each way is warmed up first: a connection plans a statement anew on its first runs
+    (psycopg prepares it at the fifth, PostgreSQL keeps a generic plan after five more, per
+    type of parameter), which a server's pooled connections are long past; the statements
+    only the counts use would otherwise pay it in a quarter of their calls."""
     from bench.common import interleaved
 
     calls = {"with": _recorder(application, dwellings, True),
              "without": _recorder(application, dwellings, False)}
-    for call in calls.values():  # warm-up
-        call()
+    for _ in range(RECORDING_WARM_UP):
+        for call in calls.values():
+            call()
     timings = interleaved(calls, RECORDINGS)
     with_counts, without = median(timings.wall["with"]), median(timings.wall["without"])
     return {"with_s": with_counts, "without_s": without, "ratio": with_counts / without,
