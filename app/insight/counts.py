@@ -30,13 +30,15 @@ time: the ones a viewer can choose (`app.insight.periods`).
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from functools import cache, lru_cache
-from typing import Any
+from operator import itemgetter
+from typing import Any, Literal
 
 from sqlalchemy import (
     Connection,
@@ -46,10 +48,11 @@ from sqlalchemy import (
     bindparam,
     case,
     cast,
+    column,
     delete,
     distinct,
     func,
-    literal,
+    literal_column,
     null,
     select,
     true,
@@ -79,11 +82,12 @@ _TRACKED = "insight_counts_tracked"
 _STREAM = 5_000
 
 
-def periods_of(moment: datetime) -> tuple[str, str, str]:
-    """All time, and the calendar year and quarter of `moment` in local time."""
+def periods_of(moment: datetime, zone: tzinfo | None = None) -> tuple[str, str, str]:
+    """All time, and the calendar year and quarter of `moment` in local time (`zone`, when
+    the caller looked it up once for many moments)."""
     # Every zone's offset is a multiple of a quarter of an hour, so a quarter (and a year)
     # begins at the start of one of those: the periods of every moment in one are alike.
-    return _periods_of_slot(int(moment.timestamp()) // _SLOT, local_zone())
+    return _periods_of_slot(int(moment.timestamp()) // _SLOT, zone or local_zone())
 
 
 _SLOT = 15 * 60
@@ -102,9 +106,40 @@ _DWELLINGS = "dwelling_ids"
 _RESIDENTS = "resident_ids"
 
 
-def _in(column: Any, every: bool, name: str) -> Any:
-    """Every row, or those whose `column` is in the list passed as parameter `name`."""
-    return true() if every else column.in_(bindparam(name, expanding=True))
+# Which rows a contribution query reads: every one; those of one id, given as the parameter;
+# or those of some ids, given as a list. A single dwelling (a visit at one door) is the
+# common case: its statement is the same text every time, with no list to expand into it
+# on each execution (PostgreSQL's `= ANY(array)` would be planned anew for every array).
+Chosen = Literal["every", "one", "some"]
+
+
+def _chosen(ids: Collection[Any]) -> Chosen:
+    return "one" if len(ids) == 1 else "some"
+
+
+def _parameter(chosen: Chosen, ids: list[Any]) -> Any:
+    return ids[0] if chosen == "one" else ids
+
+
+def _in(column: Any, chosen: Chosen, name: str) -> Any:
+    """Every row, or those whose `column` is the one value or in the list passed as
+    parameter `name`."""
+    if chosen == "every":
+        return true()
+    if chosen == "one":
+        return column == bindparam(name)
+    return column.in_(bindparam(name, expanding=True))
+
+
+def _constant(value: str | int) -> Any:
+    """A constant written into the text of a contribution query: the statement is built once
+    and run for every command, so its constants are not passed (and converted) as parameters
+    each time it runs. Only the module's own names and numbers go here."""
+    if isinstance(value, int):
+        return literal_column(str(value), Integer)
+    if "'" in value:
+        raise ValueError("a quote in a constant of a query")
+    return literal_column(f"'{value}'", String)
 
 
 def _no_moment() -> Any:
@@ -112,91 +147,97 @@ def _no_moment() -> Any:
     return cast(null(), UTCDateTime()).label("moment")
 
 
-def _dwelling_rows(every: bool) -> list[Any]:
+def _dwelling_rows(chosen: Chosen) -> list[Any]:
     """The parts of what dwellings add, as rows of one shape (kind, building, category,
     detail, moment, dwelling, n) — grouped in the database where no period is needed."""
-    size = case((Dwelling.household_size >= LARGEST_HOUSEHOLD, LARGEST_HOUSEHOLD),
-                else_=Dwelling.household_size)
+    largest = _constant(LARGEST_HOUSEHOLD)
+    size = case((Dwelling.household_size >= largest, largest), else_=Dwelling.household_size)
     nothing = _no_moment(), cast(null(), Integer).label("dwelling_id")
-    dwellings = (select(literal("dwellings", String).label("kind"), Dwelling.building_id,
+    dwellings = (select(_constant("dwellings").label("kind"), Dwelling.building_id,
                         cast(Dwelling.floor, String).label("category"),
-                        literal("", String).label("detail"), *nothing,
+                        _constant("").label("detail"), *nothing,
                         func.count().label("n"))
-                 .where(_in(Dwelling.id, every, _DWELLINGS)).group_by(Dwelling.building_id, Dwelling.floor))
-    households = (select(literal("household", String), Dwelling.building_id,
-                         cast(size, String), literal("", String), *nothing, func.count())
-                  .where(_in(Dwelling.id, every, _DWELLINGS), Dwelling.household_size.is_not(None))
+                 .where(_in(Dwelling.id, chosen, _DWELLINGS))
+                 .group_by(Dwelling.building_id, Dwelling.floor))
+    households = (select(_constant("household"), Dwelling.building_id,
+                         cast(size, String), _constant(""), *nothing, func.count())
+                  .where(_in(Dwelling.id, chosen, _DWELLINGS), Dwelling.household_size.is_not(None))
                   .group_by(Dwelling.building_id, size))
-    answers = (select(literal("answer", String), LatestAnswer.building_id,
+    answers = (select(_constant("answer"), LatestAnswer.building_id,
                       LatestAnswer.question, LatestAnswer.answer, *nothing, func.count())
-               .where(_in(LatestAnswer.dwelling_id, every, _DWELLINGS))
+               .where(_in(LatestAnswer.dwelling_id, chosen, _DWELLINGS))
                .group_by(LatestAnswer.building_id, LatestAnswer.question, LatestAnswer.answer))
     return [dwellings, households, answers]
 
 
-def _visit_rows(every: bool) -> Any:
+def _visit_rows(chosen: Chosen) -> Any:
     """('visit', building, floor, 'talked' or '', visited at, dwelling, 1) per visit."""
-    talked = case((Visit.outcome == VisitOutcome.TALKED, "talked"), else_="")
-    return (select(literal("visit", String), Dwelling.building_id,
+    talked = case((Visit.outcome == _constant(VisitOutcome.TALKED.value), _constant("talked")),
+                  else_=_constant(""))
+    return (select(_constant("visit"), Dwelling.building_id,
                    cast(Dwelling.floor, String), talked, Visit.visited_at, Visit.dwelling_id,
-                   literal(1, Integer))
+                   _constant(1))
             .join(Dwelling, Dwelling.id == Visit.dwelling_id)
-            .where(_in(Visit.dwelling_id, every, _DWELLINGS)))
+            .where(_in(Visit.dwelling_id, chosen, _DWELLINGS)))
 
 
-def _resident_rows(every: bool, sql: Dialect) -> Any:
+def _resident_rows(chosen: Chosen, sql: Dialect) -> Any:
     """What residents add as rows of one shape (kind, building, category, detail, moment,
     n): birth years, lists of languages and help-question themes grouped, and each case
     with the moment it was opened."""
     listed = cast(Resident.languages, Text)
     shown = Resident.anonymised_at.is_(None)
-    blank = literal("", String).label("detail"), _no_moment()
-    years = (select(literal("birth_year", String).label("kind"), Dwelling.building_id,
-                    func.coalesce(cast(Resident.birth_year, String), "").label("category"),
+    blank = _constant("").label("detail"), _no_moment()
+    years = (select(_constant("birth_year").label("kind"), Dwelling.building_id,
+                    func.coalesce(cast(Resident.birth_year, String), _constant(""))
+                    .label("category"),
                     *blank, func.count().label("n"))
              .join(Dwelling, Dwelling.id == Resident.dwelling_id)
-             .where(_in(Resident.id, every, _RESIDENTS), shown)
+             .where(_in(Resident.id, chosen, _RESIDENTS), shown)
              .group_by(Dwelling.building_id, Resident.birth_year))
-    languages = (select(literal("languages", String), Dwelling.building_id, listed, *blank,
+    languages = (select(_constant("languages"), Dwelling.building_id, listed, *blank,
                         func.count())
                  .join(Dwelling, Dwelling.id == Resident.dwelling_id)
-                 .where(_in(Resident.id, every, _RESIDENTS), shown)
+                 .where(_in(Resident.id, chosen, _RESIDENTS), shown)
                  .group_by(Dwelling.building_id, listed))
     theme = sql.json_elements(HelpQuestion.themes, "theme")
-    themes = (select(literal("help_theme", String), Dwelling.building_id, theme.c.value,
+    themes = (select(_constant("help_theme"), Dwelling.building_id, theme.c.value,
                      *blank, func.count(distinct(Case.resident_id)))
               .select_from(HelpQuestion)
               .join(Case, Case.id == HelpQuestion.case_id)
               .join(Resident, Resident.id == Case.resident_id)
               .join(Dwelling, Dwelling.id == Resident.dwelling_id)
               .join(theme, true())
-              .where(_in(Resident.id, every, _RESIDENTS), shown)
+              .where(_in(Resident.id, chosen, _RESIDENTS), shown)
               .group_by(Dwelling.building_id, theme.c.value))
-    outcome = case((Case.state == "closed", func.coalesce(Case.outcome, UNKNOWN)), else_="")
-    cases = (select(literal("case", String), Dwelling.building_id, Case.state, outcome,
-                    Case.opened_at, literal(1, Integer))
+    closed = func.coalesce(Case.outcome, _constant(UNKNOWN))
+    outcome = case((Case.state == _constant("closed"), closed), else_=_constant(""))
+    cases = (select(_constant("case"), Dwelling.building_id, Case.state, outcome,
+                    Case.opened_at, _constant(1))
              .join(Resident, Resident.id == Case.resident_id)
              .join(Dwelling, Dwelling.id == Resident.dwelling_id)
-             .where(_in(Case.resident_id, every, _RESIDENTS)))
+             .where(_in(Case.resident_id, chosen, _RESIDENTS)))
     return union_all(years, languages, themes, cases)
 
 
 @cache
-def _of_some_dwellings() -> Any:
-    """What the dwellings passed as a parameter add, their visits included: one query."""
-    return union_all(*_dwelling_rows(False), _visit_rows(False))
+def _of_some_dwellings(chosen: Chosen) -> Any:
+    """What the dwelling or dwellings passed as a parameter add, their visits included: one
+    query."""
+    return union_all(*_dwelling_rows(chosen), _visit_rows(chosen))
 
 
 @cache
 def _of_every_dwelling() -> tuple[Any, Any]:
     """What every dwelling adds, and apart from it their visits in the order of their
     dwellings (read as a stream)."""
-    return union_all(*_dwelling_rows(True)), _visit_rows(True).order_by(Visit.dwelling_id)
+    return (union_all(*_dwelling_rows("every")),
+            _visit_rows("every").order_by(Visit.dwelling_id))
 
 
 @cache
-def _of_residents(every: bool, dialect: str) -> Any:
-    return _resident_rows(every, Dialect(dialect))
+def _of_residents(chosen: Chosen, dialect: str) -> Any:
+    return _resident_rows(chosen, Dialect(dialect))
 
 
 def _rows(connection: Connection, query: Any, stream: bool,
@@ -223,18 +264,40 @@ def contribution(dwellings: Collection[int] | None = (),
         _add_dwellings(found, _rows(connection, counted, True))
         _add_visits(found, _rows(connection, visits, True))
     elif dwellings:
-        rows = _rows(connection, _of_some_dwellings(), False, {_DWELLINGS: sorted(dwellings)})
-        _add_dwellings(found, (row for row in rows if row[0] != "visit"))
-        _add_visits(found, sorted((row for row in rows if row[0] == "visit"),
-                                  key=lambda row: row[5]))
+        _add_some_dwellings(found, connection, sorted(dwellings))
     if residents is None or residents:
-        every = residents is None
-        parameters = None if every else {_RESIDENTS: sorted(residents, key=str)}
-        for kind, building, category, detail, moment, n in _rows(
-                connection, _of_residents(every, connection.dialect.name), every, parameters):
-            for period in (ALL_TIME,) if moment is None else periods_of(moment):
-                found[(building, kind, period, category, detail)] += n
+        _add_residents(found, connection, residents)
     return found
+
+
+def _add_some_dwellings(found: Counter[Key], connection: Connection, ids: list[int]) -> None:
+    """The dwellings' rows in one read and one pass: counted as they come, the visits set
+    apart and put in the order of their dwellings for `_add_visits`."""
+    chosen = _chosen(ids)
+    counted: list[Any] = []
+    visits: list[Any] = []
+    for row in _rows(connection, _of_some_dwellings(chosen), False,
+                     {_DWELLINGS: _parameter(chosen, ids)}):
+        (visits if row[0] == "visit" else counted).append(row)
+    _add_dwellings(found, counted)
+    visits.sort(key=itemgetter(5))
+    _add_visits(found, visits)
+
+
+def _add_residents(found: Counter[Key], connection: Connection,
+                   residents: Collection[Any] | None) -> None:
+    chosen: Chosen = "every"
+    parameters = None
+    if residents is not None:
+        ids = sorted(residents, key=str)
+        chosen = _chosen(ids)
+        parameters = {_RESIDENTS: _parameter(chosen, ids)}
+    zone = local_zone()
+    for kind, building, category, detail, moment, n in _rows(
+            connection, _of_residents(chosen, connection.dialect.name), chosen == "every",
+            parameters):
+        for period in (ALL_TIME,) if moment is None else periods_of(moment, zone):
+            found[(building, kind, period, category, detail)] += n
 
 
 def _add_dwellings(found: Counter[Key], rows: Iterable[Any]) -> None:
@@ -247,6 +310,7 @@ def _add_visits(found: Counter[Key], rows: Iterable[Any]) -> None:
     current = None
     knocked: set[tuple[int, str, str]] = set()
     talked: set[tuple[int, str, str]] = set()
+    zone = local_zone()
 
     def settle() -> None:
         for measure, cells in (("knocked", knocked), ("talked", talked)):
@@ -259,7 +323,7 @@ def _add_visits(found: Counter[Key], rows: Iterable[Any]) -> None:
         if dwelling_id != current:
             settle()
             current = dwelling_id
-        for period in periods_of(visited_at):
+        for period in periods_of(visited_at, zone):
             cell = (building, floor, period)
             knocked.add(cell)
             if was_talked:
@@ -314,33 +378,62 @@ def _lock(dwelling_ids: list[int], residents: bool) -> None:
 
 def add(differences: Counter[Key], connection: Connection | None = None) -> None:
     """Add the differences to the counts, in the order of their keys."""
-    rows = [{"building_id": b, "measure": m, "period": p, "category": c, "detail": d, "n": n}
-            for (b, m, p, c, d), n in sorted(differences.items()) if n]
-    if not rows:
+    changed = [(*key, n) for key, n in sorted(differences.items()) if n]
+    if not changed:
         return
     connection = connection or db.session.connection()
-    connection.execute(_upsert(connection.dialect.name), rows)
+    if connection.dialect.name == "postgresql":
+        # One statement whatever the number of counts, its text the same every time
+        # (prepared once): the rows as one JSON list, which costs less to pass than a
+        # parameter per count or an array per column.
+        connection.execute(_upsert_json(), {_COUNTS: json.dumps(changed)})
+    else:
+        connection.execute(_upsert(), [dict(zip(_COLUMNS, row, strict=True)) for row in changed])
     # A list of languages is typed text: once nobody is counted under it (erased,
     # retention ended), it goes, like the text it was copied from.
-    emptied = [key for key, n in sorted(differences.items())
-               if n < 0 and key[1] in TYPED_CATEGORIES]
+    emptied = [row[:5] for row in changed if row[5] < 0 and row[1] in TYPED_CATEGORIES]
     if emptied:
         table = InsightCount.__table__
         connection.execute(delete(table).where(
             table.c.n == 0, tuple_(*table.primary_key.columns).in_(emptied)))
 
 
-@cache
-def _upsert(dialect: str) -> Any:
+_COLUMNS = ("building_id", "measure", "period", "category", "detail", "n")
+_COUNTS = "counts"
+
+
+def _on_conflict_add(statement: Any) -> Any:
+    """An insert of counts that adds to the count of a key already there."""
     table = InsightCount.__table__
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    statement = insert(table)
     return statement.on_conflict_do_update(
         index_elements=[c.name for c in table.primary_key.columns],
         set_={"n": table.c.n + statement.excluded.n})
+
+
+@cache
+def _upsert() -> Any:
+    """SQLite: one row of counts per parameter set (executemany)."""
+    from sqlalchemy.dialects.sqlite import insert
+
+    return _on_conflict_add(insert(InsightCount.__table__))
+
+
+@cache
+def _upsert_json() -> Any:
+    """PostgreSQL: the counts given as one JSON list of rows (`_COLUMNS`), added in the
+    order given."""
+    from sqlalchemy.dialects.postgresql import JSON, insert
+
+    table = InsightCount.__table__
+    given = (func.json_array_elements(cast(bindparam(_COUNTS, type_=Text), JSON))
+             .table_valued(column("value", JSON), with_ordinality="position").render_derived())
+    # Text is stored as text, not cast to the column's length: a text too long for its
+    # column is refused, not cut short.
+    fields = [given.c.value[_constant(i)].astext for i in range(len(_COLUMNS))]
+    values = [field if isinstance(table.c[name].type, String) else cast(field, table.c[name].type)
+              for field, name in zip(fields, _COLUMNS, strict=True)]
+    rows = select(*values).order_by(given.c.position)
+    return _on_conflict_add(insert(table).from_select(list(_COLUMNS), rows))
 
 
 # --------------------------------------------------------------------------- reconciling
