@@ -3,7 +3,9 @@ buildings they are assigned to (and work their dwellings), everyone else none.""
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, false, select, true
 
 from app.auth.models import User
 from app.auth.permissions import Role
@@ -16,13 +18,19 @@ def coach_building_ids(user: User) -> Select[tuple[int]]:
     return select(CoachAssignment.building_id).where(CoachAssignment.user_id == user.id)
 
 
-def buildings_query(user: User) -> Select[tuple[Building]]:
-    query = select(Building).order_by(Building.name)
+def in_buildings_seen_by(user: User, building_id: Any) -> ColumnElement[bool]:
+    """Whether the building at `building_id` (a column) is one the user sees: every one for a
+    coordinator, their own for a flatcoach, none for anyone else."""
     if user.role == Role.COORDINATOR:
-        return query
+        return true()
     if user.role == Role.FLATCOACH:
-        return query.where(Building.id.in_(coach_building_ids(user)))
-    return query.where(False)
+        return building_id.in_(coach_building_ids(user))
+    return false()
+
+
+def buildings_query(user: User) -> Select[tuple[Building]]:
+    return select(Building).where(in_buildings_seen_by(user, Building.id)).order_by(
+        Building.name)
 
 
 def building_in_scope(user: User, building_id: int) -> Building:
