@@ -39,6 +39,10 @@ from flask import Flask, Response, g, request
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.audit.processing import keep_denials_after_rollback
+from app.errors import StaleVersion
+from app.extensions import db
+
 RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
 ATTEMPTS = 3
 PAUSE_SECONDS = 0.02  # doubled at each attempt, with jitter
@@ -52,32 +56,21 @@ def retryable(error: BaseException) -> bool:
             and getattr(error.orig, "sqlstate", None) in RETRYABLE_SQLSTATES)
 
 
-def discard_changes() -> None:
-    """What the request changed so far is not kept (a page answers a refusal itself): it is
-    rolled back now, its denials of disclosure kept. What the request does next — showing
-    the page, logging what it shows — is committed with its answer."""
-    roll_back()
-
-
 def commit() -> None:
     """Commit the request's changes; a row whose version moved meanwhile is a stale version."""
-    from app.errors import StaleVersion
-    from app.extensions import db
-
     if not db.session().in_transaction():
         return  # nothing read or written since the last rollback
     try:
         db.session.commit()
     except StaleDataError as error:
-        db.session.rollback()
-        raise StaleVersion() from error
+        raise StaleVersion() from error  # rolled back on the way out (`discard_changes`)
 
 
-def roll_back() -> None:
-    """Nothing of the request is kept, except its denials of disclosure."""
-    from app.audit.processing import keep_denials_after_rollback
-    from app.extensions import db
-
+def discard_changes() -> None:
+    """What the request changed so far is not kept: it is rolled back now, its denials of
+    disclosure appended again and committed on their own. A page that answers a refusal
+    itself calls this (through `app.web.pages.show_refusal`); what the request does next —
+    showing the page, logging what it shows — is committed with its answer."""
     db.session.rollback()
     if g.get("denied_disclosures"):
         keep_denials_after_rollback()
@@ -86,8 +79,6 @@ def roll_back() -> None:
 
 class UnitOfWorkFlask(Flask):
     def dispatch_request(self) -> Any:
-        from app.extensions import db
-
         before = set(vars(g))
         for attempt in range(1, ATTEMPTS + 1):
             try:
@@ -121,9 +112,7 @@ class UnitOfWorkFlask(Flask):
 def roll_back_quietly() -> None:
     """Roll back on the way to the error handlers; a database that fails meanwhile stays
     their problem (503 for one that is gone), never a second error hiding the first."""
-    from app.extensions import db
-
     try:
-        roll_back()
+        discard_changes()
     except SQLAlchemyError:
         db.session.rollback()

@@ -204,7 +204,7 @@ APP = Path(__file__).resolve().parent.parent / "app"
 # and the failures that must count although the request fails.
 COMMITTING = {
     ("unit_of_work.py", "commit"): "the request's one commit",
-    ("unit_of_work.py", "roll_back"): "the denials of a request rolled back",
+    ("unit_of_work.py", "discard_changes"): "the denials of a request rolled back",
     ("auth/api.py", "create_token"): "a failed sign-in counts against the account",
     ("web/views.py", "login"): "a failed sign-in counts against the account",
     ("portal/views.py", "_signing_in"): "a failed sign-in counts against the account",

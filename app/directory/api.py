@@ -36,6 +36,7 @@ from app.directory.schemas import (
 )
 from app.organizations.models import Organization
 from app.pagination import paginate
+from app.unit_of_work import discard_changes
 
 blp = api_blueprint("directory", __name__, "/directory",
                     "The sociale kaart: partner services (HSDS 3.0)")
@@ -78,10 +79,9 @@ def import_directory(args: dict[str, Any], document: dict[str, Any]) -> Any:
     try:
         report = import_document(current_user, document)
     except hsds.NotAnHsdsDocument as error:
-        db.session.rollback()
         abort(422, message=str(error))
     if args["dry_run"] or (args["strict"] and report.skipped):
-        db.session.rollback()
+        discard_changes()  # answered, but nothing stored
     else:
         report.committed = True
     return report.as_dict()
