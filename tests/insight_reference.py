@@ -4,6 +4,7 @@ in place of `app.insight.queries`' own and require the same dashboard, byte for 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -11,6 +12,7 @@ from sqlalchemy import (
     Select,
     String,
     Text,
+    and_,
     case,
     cast,
     distinct,
@@ -23,12 +25,26 @@ from sqlalchemy import (
 
 from app.buildings.models import Dwelling
 from app.cases.models import Case, HelpQuestion
-from app.insight.queries import AGE_BANDS, LARGEST_HOUSEHOLD, UNKNOWN, Scope, _all, dialect
+from app.db import db
+from app.handovers.models import Alert, AlertKind, Handover
+from app.insight.dialect import Dialect
+from app.insight.queries import (
+    AGE_BANDS,
+    LARGEST_HOUSEHOLD,
+    LEAD_TIME_STAGES,
+    PERCENTILES,
+    UNKNOWN,
+    Scope,
+    _all,
+    _handovers,
+    dialect,
+)
 from app.residents.models import Resident
 from app.visits.models import LatestAnswer, Visit, VisitOutcome
 
 REPLACED = ("coverage", "latest_conversations", "help_question_themes", "case_funnel",
-            "age_bands", "household_sizes", "languages")
+            "age_bands", "household_sizes", "languages", "lead_times", "acceptance",
+            "first_answer_times", "decline_reasons", "escalations")
 
 
 def coverage(scope: Scope) -> list[Any]:
@@ -160,3 +176,133 @@ def languages(scope: Scope, shown: int) -> list[Any]:
                     cast(func.sum(other_lists.c.residents), Integer))
              .group_by(other_lists.c.building_id))
     return _all(union_all(top, other))
+
+
+# --------------------------------------------------------------------------- handovers
+
+
+Spread = tuple[int, list[float]]  # (values, [median, 90th percentile])
+
+
+def lead_times(scope: Scope) -> tuple[dict[str, int], dict[str, Spread]]:
+    """stage -> handovers offered that went through it, and stage -> their spread in days
+    (only the stages some handover went through)."""
+    sql = dialect()
+    if not sql.postgresql:
+        return lead_time_counts(scope), lead_time_percentiles(scope)
+    # One pass over the handovers: every stage's span is worked out per row and each
+    # aggregate skips the rows without one (no second timestamp yet).
+    offered = Handover.offered_at.is_not(None)
+    spans = _spans(sql)
+    row = db.session.execute(_handovers(scope, *[
+        part for days in spans.values()
+        for part in (func.count(days).filter(offered), func.count(days),
+                     *sql.percentile_columns(days, PERCENTILES))])).one()
+    width = 2 + len(PERCENTILES)
+    counts, spreads = {}, {}
+    for i, stage in enumerate(spans):
+        counted, n, *values = row[i * width:(i + 1) * width]
+        counts[stage] = counted
+        if n:
+            spreads[stage] = (n, [float(v) for v in values])
+    return counts, spreads
+
+
+def lead_time_counts(scope: Scope) -> dict[str, int]:
+    """stage -> handovers that went through it."""
+    columns = [func.count(case((and_(getattr(Handover, start).is_not(None),
+                                     getattr(Handover, end).is_not(None)), 1))).label(stage)
+               for stage, start, end in LEAD_TIME_STAGES]
+    row = db.session.execute(_handovers(scope, *columns)
+                             .where(Handover.offered_at.is_not(None))).one()
+    return dict(zip([stage for stage, _start, _end in LEAD_TIME_STAGES], row, strict=True))
+
+
+def _days(sql: Dialect, start: Any, end: Any) -> Any:
+    return sql.seconds_between(start, end) / 86400.0
+
+
+def _spans(sql: Dialect) -> dict[str, Any]:
+    """stage -> the handover's span through it in days (NULL until it went through)."""
+    return {stage: _days(sql, getattr(Handover, start), getattr(Handover, end))
+            for stage, start, end in LEAD_TIME_STAGES}
+
+
+def lead_time_percentiles(scope: Scope) -> dict[str, Spread]:
+    """stage -> (handovers, [median, 90th percentile] in days) over the scope, grouped by
+    stage (`lead_times` takes them in one pass where the database can)."""
+    sql = dialect()
+    spans = _spans(sql)
+    union = union_all(*[
+        _handovers(scope, literal(stage).label("stage"), days.label("days"))
+        .where(days.is_not(None)) for stage, days in spans.items()]).subquery("spans")
+    query = sql.percentiles(union.c.days, union.c.stage, PERCENTILES, union)
+    return {row[0]: (row[1], [float(v) for v in row[2:]]) for row in _all(query)}
+
+
+ANSWERS = ("accepted", "declined", "withdrawn", "awaiting")
+
+
+def acceptance(scope: Scope) -> list[Any]:
+    """(organisation id, answer, handovers) for handovers that were offered: accepted (at
+    some point), declined, withdrawn before an answer, or still awaiting one."""
+    answer = case((Handover.accepted_at.is_not(None), "accepted"),
+                  (Handover.state == "declined", "declined"),
+                  (Handover.state == "withdrawn", "withdrawn"), else_="awaiting")
+    return _all(_handovers(scope, Handover.organization_id, answer, func.count())
+                .where(Handover.offered_at.is_not(None))
+                .group_by(Handover.organization_id, answer))
+
+
+def first_answer_times(scope: Scope) -> tuple[dict[int, tuple[int, list[float]]],
+                                               tuple[int, list[float]]]:
+    """From the offer to the receiving organisation's first answer (accepted or declined),
+    in days: per organisation id (handovers answered, [median, 90th percentile]), and the
+    same over all of them."""
+    sql = dialect()
+    answered_at = func.coalesce(Handover.accepted_at, Handover.declined_at)
+    days = _days(sql, Handover.offered_at, answered_at)
+    answered = (Handover.offered_at.is_not(None), answered_at.is_not(None))
+    if sql.postgresql:
+        # Per organisation and over all of them in one pass (ROLLUP adds the total, told
+        # apart by GROUPING).
+        rows = _all(_handovers(scope, func.grouping(Handover.organization_id),
+                               Handover.organization_id, func.count(),
+                               *sql.percentile_columns(days, PERCENTILES))
+                    .where(*answered).group_by(func.rollup(Handover.organization_id)))
+        per_organisation = {row[1]: (row[2], [float(v) for v in row[3:]])
+                            for row in rows if not row[0]}
+        # Over no handovers at all, ROLLUP still gives its total: a count of 0.
+        total = [(row[2], [float(v) for v in row[3:]]) for row in rows if row[0] and row[2]]
+        return per_organisation, total[0] if total else (0, [])
+    spans = (_handovers(scope, Handover.organization_id.label("organisation"),
+                        days.label("days"))
+             .where(*answered).subquery("answers"))
+    per_organisation = {row[0]: (row[1], [float(v) for v in row[2:]]) for row in _all(
+        sql.percentiles(spans.c.days, spans.c.organisation, PERCENTILES, spans))}
+    overall = [(row[1], [float(v) for v in row[2:]]) for row in _all(
+        sql.percentiles(spans.c.days, literal(0, Integer), PERCENTILES, spans))]
+    return per_organisation, overall[0] if overall else (0, [])
+
+
+def decline_reasons(scope: Scope) -> list[Any]:
+    """(organisation id, decline reason (UNKNOWN: declined before reasons were asked),
+    handovers declined)."""
+    reason = func.coalesce(Handover.decline_reason, UNKNOWN)
+    return _all(_handovers(scope, Handover.organization_id, reason, func.count())
+                .where(Handover.state == "declined")
+                .group_by(Handover.organization_id, reason))
+
+
+def escalations(scope: Scope, since: datetime) -> list[Any]:
+    """(organisation id, 'YYYY-MM', escalations) raised since `since`."""
+    month = dialect().month_of(Alert.created_at)
+    query = (select(Handover.organization_id, month, func.count()).select_from(Alert)
+             .join(Handover, Handover.id == Alert.handover_id)
+             .where(Alert.kind == AlertKind.ESCALATION, Alert.created_at >= since))
+    if not scope.everything:
+        query = (query.join(Case, Case.id == Handover.case_id)
+                 .join(Resident, Resident.id == Case.resident_id)
+                 .join(Dwelling, Dwelling.id == Resident.dwelling_id)
+                 .where(scope.where(Dwelling.building_id)))
+    return _all(query.group_by(Handover.organization_id, month))

@@ -16,6 +16,7 @@ from app.buildings.models import Building
 from app.cases.models import CheckIn
 from app.db import db, utcnow
 from app.handovers.models import Handover
+from app.insight.counts import recount
 from tests import factories
 from tests.insight_attacker import exposed, exposed_across_views
 
@@ -94,6 +95,7 @@ def loop(app) -> Loop:
                                outcome="going_well" if recorded else None,
                                recorded_by_id=coach.id if recorded else None, ended_at=ended))
     db.session.flush()
+    recount()  # the answers' times were set here, not by the commands
     return Loop(coordinator=factories.create_user("coordinator", welzijn), coach=coach,
                 ganges=ganges, nijl=nijl, buurtteam=buurtteam, schuldhulp=schuldhulp)
 
@@ -165,7 +167,9 @@ def test_decline_reasons_per_organisation(coordinator, loop):
 
 def test_declines_from_before_the_reasons_count_apart(coordinator, loop):
     old = db.session.query(Handover).filter(Handover.decline_reason == "no_capacity").first()
-    old.decline_reason = None
+    old.decline_reason = None  # as a migration left the declines from before reasons
+    db.session.flush()
+    recount()
     db.session.commit()
     reasons = panel(view(coordinator), "decline_reasons")
     assert [c["label"] for c in reasons["columns"]][-1] == "Reden niet vastgelegd"

@@ -28,6 +28,12 @@ def scratch_app(tmp_path) -> Iterator[Flask]:
             db.engine.dispose()
 
 
+# The indexes on expressions (PostgreSQL only, `ddl_if`) cannot be reflected from SQLite,
+# so alembic leaves them out of the comparison there, and says so.
+SQLITE_SKIPS_EXPRESSION_INDEXES = pytest.mark.filterwarnings(
+    "ignore:autogenerate skipping metadata-specified expression-based index:UserWarning")
+
+
 def _diff(application: Flask) -> list:
     with db.engine.connect() as connection:
         context = MigrationContext.configure(
@@ -36,12 +42,14 @@ def _diff(application: Flask) -> list:
         return compare_metadata(context, db.metadata)
 
 
+@SQLITE_SKIPS_EXPRESSION_INDEXES
 def test_upgrade_from_empty_matches_the_models(scratch_app):
     with scratch_app.app_context():
         upgrade()
         assert _diff(scratch_app) == []
 
 
+@SQLITE_SKIPS_EXPRESSION_INDEXES
 def test_downgrade_to_base_and_upgrade_again(scratch_app):
     with scratch_app.app_context():
         upgrade()

@@ -21,6 +21,7 @@ from app.db import db, utcnow
 from app.directory.operations import ServiceNotOffered, service_for_handover
 from app.errors import Refused
 from app.handovers.models import Alert, Handover, SafetyDisclosure
+from app.insight import counts as insight_counts
 from app.lifecycle.firing import anonymised_message, apply
 from app.notifications.models import NotificationKind
 from app.notifications.operations import notify, professionals_of
@@ -220,18 +221,21 @@ def _record_effects(handover: Handover, trigger: str, actor: Any | None,
 def fire_handover(handover: Handover, trigger: str, actor: Any | None,
                   arguments: Mapping[str, Any], now: datetime | None = None) -> None:
     now = now or utcnow()
-    apply(handover, trigger, actor=actor, arguments=arguments, guards=_guards(handover, actor),
-          effects=lambda: _record_effects(handover, trigger, actor, arguments, now))
-    # Cascades to other objects, in the same transaction.
-    _notify(handover, trigger, actor, now)
-    if trigger in ("accept", "record_intro", "decline", "withdraw"):
-        _resolve_alerts(handover, now)
-    if trigger == "offer":
-        case_ops.on_handover_offered(handover.case)
-    elif trigger == "complete":
-        case_ops.on_handover_completed(handover.case, now)
-    elif trigger in ("decline", "withdraw"):
-        case_ops.on_handover_ended(handover.case)
+    # What the handover adds to neighbourhood insight (its answer, lead times) changes with it.
+    with insight_counts.kept(residents=[handover.case.resident_id]):
+        apply(handover, trigger, actor=actor, arguments=arguments,
+              guards=_guards(handover, actor),
+              effects=lambda: _record_effects(handover, trigger, actor, arguments, now))
+        # Cascades to other objects, in the same transaction.
+        _notify(handover, trigger, actor, now)
+        if trigger in ("accept", "record_intro", "decline", "withdraw"):
+            _resolve_alerts(handover, now)
+        if trigger == "offer":
+            case_ops.on_handover_offered(handover.case)
+        elif trigger == "complete":
+            case_ops.on_handover_completed(handover.case, now)
+        elif trigger in ("decline", "withdraw"):
+            case_ops.on_handover_ended(handover.case)
 
 
 # Who hears of each transition: the receiving organisation of what is offered to it (or

@@ -22,7 +22,15 @@ Measures (`MEASURES`), with (category, detail):
 - ``birth_year`` (year or "", "") and ``languages`` (the list as JSON text, ""): residents
   not anonymised;
 - ``help_theme`` (theme, ""): residents not anonymised whose help question names it;
-- ``case`` (state, outcome of a closed case or "") per period of the case's opening.
+- ``case`` (state, outcome of a closed case or "") per period of the case's opening;
+- of the handovers of residents' cases, per period of the offer (drafts in all time only):
+  ``handover`` (organisation, its answer: accepted, declined, withdrawn or awaiting) of the
+  ones offered; ``declined`` (organisation, decline reason or UNKNOWN); ``lead`` (stage,
+  "") of the offered ones that went through a stage of `LEAD_TIME_STAGES`; ``lead_days``
+  (stage, bucket of the span through it) and ``answer_days`` (organisation, bucket of the
+  time to its first answer): the spans' histograms that exact percentiles are read from
+  (`app.insight.spans`);
+- ``escalation`` (organisation, 'YYYY-MM' in UTC) of the escalations raised, in all time.
 
 Periods are "" (all time), the calendar year ("2026") and quarter ("2026-Q3") in local
 time: the ones a viewer can choose (`app.insight.periods`).
@@ -65,16 +73,25 @@ from app.audit.models import AuditEvent, ProcessingLogEntry
 from app.buildings.models import Dwelling
 from app.cases.models import Case, HelpQuestion
 from app.db import UTCDateTime, db
+from app.handovers.models import Alert, AlertKind, Handover
+from app.insight import spans
 from app.insight.dialect import Dialect
 from app.insight.models import InsightCount
-from app.insight.queries import LARGEST_HOUSEHOLD, UNKNOWN
+from app.insight.queries import (
+    LARGEST_HOUSEHOLD,
+    LEAD_TIME_STAGES,
+    UNKNOWN,
+    answer_seconds,
+    lead_time_seconds,
+)
 from app.residents.models import Resident
 from app.visits.models import LatestAnswer, Visit, VisitOutcome
 from app.web.formkit import local_zone
 
 ALL_TIME = ""
 MEASURES = ("dwellings", "household", "knocked", "talked", "answer", "birth_year", "languages",
-            "help_theme", "case")
+            "help_theme", "case", "handover", "declined", "lead", "lead_days", "answer_days",
+            "escalation")
 
 TYPED_CATEGORIES = ("languages",)  # measures whose category is text someone typed
 Key = tuple[int, str, str, str, str]  # building, measure, period, category, detail
@@ -220,6 +237,45 @@ def _resident_rows(chosen: Chosen, sql: Dialect) -> Any:
     return union_all(years, languages, themes, cases)
 
 
+def _handover_rows(chosen: Chosen, sql: Dialect) -> Any:
+    """One row per handover of the residents' cases: (building, offered at, organisation,
+    answer or NULL when not offered, decline reason or NULL when not declined, the bucket of
+    each stage's span and of the time to a first answer, NULL for a span not there)."""
+    offered = Handover.offered_at.is_not(None)
+    answer = case((~offered, null()),
+                  (Handover.accepted_at.is_not(None), _constant("accepted")),
+                  (Handover.state == _constant("declined"), _constant("declined")),
+                  (Handover.state == _constant("withdrawn"), _constant("withdrawn")),
+                  else_=_constant("awaiting"))
+    reason = case((Handover.state == _constant("declined"),
+                   func.coalesce(Handover.decline_reason, _constant(UNKNOWN))), else_=null())
+    answered = case((offered, spans.bucket_of(answer_seconds(sql))), else_=null())
+    return (select(Dwelling.building_id, Handover.offered_at,
+                   cast(Handover.organization_id, String), answer, reason,
+                   *[spans.bucket_of(seconds) for seconds in lead_time_seconds(sql).values()],
+                   answered)
+            .select_from(Handover)
+            .join(Case, Case.id == Handover.case_id)
+            .join(Resident, Resident.id == Case.resident_id)
+            .join(Dwelling, Dwelling.id == Resident.dwelling_id)
+            .where(_in(Case.resident_id, chosen, _RESIDENTS)))
+
+
+def _escalation_rows(chosen: Chosen, sql: Dialect) -> Any:
+    """(building, organisation, 'YYYY-MM', escalations) of the residents' handovers."""
+    month = sql.month_of(Alert.created_at)
+    return (select(Dwelling.building_id, cast(Handover.organization_id, String), month,
+                   func.count())
+            .select_from(Alert)
+            .join(Handover, Handover.id == Alert.handover_id)
+            .join(Case, Case.id == Handover.case_id)
+            .join(Resident, Resident.id == Case.resident_id)
+            .join(Dwelling, Dwelling.id == Resident.dwelling_id)
+            .where(Alert.kind == _constant(AlertKind.ESCALATION.value),
+                   _in(Case.resident_id, chosen, _RESIDENTS))
+            .group_by(Dwelling.building_id, Handover.organization_id, month))
+
+
 @cache
 def _of_some_dwellings(chosen: Chosen) -> Any:
     """What the dwelling or dwellings passed as a parameter add, their visits included: one
@@ -236,8 +292,11 @@ def _of_every_dwelling() -> tuple[Any, Any]:
 
 
 @cache
-def _of_residents(chosen: Chosen, dialect: str) -> Any:
-    return _resident_rows(chosen, Dialect(dialect))
+def _of_residents(chosen: Chosen, dialect: str) -> tuple[Any, Any, Any]:
+    """What the residents add: their own rows, their handovers', their escalations'."""
+    sql = Dialect(dialect)
+    return (_resident_rows(chosen, sql), _handover_rows(chosen, sql),
+            _escalation_rows(chosen, sql))
 
 
 def _rows(connection: Connection, query: Any, stream: bool,
@@ -293,11 +352,36 @@ def _add_residents(found: Counter[Key], connection: Connection,
         chosen = _chosen(ids)
         parameters = {_RESIDENTS: _parameter(chosen, ids)}
     zone = local_zone()
-    for kind, building, category, detail, moment, n in _rows(
-            connection, _of_residents(chosen, connection.dialect.name), chosen == "every",
-            parameters):
+    stream = chosen == "every"
+    own, handovers, escalations = _of_residents(chosen, connection.dialect.name)
+    for kind, building, category, detail, moment, n in _rows(connection, own, stream,
+                                                             parameters):
         for period in (ALL_TIME,) if moment is None else periods_of(moment, zone):
             found[(building, kind, period, category, detail)] += n
+    _add_handovers(found, _rows(connection, handovers, stream, parameters), zone)
+    for building, organisation, month, n in _rows(connection, escalations, stream, parameters):
+        found[(building, "escalation", ALL_TIME, organisation, month)] += n
+
+
+_STAGES = tuple(stage for stage, _start, _end in LEAD_TIME_STAGES)
+
+
+def _add_handovers(found: Counter[Key], rows: Iterable[Any], zone: tzinfo) -> None:
+    for building, offered_at, organisation, answer, reason, *buckets in rows:
+        answered = buckets.pop()
+        for period in (ALL_TIME,) if offered_at is None else periods_of(offered_at, zone):
+            if answer is not None:
+                found[(building, "handover", period, organisation, answer)] += 1
+            if reason is not None:
+                found[(building, "declined", period, organisation, reason)] += 1
+            for stage, bucket in zip(_STAGES, buckets, strict=True):
+                if bucket is None:
+                    continue
+                found[(building, "lead_days", period, stage, spans.key(bucket))] += 1
+                if offered_at is not None:
+                    found[(building, "lead", period, stage, "")] += 1
+            if answered is not None:
+                found[(building, "answer_days", period, organisation, spans.key(answered))] += 1
 
 
 def _add_dwellings(found: Counter[Key], rows: Iterable[Any]) -> None:
@@ -374,6 +458,13 @@ def _lock(dwelling_ids: list[int], residents: bool) -> None:
     if residents:
         chain.lock_head(ProcessingLogEntry)
         chain.lock_head(AuditEvent)
+
+
+def lock_residents() -> None:
+    """The locks `kept` takes before it counts residents, for a command that must take them
+    before it knows which residents it changes (it then locks the rows it changes, and
+    keeps the lock order every command keeps)."""
+    _lock([], residents=True)
 
 
 def add(differences: Counter[Key], connection: Connection | None = None) -> None:

@@ -21,6 +21,7 @@ from app.consent.operations import fire_consent
 from app.convenants.operations import end_departures
 from app.db import db, utcnow
 from app.handovers.models import Alert, AlertKind, Handover
+from app.insight import counts as insight_counts
 from app.notifications.digest import send_digests
 from app.notifications.models import NotificationKind
 from app.notifications.operations import coordinators, notify, professionals_of
@@ -87,20 +88,27 @@ def _remind_expiring_consents(now: datetime, report: TickReport) -> None:
 
 
 def _escalate(now: datetime, report: TickReport) -> None:
+    # Escalations are counted per resident: the logs' heads first, then the handovers.
+    insight_counts.lock_residents()
     due = db.session.execute(
         select(Handover)
         .where(Handover.state == "offered", Handover.response_due_at <= now,
                Handover.escalated_at.is_(None))
         .with_for_update(skip_locked=True)
     ).scalars().all()
-    for handover in due:
-        handover.escalated_at = now
-        db.session.add(Alert(kind=AlertKind.ESCALATION, handover_id=handover.id, created_at=now))
-        notify(NotificationKind.HANDOVER_ESCALATED, coordinators(), handover=handover,
-               case=handover.case, resident_id=handover.case.resident_id, now=now)
-        record_event("handover_escalated", object_type="handover", object_id=handover.id,
-                     details={"response_due_at": handover.response_due_at.isoformat()})
-        report.escalated.append(str(handover.id))
+    with insight_counts.kept(residents=sorted({h.case.resident_id for h in due}, key=str)):
+        for handover in due:
+            _escalate_one(handover, now, report)
+
+
+def _escalate_one(handover: Handover, now: datetime, report: TickReport) -> None:
+    handover.escalated_at = now
+    db.session.add(Alert(kind=AlertKind.ESCALATION, handover_id=handover.id, created_at=now))
+    notify(NotificationKind.HANDOVER_ESCALATED, coordinators(), handover=handover,
+           case=handover.case, resident_id=handover.case.resident_id, now=now)
+    record_event("handover_escalated", object_type="handover", object_id=handover.id,
+                 details={"response_due_at": handover.response_due_at.isoformat()})
+    report.escalated.append(str(handover.id))
 
 
 def _remind(now: datetime, report: TickReport) -> None:
