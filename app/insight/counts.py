@@ -79,7 +79,6 @@ from app.insight.dialect import Dialect
 from app.insight.models import InsightCount
 from app.insight.queries import (
     LARGEST_HOUSEHOLD,
-    LEAD_TIME_STAGES,
     UNKNOWN,
     answer_seconds,
     lead_time_seconds,
@@ -200,8 +199,8 @@ def _visit_rows(chosen: Chosen) -> Any:
 
 def _resident_rows(chosen: Chosen, sql: Dialect) -> Any:
     """What residents add as rows of one shape (kind, building, category, detail, moment,
-    n): birth years, lists of languages and help-question themes grouped, and each case
-    with the moment it was opened."""
+    n): birth years, lists of languages and help-question themes grouped, each case with
+    the moment it was opened, and what their handovers add (`_handover_rows`)."""
     listed = cast(Resident.languages, Text)
     shown = Resident.anonymised_at.is_(None)
     blank = _constant("").label("detail"), _no_moment()
@@ -234,46 +233,54 @@ def _resident_rows(chosen: Chosen, sql: Dialect) -> Any:
              .join(Resident, Resident.id == Case.resident_id)
              .join(Dwelling, Dwelling.id == Resident.dwelling_id)
              .where(_in(Case.resident_id, chosen, _RESIDENTS)))
-    return union_all(years, languages, themes, cases)
+    return union_all(years, languages, themes, cases, *_handover_rows(chosen, sql))
 
 
-def _handover_rows(chosen: Chosen, sql: Dialect) -> Any:
-    """One row per handover of the residents' cases: (building, offered at, organisation,
-    answer or NULL when not offered, decline reason or NULL when not declined, the bucket of
-    each stage's span and of the time to a first answer, NULL for a span not there)."""
+def _handover_rows(chosen: Chosen, sql: Dialect) -> list[Any]:
+    """What the handovers of the residents' cases add, as rows of the residents' shape, each
+    with the moment of the offer (NULL: a draft, counted in all time only): the answer of
+    each one offered, the reason of each one declined, the bucket of each stage's span it
+    went through (`lead_days`, also counted as `lead` when offered) and of the time to a
+    first answer; and the escalations raised per organisation and month (all time)."""
+
+    def of_handovers(kind: str, category: Any, detail: Any, *conditions: Any) -> Any:
+        return (select(_constant(kind), Dwelling.building_id, category, detail,
+                       Handover.offered_at, _constant(1))
+                .select_from(Handover)
+                .join(Case, Case.id == Handover.case_id)
+                .join(Resident, Resident.id == Case.resident_id)
+                .join(Dwelling, Dwelling.id == Resident.dwelling_id)
+                .where(_in(Case.resident_id, chosen, _RESIDENTS), *conditions))
+
+    organisation = cast(Handover.organization_id, String)
     offered = Handover.offered_at.is_not(None)
-    answer = case((~offered, null()),
-                  (Handover.accepted_at.is_not(None), _constant("accepted")),
-                  (Handover.state == _constant("declined"), _constant("declined")),
+    declined = Handover.state == _constant("declined")
+    answer = case((Handover.accepted_at.is_not(None), _constant("accepted")),
+                  (declined, _constant("declined")),
                   (Handover.state == _constant("withdrawn"), _constant("withdrawn")),
                   else_=_constant("awaiting"))
-    reason = case((Handover.state == _constant("declined"),
-                   func.coalesce(Handover.decline_reason, _constant(UNKNOWN))), else_=null())
-    answered = case((offered, spans.bucket_of(answer_seconds(sql))), else_=null())
-    return (select(Dwelling.building_id, Handover.offered_at,
-                   cast(Handover.organization_id, String), answer, reason,
-                   *[spans.bucket_of(seconds) for seconds in lead_time_seconds(sql).values()],
-                   answered)
-            .select_from(Handover)
-            .join(Case, Case.id == Handover.case_id)
-            .join(Resident, Resident.id == Case.resident_id)
-            .join(Dwelling, Dwelling.id == Resident.dwelling_id)
-            .where(_in(Case.resident_id, chosen, _RESIDENTS)))
-
-
-def _escalation_rows(chosen: Chosen, sql: Dialect) -> Any:
-    """(building, organisation, 'YYYY-MM', escalations) of the residents' handovers."""
+    parts = [of_handovers("handover", organisation, answer, offered),
+             of_handovers("declined", organisation,
+                          func.coalesce(Handover.decline_reason, _constant(UNKNOWN)), declined)]
+    for stage, seconds in lead_time_seconds(sql).items():
+        parts.append(of_handovers("lead_days", _constant(stage),
+                                  cast(spans.bucket_of(seconds), String), seconds.is_not(None)))
+    answered = answer_seconds(sql)
+    parts.append(of_handovers("answer_days", organisation,
+                              cast(spans.bucket_of(answered), String),
+                              offered, answered.is_not(None)))
     month = sql.month_of(Alert.created_at)
-    return (select(Dwelling.building_id, cast(Handover.organization_id, String), month,
-                   func.count())
-            .select_from(Alert)
-            .join(Handover, Handover.id == Alert.handover_id)
-            .join(Case, Case.id == Handover.case_id)
-            .join(Resident, Resident.id == Case.resident_id)
-            .join(Dwelling, Dwelling.id == Resident.dwelling_id)
-            .where(Alert.kind == _constant(AlertKind.ESCALATION.value),
-                   _in(Case.resident_id, chosen, _RESIDENTS))
-            .group_by(Dwelling.building_id, Handover.organization_id, month))
+    parts.append(select(_constant("escalation"), Dwelling.building_id, organisation, month,
+                        _no_moment(), func.count())
+                 .select_from(Alert)
+                 .join(Handover, Handover.id == Alert.handover_id)
+                 .join(Case, Case.id == Handover.case_id)
+                 .join(Resident, Resident.id == Case.resident_id)
+                 .join(Dwelling, Dwelling.id == Resident.dwelling_id)
+                 .where(Alert.kind == _constant(AlertKind.ESCALATION.value),
+                        _in(Case.resident_id, chosen, _RESIDENTS))
+                 .group_by(Dwelling.building_id, Handover.organization_id, month))
+    return parts
 
 
 @cache
@@ -292,11 +299,8 @@ def _of_every_dwelling() -> tuple[Any, Any]:
 
 
 @cache
-def _of_residents(chosen: Chosen, dialect: str) -> tuple[Any, Any, Any]:
-    """What the residents add: their own rows, their handovers', their escalations'."""
-    sql = Dialect(dialect)
-    return (_resident_rows(chosen, sql), _handover_rows(chosen, sql),
-            _escalation_rows(chosen, sql))
+def _of_residents(chosen: Chosen, dialect: str) -> Any:
+    return _resident_rows(chosen, Dialect(dialect))
 
 
 def _rows(connection: Connection, query: Any, stream: bool,
@@ -352,36 +356,16 @@ def _add_residents(found: Counter[Key], connection: Connection,
         chosen = _chosen(ids)
         parameters = {_RESIDENTS: _parameter(chosen, ids)}
     zone = local_zone()
-    stream = chosen == "every"
-    own, handovers, escalations = _of_residents(chosen, connection.dialect.name)
-    for kind, building, category, detail, moment, n in _rows(connection, own, stream,
-                                                             parameters):
+    for kind, building, category, detail, moment, n in _rows(
+            connection, _of_residents(chosen, connection.dialect.name), chosen == "every",
+            parameters):
+        if kind in ("lead_days", "answer_days"):
+            detail = spans.key(int(detail))
         for period in (ALL_TIME,) if moment is None else periods_of(moment, zone):
             found[(building, kind, period, category, detail)] += n
-    _add_handovers(found, _rows(connection, handovers, stream, parameters), zone)
-    for building, organisation, month, n in _rows(connection, escalations, stream, parameters):
-        found[(building, "escalation", ALL_TIME, organisation, month)] += n
-
-
-_STAGES = tuple(stage for stage, _start, _end in LEAD_TIME_STAGES)
-
-
-def _add_handovers(found: Counter[Key], rows: Iterable[Any], zone: tzinfo) -> None:
-    for building, offered_at, organisation, answer, reason, *buckets in rows:
-        answered = buckets.pop()
-        for period in (ALL_TIME,) if offered_at is None else periods_of(offered_at, zone):
-            if answer is not None:
-                found[(building, "handover", period, organisation, answer)] += 1
-            if reason is not None:
-                found[(building, "declined", period, organisation, reason)] += 1
-            for stage, bucket in zip(_STAGES, buckets, strict=True):
-                if bucket is None:
-                    continue
-                found[(building, "lead_days", period, stage, spans.key(bucket))] += 1
-                if offered_at is not None:
-                    found[(building, "lead", period, stage, "")] += 1
-            if answered is not None:
-                found[(building, "answer_days", period, organisation, spans.key(answered))] += 1
+            if kind == "lead_days" and moment is not None:
+                # Of the handovers offered, how many went through the stage.
+                found[(building, "lead", period, category, "")] += n
 
 
 def _add_dwellings(found: Counter[Key], rows: Iterable[Any]) -> None:
@@ -486,7 +470,7 @@ def add(differences: Counter[Key], connection: Connection | None = None) -> None
     if emptied:
         table = InsightCount.__table__
         connection.execute(delete(table).where(
-            table.c.n == 0, tuple_(*table.primary_key.columns).in_(emptied)))
+            table.c.n == 0, tuple_(*[table.c[name] for name in _COLUMNS[:5]]).in_(emptied)))
 
 
 _COLUMNS = ("building_id", "measure", "period", "category", "detail", "n")
