@@ -19,6 +19,7 @@ from app.db import db, utcnow
 from app.errors import Refused
 from app.handovers.models import Handover
 from app.handovers.operations import fire_handover
+from app.insight import counts as insight_counts
 from policies import REGISTER, convenant_cover
 from workflows.handover import HANDOVER_ACTIVE_STATES
 
@@ -97,6 +98,9 @@ def end_shares_of(party: ConvenantParty, now: datetime) -> list[str]:
     convenant covers any more; returns their ids. Idempotent."""
     facts = convenant_facts()
     withdrawn = []
+    # Withdrawing changes what the handovers add to neighbourhood insight: the locks that
+    # counting takes come first, then the handovers (the order every command keeps).
+    insight_counts.lock_residents()
     handovers = db.session.execute(
         select(Handover).where(Handover.organization_id == party.organization_id,
                                Handover.state.in_(HANDOVER_ACTIVE_STATES))
