@@ -437,6 +437,9 @@ def _lock(dwelling_ids: list[int], residents: bool) -> None:
     other. The order is the one every command keeps: a door, then the heads, then the rows
     it changes, then the counts — so nothing waits in a circle."""
     if dwelling_ids:
+        # A statement of its own: the read of what the doors add comes after it, with a
+        # snapshot taken once the lock is granted (READ COMMITTED), so it sees what the
+        # command that held a door committed. Locked inside that read, it would not.
         db.session.execute(select(Dwelling.id).where(Dwelling.id.in_(dwelling_ids))
                            .order_by(Dwelling.id).with_for_update(key_share=True))
     if residents:
