@@ -18,6 +18,7 @@ from sqlalchemy import (
     distinct,
     func,
     literal,
+    literal_column,
     select,
     true,
     union_all,
@@ -181,6 +182,48 @@ def languages(scope: Scope, shown: int) -> list[Any]:
 # --------------------------------------------------------------------------- handovers
 
 
+def percentile_columns(value: Any, fractions: tuple[tuple[int, int], ...]) -> list[Any]:
+    """PostgreSQL: each percentile of `value` as an aggregate column (rows where it is
+    NULL are skipped), to put beside other aggregates of the same pass."""
+    return [func.percentile_cont(a / b).within_group(value) for a, b in fractions]
+
+
+def percentiles(sql: Dialect, value: Any, group: Any, fractions: tuple[tuple[int, int], ...],
+                source: Any) -> Any:
+    """Per `group`: the number of values and each percentile (continuous, interpolated
+    between the two nearest ranks, like PostgreSQL's `percentile_cont`) of `value`, over
+    every row: the handover statistics as they were computed before their spans were
+    counted (`app.insight.spans`).
+
+    `fractions` are (numerator, denominator) pairs, e.g. (1, 2) for the median, so the
+    rank arithmetic stays in integers on every database."""
+    if sql.postgresql:
+        return select(group.label("grp"), func.count().label("n"),
+                      *[column.label(f"p{i}") for i, column in
+                        enumerate(percentile_columns(value, fractions))]).select_from(
+            source).group_by(group)
+    ranked = select(
+        group.label("grp"), value.label("v"),
+        (func.row_number().over(partition_by=group, order_by=value) - 1).label("i"),
+        func.count().over(partition_by=group).label("n"),
+    ).select_from(source).subquery("ranked")
+    columns = []
+    for index, (a, b) in enumerate(fractions):
+        position = (a * (ranked.c.n - 1)) // b  # the lower of the two ranks
+        fraction = ((a * (ranked.c.n - 1)) % b) / float(b)
+        columns.append(func.sum(
+            literal_column("0.0")
+            + _case_at(ranked.c.i == position, ranked.c.v * (1 - fraction))
+            + _case_at(ranked.c.i == position + 1, ranked.c.v * fraction)
+        ).label(f"p{index}"))
+    return select(ranked.c.grp, func.max(ranked.c.n).label("n"), *columns).group_by(
+        ranked.c.grp)
+
+
+def _case_at(condition: Any, value: Any) -> Any:
+    return case((condition, value), else_=0.0)
+
+
 Spread = tuple[int, list[float]]  # (values, [median, 90th percentile])
 
 
@@ -197,7 +240,7 @@ def lead_times(scope: Scope) -> tuple[dict[str, int], dict[str, Spread]]:
     row = db.session.execute(_handovers(scope, *[
         part for days in spans.values()
         for part in (func.count(days).filter(offered), func.count(days),
-                     *sql.percentile_columns(days, PERCENTILES))])).one()
+                     *percentile_columns(days, PERCENTILES))])).one()
     width = 2 + len(PERCENTILES)
     counts, spreads = {}, {}
     for i, stage in enumerate(spans):
@@ -236,7 +279,7 @@ def lead_time_percentiles(scope: Scope) -> dict[str, Spread]:
     union = union_all(*[
         _handovers(scope, literal(stage).label("stage"), days.label("days"))
         .where(days.is_not(None)) for stage, days in spans.items()]).subquery("spans")
-    query = sql.percentiles(union.c.days, union.c.stage, PERCENTILES, union)
+    query = percentiles(sql, union.c.days, union.c.stage, PERCENTILES, union)
     return {row[0]: (row[1], [float(v) for v in row[2:]]) for row in _all(query)}
 
 
@@ -268,7 +311,7 @@ def first_answer_times(scope: Scope) -> tuple[dict[int, tuple[int, list[float]]]
         # apart by GROUPING).
         rows = _all(_handovers(scope, func.grouping(Handover.organization_id),
                                Handover.organization_id, func.count(),
-                               *sql.percentile_columns(days, PERCENTILES))
+                               *percentile_columns(days, PERCENTILES))
                     .where(*answered).group_by(func.rollup(Handover.organization_id)))
         per_organisation = {row[1]: (row[2], [float(v) for v in row[3:]])
                             for row in rows if not row[0]}
@@ -279,9 +322,9 @@ def first_answer_times(scope: Scope) -> tuple[dict[int, tuple[int, list[float]]]
                         days.label("days"))
              .where(*answered).subquery("answers"))
     per_organisation = {row[0]: (row[1], [float(v) for v in row[2:]]) for row in _all(
-        sql.percentiles(spans.c.days, spans.c.organisation, PERCENTILES, spans))}
+        percentiles(sql, spans.c.days, spans.c.organisation, PERCENTILES, spans))}
     overall = [(row[1], [float(v) for v in row[2:]]) for row in _all(
-        sql.percentiles(spans.c.days, literal(0, Integer), PERCENTILES, spans))]
+        percentiles(sql, spans.c.days, literal(0, Integer), PERCENTILES, spans))]
     return per_organisation, overall[0] if overall else (0, [])
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, Float, cast, func, literal_column, text
+from sqlalchemy import JSON, Float, cast, func, text
 from sqlalchemy.sql.elements import ColumnElement
 
 
@@ -44,46 +44,3 @@ class Dialect:
         if self.postgresql:
             return func.to_char(func.timezone("UTC", moment), "YYYY-MM")
         return func.strftime("%Y-%m", moment)
-
-    def percentile_columns(self, value: Any,
-                           fractions: tuple[tuple[int, int], ...]) -> list[Any]:
-        """PostgreSQL: each percentile of `value` as an aggregate column (rows where it is
-        NULL are skipped), to put beside other aggregates of the same pass."""
-        return [func.percentile_cont(a / b).within_group(value) for a, b in fractions]
-
-    def percentiles(self, value: Any, group: Any, fractions: tuple[tuple[int, int], ...],
-                    source: Any) -> Any:
-        """Per `group`: the number of values and each percentile (continuous, interpolated
-        between the two nearest ranks, like PostgreSQL's `percentile_cont`) of `value`.
-
-        `fractions` are (numerator, denominator) pairs, e.g. (1, 2) for the median, so the
-        rank arithmetic stays in integers on every database."""
-        from sqlalchemy import select
-
-        if self.postgresql:
-            return select(group.label("grp"), func.count().label("n"),
-                          *[column.label(f"p{i}") for i, column in
-                            enumerate(self.percentile_columns(value, fractions))]).select_from(
-                source).group_by(group)
-        ranked = select(
-            group.label("grp"), value.label("v"),
-            (func.row_number().over(partition_by=group, order_by=value) - 1).label("i"),
-            func.count().over(partition_by=group).label("n"),
-        ).select_from(source).subquery("ranked")
-        columns = []
-        for index, (a, b) in enumerate(fractions):
-            position = (a * (ranked.c.n - 1)) // b  # the lower of the two ranks
-            fraction = ((a * (ranked.c.n - 1)) % b) / float(b)
-            columns.append(func.sum(
-                literal_column("0.0")
-                + _case_at(ranked.c.i == position, ranked.c.v * (1 - fraction))
-                + _case_at(ranked.c.i == position + 1, ranked.c.v * fraction)
-            ).label(f"p{index}"))
-        return select(ranked.c.grp, func.max(ranked.c.n).label("n"), *columns).group_by(
-            ranked.c.grp)
-
-
-def _case_at(condition: Any, value: Any) -> Any:
-    from sqlalchemy import case
-
-    return case((condition, value), else_=0.0)
