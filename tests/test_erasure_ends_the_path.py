@@ -234,7 +234,7 @@ def path(world: Any) -> dict[str, Any]:
     conclude_review(world.privacy_officer, disclosure, typed("finding"), True)
     fire_handover(safety, "offer", world.coach, {})
     fire_case(case, "pause", world.coach, {"reason": typed("paused because")})
-    with insight_counts.kept(residents=[resident.id]):  # as the clock would count it
+    with insight_counts.kept(handovers_of=[resident.id]):  # as the clock would count it
         db.session.add(Alert(kind=AlertKind.ESCALATION, handover_id=intro.id,
                              resolution_note=MARKER))
 

@@ -222,7 +222,7 @@ def fire_handover(handover: Handover, trigger: str, actor: Any | None,
                   arguments: Mapping[str, Any], now: datetime | None = None) -> None:
     now = now or utcnow()
     # What the handover adds to neighbourhood insight (its answer, lead times) changes with it.
-    with insight_counts.kept(residents=[handover.case.resident_id]):
+    with insight_counts.kept(handovers_of=[handover.case.resident_id]):
         apply(handover, trigger, actor=actor, arguments=arguments,
               guards=_guards(handover, actor),
               effects=lambda: _record_effects(handover, trigger, actor, arguments, now))

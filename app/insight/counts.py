@@ -7,8 +7,10 @@ visit and case: its cost follows the cells it shows, not the people behind them.
 What a dwelling and what a resident add to the counts is spelled once, here, as a query
 over the raw rows (`contribution`); the same query over every dwelling and resident is
 what the counts must be (`expected`, read by `reconcile`). A command that changes what is
-counted runs inside `kept(dwellings=…, residents=…)`: the contribution of those dwellings
-and residents before and after the change, and the difference added to the counts, in the
+counted runs inside `kept(dwellings=…, residents=…, handovers_of=…)`: the contribution of
+those dwellings and residents (or of the residents' handovers: a handover's transition
+changes nothing else a resident adds, a case's changes nothing a handover adds) before and
+after the change, and the difference added to the counts, in the
 command's own transaction (so a savepoint that is rolled back takes it along). Differences
 are written in one statement in the order of their keys, so two transactions that count
 the same cells lock them in the same order and wait, never deadlock.
@@ -199,8 +201,8 @@ def _visit_rows(chosen: Chosen) -> Any:
 
 def _resident_rows(chosen: Chosen, sql: Dialect) -> Any:
     """What residents add as rows of one shape (kind, building, category, detail, moment,
-    n): birth years, lists of languages and help-question themes grouped, each case with
-    the moment it was opened, and what their handovers add (`_handover_rows`)."""
+    n): birth years, lists of languages and help-question themes grouped, and each case
+    with the moment it was opened."""
     listed = cast(Resident.languages, Text)
     shown = Resident.anonymised_at.is_(None)
     blank = _constant("").label("detail"), _no_moment()
@@ -233,11 +235,12 @@ def _resident_rows(chosen: Chosen, sql: Dialect) -> Any:
              .join(Resident, Resident.id == Case.resident_id)
              .join(Dwelling, Dwelling.id == Resident.dwelling_id)
              .where(_in(Case.resident_id, chosen, _RESIDENTS)))
-    return union_all(years, languages, themes, cases, *_handover_rows(chosen, sql))
+    return union_all(years, languages, themes, cases)
 
 
 def _handover_rows(chosen: Chosen, sql: Dialect) -> list[Any]:
-    """What the handovers of the residents' cases add, as rows of the residents' shape, each
+    """What the handovers of the residents' cases add, as rows of the residents' shape (apart
+    from what the residents themselves add: most commands change one or the other), each
     with the moment of the offer (NULL: a draft, counted in all time only): the answer of
     each one offered, the reason of each one declined, the bucket of each stage's span it
     went through (`lead_days`, also counted as `lead` when offered) and of the time to a
@@ -303,6 +306,11 @@ def _of_residents(chosen: Chosen, dialect: str) -> Any:
     return _resident_rows(chosen, Dialect(dialect))
 
 
+@cache
+def _of_handovers(chosen: Chosen, dialect: str) -> Any:
+    return union_all(*_handover_rows(chosen, Dialect(dialect)))
+
+
 def _rows(connection: Connection, query: Any, stream: bool,
           parameters: dict[str, Any] | None = None) -> Iterable[Any]:
     if stream:
@@ -312,9 +320,11 @@ def _rows(connection: Connection, query: Any, stream: bool,
 
 def contribution(dwellings: Collection[int] | None = (),
                  residents: Collection[Any] | None = (),
-                 connection: Connection | None = None) -> Counter[Key]:
-    """What the dwellings and residents given (None: all of them) add to the counts, read on
-    `connection` (the session's by default; a migration passes its own).
+                 connection: Connection | None = None, *,
+                 handovers_of: Collection[Any] | None = ()) -> Counter[Key]:
+    """What the dwellings and residents given (None: all of them), and the handovers of the
+    residents given as `handovers_of`, add to the counts, read on `connection` (the
+    session's by default; a migration passes its own).
 
     A few dwellings and residents take one query each, built once and given their ids as
     a parameter: a command pays for running it, not for building it. All of them are read
@@ -329,7 +339,9 @@ def contribution(dwellings: Collection[int] | None = (),
     elif dwellings:
         _add_some_dwellings(found, connection, sorted(dwellings))
     if residents is None or residents:
-        _add_residents(found, connection, residents)
+        _add_residents(found, connection, residents, _of_residents)
+    if handovers_of is None or handovers_of:
+        _add_residents(found, connection, handovers_of, _of_handovers)
     return found
 
 
@@ -348,7 +360,8 @@ def _add_some_dwellings(found: Counter[Key], connection: Connection, ids: list[i
 
 
 def _add_residents(found: Counter[Key], connection: Connection,
-                   residents: Collection[Any] | None) -> None:
+                   residents: Collection[Any] | None, rows_of: Any) -> None:
+    """What the residents add (`_of_residents`) or their handovers (`_of_handovers`)."""
     chosen: Chosen = "every"
     parameters = None
     if residents is not None:
@@ -357,7 +370,7 @@ def _add_residents(found: Counter[Key], connection: Connection,
         parameters = {_RESIDENTS: _parameter(chosen, ids)}
     zone = local_zone()
     for kind, building, category, detail, moment, n in _rows(
-            connection, _of_residents(chosen, connection.dialect.name), chosen == "every",
+            connection, rows_of(chosen, connection.dialect.name), chosen == "every",
             parameters):
         if kind in ("lead_days", "answer_days"):
             detail = spans.key(int(detail))
@@ -403,27 +416,32 @@ def _add_visits(found: Counter[Key], rows: Iterable[Any]) -> None:
 
 
 @contextmanager
-def kept(*, dwellings: Iterable[int] = (), residents: Iterable[Any] = ()) -> Iterator[None]:
-    """Run a change to these dwellings and residents and add what it changed to the counts.
+def kept(*, dwellings: Iterable[int] = (), residents: Iterable[Any] = (),
+         handovers_of: Iterable[Any] = ()) -> Iterator[None]:
+    """Run a change to these dwellings and residents, or to the handovers of the residents
+    given as `handovers_of`, and add what it changed to the counts.
 
-    Nested inside another `kept` for the same dwelling or resident, only the outer one
-    counts it. On an error nothing is added: the transaction (or savepoint) goes back."""
+    Nested inside another `kept` for the same dwelling, resident or resident's handovers,
+    only the outer one counts it. On an error nothing is added: the transaction (or
+    savepoint) goes back."""
     tracked: set[tuple[str, Any]] = db.session.info.setdefault(_TRACKED, set())
     mine = {("dwelling", d) for d in dwellings if d is not None} | {
-        ("resident", r) for r in residents if r is not None}
+        ("resident", r) for r in residents if r is not None} | {
+        ("handovers", r) for r in handovers_of if r is not None}
     mine -= tracked
     if not mine:
         yield
         return
     dwelling_ids = sorted(d for kind, d in mine if kind == "dwelling")
     resident_ids = sorted((r for kind, r in mine if kind == "resident"), key=str)
+    handover_ids = sorted((r for kind, r in mine if kind == "handovers"), key=str)
     tracked |= mine
     try:
-        _lock(dwelling_ids, bool(resident_ids))
-        before = contribution(dwelling_ids, resident_ids)
+        _lock(dwelling_ids, bool(resident_ids or handover_ids))
+        before = contribution(dwelling_ids, resident_ids, handovers_of=handover_ids)
         yield
         db.session.flush()
-        after = contribution(dwelling_ids, resident_ids)
+        after = contribution(dwelling_ids, resident_ids, handovers_of=handover_ids)
     finally:
         tracked -= mine
     after.subtract(before)
@@ -546,7 +564,7 @@ def reconcile(connection: Connection | None = None, *,
     if repair:
         _lock([], residents=True)
     connection = connection or db.session.connection()
-    expected = +contribution(None, None, connection)
+    expected = +contribution(None, None, connection, handovers_of=None)
     have = stored(connection)
     found = {key: (have.get(key, 0), expected.get(key, 0))
              for key in sorted(set(expected) | set(have))
@@ -560,7 +578,7 @@ def recount(connection: Connection | None = None) -> int:
     """Every count worked out from the raw rows again (generated or loaded data, or a
     migration filling the counts of what is there); the number of counts."""
     connection = connection or db.session.connection()
-    expected = +contribution(None, None, connection)
+    expected = +contribution(None, None, connection, handovers_of=None)
     connection.execute(delete(InsightCount))
     rows = [{"building_id": b, "measure": m, "period": p, "category": c, "detail": d, "n": n}
             for (b, m, p, c, d), n in sorted(expected.items())]

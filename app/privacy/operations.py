@@ -104,7 +104,7 @@ def anonymise(resident: Resident, now: datetime) -> None:
     """Erasure and the end of retention alike: every free-text value the resident's records
     hold is cleared, and their path ends. One transaction: the caller commits once, so a
     failure midway leaves everything as it was."""
-    with insight_counts.kept(residents=[resident.id]):
+    with insight_counts.kept(residents=[resident.id], handovers_of=[resident.id]):
         _clear_personal_data(resident, now)
         end_path(resident, now)
 
@@ -187,12 +187,14 @@ def end_path(resident: Resident, now: datetime) -> None:
         checkins.end_planned(case, now)
     # A connection cannot go ahead with someone whose name is gone.
     decline_open_matches_of(resident, ANONYMISED)
-    # Notifications about the resident go too; the log keeps what happened.
-    db.session.execute(
-        delete(Alert).where(Alert.handover_id.in_(
-            select(Handover.id).join(Case, Handover.case_id == Case.id)
-            .where(Case.resident_id == resident.id)))
-        .execution_options(synchronize_session="fetch"))
+    # Notifications about the resident go too; the log keeps what happened. (Neighbourhood
+    # insight counts the escalations among them: erased again, outside `anonymise`, too.)
+    with insight_counts.kept(handovers_of=[resident.id]):
+        db.session.execute(
+            delete(Alert).where(Alert.handover_id.in_(
+                select(Handover.id).join(Case, Handover.case_id == Case.id)
+                .where(Case.resident_id == resident.id)))
+            .execution_options(synchronize_session="fetch"))
     # Last, so that what ending the path just announced (a withdrawn handover) goes as well.
     remove_for_resident(resident.id)
 

@@ -96,7 +96,7 @@ def _escalate(now: datetime, report: TickReport) -> None:
                Handover.escalated_at.is_(None))
         .with_for_update(skip_locked=True)
     ).scalars().all()
-    with insight_counts.kept(residents=sorted({h.case.resident_id for h in due}, key=str)):
+    with insight_counts.kept(handovers_of={h.case.resident_id for h in due}):
         for handover in due:
             _escalate_one(handover, now, report)
 
