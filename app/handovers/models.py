@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -11,6 +13,7 @@ from app.cases.models import Case
 from app.db import db, enum_column, utcnow
 from app.directory.models import PartnerLocation, PartnerService
 from app.directory.reading import service_label
+from app.insight.dialect import Dialect
 from app.lifecycle.subject import WorkflowSubject
 from app.organizations.models import Organization
 from policies import ReviewStatus
@@ -83,30 +86,44 @@ class Handover(WorkflowSubject, db.Model):
         return service_label(self.service, self.location)
 
 
-def _seconds(start: object, end: object) -> object:
-    return func.extract("epoch", end - start)
+# The spans of a handover that neighbourhood insight counts and takes percentiles of.
+LEAD_TIME_STAGES = (  # stage, from, to
+    ("offer_to_accept", "offered_at", "accepted_at"),
+    ("accept_to_intro", "accepted_at", "intro_held_at"),
+    ("intro_to_completed", "intro_held_at", "completed_at"),
+    ("offer_to_completed", "offered_at", "completed_at"),
+)
+FIRST_ANSWER_MOMENTS = ("offered_at", "accepted_at", "declined_at")
 
 
-# PostgreSQL: the spans that neighbourhood insight takes percentiles of, in seconds as
-# `app.insight.queries` writes them, each in an index: a percentile reads the spans of one
-# bucket from it, in order, from an offset on (`app.insight.spans`). The moments a span is
-# worked out from, and the offer (the period), are in the index too, so it is read alone.
-_ANSWERED = _seconds(Handover.offered_at, func.coalesce(Handover.accepted_at,
-                                                        Handover.declined_at))
-for _name, _columns, _moments in (
-        ("offer_to_accept", [_seconds(Handover.offered_at, Handover.accepted_at)],
-         ["offered_at", "accepted_at"]),
-        ("accept_to_intro", [_seconds(Handover.accepted_at, Handover.intro_held_at)],
-         ["offered_at", "accepted_at", "intro_held_at"]),
-        ("intro_to_completed", [_seconds(Handover.intro_held_at, Handover.completed_at)],
-         ["offered_at", "intro_held_at", "completed_at"]),
-        ("offer_to_completed", [_seconds(Handover.offered_at, Handover.completed_at)],
-         ["offered_at", "completed_at"]),
-        ("first_answer", [_ANSWERED], ["offered_at", "accepted_at", "declined_at"]),
-        ("organization_first_answer", [Handover.organization_id, _ANSWERED],
-         ["offered_at", "accepted_at", "declined_at"])):
+def lead_time_spans(seconds_between: Callable[[Any, Any], Any]) -> dict[str, Any]:
+    """stage -> the handover's span through it in seconds (NULL until it went through)."""
+    return {stage: seconds_between(getattr(Handover, start), getattr(Handover, end))
+            for stage, start, end in LEAD_TIME_STAGES}
+
+
+def first_answer_span(seconds_between: Callable[[Any, Any], Any]) -> Any:
+    """From the offer to the receiving organisation's first answer (accepted or declined), in
+    seconds (NULL until it answered)."""
+    return seconds_between(Handover.offered_at,
+                           func.coalesce(Handover.accepted_at, Handover.declined_at))
+
+
+# PostgreSQL: each of those spans in an index, written as the queries write them: a
+# percentile reads the spans of one bucket from it, in order, from an offset on
+# (`app.insight.spans`). The moments a span is worked out from, and the offer (the period),
+# are in the index too, so it is read alone.
+_SECONDS = Dialect("postgresql").seconds_between
+_SPANS = lead_time_spans(_SECONDS)
+for _stage, _start, _end in LEAD_TIME_STAGES:
+    Index(f"ix_handovers_{_stage}", _SPANS[_stage],
+          postgresql_include=list(dict.fromkeys(["offered_at", _start, _end]))
+          ).ddl_if(dialect="postgresql")
+for _name, _columns in (("first_answer", [first_answer_span(_SECONDS)]),
+                        ("organization_first_answer",
+                         [Handover.organization_id, first_answer_span(_SECONDS)])):
     Index(f"ix_handovers_{_name}", *_columns,
-          postgresql_include=_moments).ddl_if(dialect="postgresql")
+          postgresql_include=list(FIRST_ANSWER_MOMENTS)).ddl_if(dialect="postgresql")
 
 
 class SafetyDisclosure(db.Model):

@@ -40,7 +40,12 @@ from app.buildings.models import Building, Dwelling
 from app.buurtkamer.models import Activity
 from app.cases.models import Case, CheckIn
 from app.db import db
-from app.handovers.models import Handover
+from app.handovers.models import (
+    LEAD_TIME_STAGES,
+    Handover,
+    first_answer_span,
+    lead_time_spans,
+)
 from app.insight import spans
 from app.insight.dialect import Dialect
 from app.insight.models import InsightCount
@@ -53,12 +58,6 @@ AGE_BANDS = (("0-17", 0, 17), ("18-29", 18, 29), ("30-44", 30, 44), ("45-64", 45
              ("65-79", 65, 79), ("80+", 80, None))
 UNKNOWN = "unknown"
 LARGEST_HOUSEHOLD = 5  # households of 5 or more are counted together
-LEAD_TIME_STAGES = (
-    ("offer_to_accept", "offered_at", "accepted_at"),
-    ("accept_to_intro", "accepted_at", "intro_held_at"),
-    ("intro_to_completed", "intro_held_at", "completed_at"),
-    ("offer_to_completed", "offered_at", "completed_at"),
-)
 PERCENTILES = ((1, 2), (9, 10))  # median and 90th percentile
 ALL_TIME = ""  # the period of every count kept for all time
 
@@ -197,16 +196,13 @@ Spread = tuple[int, list[float]]  # (values, [median, 90th percentile])
 
 
 def lead_time_seconds(sql: Dialect) -> dict[str, Any]:
-    """stage -> the handover's span through it in seconds (NULL until it went through)."""
-    return {stage: sql.seconds_between(getattr(Handover, start), getattr(Handover, end))
-            for stage, start, end in LEAD_TIME_STAGES}
+    """stage -> the handover's span through it in seconds (`lead_time_spans`)."""
+    return lead_time_spans(sql.seconds_between)
 
 
 def answer_seconds(sql: Dialect) -> Any:
-    """From the offer to the receiving organisation's first answer (accepted or declined), in
-    seconds (NULL until it answered)."""
-    return sql.seconds_between(Handover.offered_at,
-                               func.coalesce(Handover.accepted_at, Handover.declined_at))
+    """The handover's time to a first answer in seconds (`first_answer_span`)."""
+    return first_answer_span(sql.seconds_between)
 
 
 def _kept(scope: Scope, *measures: str) -> list[Any]:
@@ -228,13 +224,13 @@ def _spreads(scope: Scope, histograms: dict[Any, dict[int, int]],
     count them); `within` adds a group's own condition (an organisation), if any."""
     postgresql = dialect().postgresql
     groups = list(histograms)
+    totals = [sum(histograms[group].values()) for group in groups]
     places: list[dict[int, spans.Place]] = []  # per group: rank -> where it is
     first: dict[tuple[int, int], int] = {}  # (group's number, bucket) -> first offset read
     reads = []
     for number, group in enumerate(groups):
-        n = sum(histograms[group].values())
         ranks = {rank for fraction in PERCENTILES
-                 for rank in spans.ranks(n, fraction, postgresql)}
+                 for rank in spans.ranks(totals[number], fraction, postgresql)}
         places.append(spans.locate(histograms[group], ranks))
         offsets: dict[int, list[int]] = {}
         for place in places[number].values():
@@ -249,8 +245,7 @@ def _spreads(scope: Scope, histograms: dict[Any, dict[int, int]],
         for number, bucket, days in _all(union_all(*[select(read) for read in reads])):
             values.setdefault((number, bucket), []).append(float(days))
     spreads = {}
-    for number, group in enumerate(groups):
-        n = sum(histograms[group].values())
+    for number, (group, n) in enumerate(zip(groups, totals, strict=True)):
         try:
             at = {rank: sorted(values[(number, place.bucket)])[
                       place.offset - first[(number, place.bucket)]]

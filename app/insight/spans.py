@@ -2,7 +2,7 @@
 first answer) from counts kept per span bucket, at a cost that follows the buckets, not the
 handovers.
 
-A span is counted in the bucket of its length in seconds (`bucket`: from under a minute to
+A span is counted in the bucket of its length in seconds (`bucket_of`: from under a minute to
 years, each bucket about a fifth longer than the one before). To find the value at a rank
 the counts of the buckets are added up to the bucket that holds it (`locate`); only the
 spans in that bucket are then read, from an index on the span, from the right offset on.
@@ -104,7 +104,8 @@ def interpolate(values: Mapping[int, float], n: int, fraction: tuple[int, int],
                 postgresql: bool) -> float:
     """The continuous percentile of n values, given the values at its ranks (`ranks`), with
     the arithmetic of the database whose figures these replace: PostgreSQL's
-    `percentile_cont`, or on SQLite the window query of `Dialect.percentiles`."""
+    `percentile_cont`, or on SQLite the window query the percentiles were taken with before
+    (kept for comparison in `tests/insight_reference.py`, `percentiles`)."""
     low, high = ranks(n, fraction, postgresql)
     if postgresql:
         position = fraction[0] / fraction[1] * (n - 1)
